@@ -1,0 +1,253 @@
+/* Kernel page tables: physmap, W^X kernel image, MMIO window, and user
+   address spaces. Formats: Intel SDM Vol. 3A, 4.5 (4-level paging). */
+#include "paging.h"
+#include "cpu.h"
+#include "kmem.h"
+#include "panic.h"
+#include <string.h>
+
+#define POOL_PAGES 64
+static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
+static unsigned pool_used;
+static uint64_t kernel_pml4[512] __attribute__((aligned(4096)));
+static uint64_t nx_bit;
+static uint64_t mmio_next = MMIO_BASE;
+
+extern char __text_start[], __text_end[], __rodata_end[], __data_start[], __bss_end[];
+
+extern char __image_start[], __image_end_phys[];
+
+static inline unsigned idx(uint64_t va, unsigned level) { return (va >> (12 + 9 * level)) & 511; }
+
+/* Tables in the kernel image are reached through its own mapping, so the
+   walk also works before the physmap exists (inside paging_init). */
+static uint64_t *table_virt(uint64_t pa)
+{
+    if (pa >= (uint64_t)__image_start && pa < (uint64_t)__image_end_phys)
+        return (uint64_t *)(pa + KERNEL_VMA);
+    return phys_to_virt(pa);
+}
+
+bool paging_has_nx(void) { return nx_bit != 0; }
+unsigned paging_pool_used(void) { return pool_used; }
+uint64_t paging_kernel_root(void) { return virt_to_phys(kernel_pml4); }
+
+/* A zeroed table page: from the static pool before the allocator is up. */
+static uint64_t *table_alloc(void)
+{
+    if (kmem_ready()) {
+        uint64_t pa;
+        if (kmem_alloc_pages(1, &pa) != BH_OK)
+            return NULL;
+        uint64_t *t = phys_to_virt(pa);
+        memset(t, 0, PAGE_SIZE);
+        return t;
+    }
+    if (pool_used == POOL_PAGES)
+        return NULL;
+    return pool[pool_used++];
+}
+
+/* Returns the table that entry e points to, creating it if needed. */
+static uint64_t *next_table(uint64_t *e, uint64_t flags)
+{
+    if (!(*e & PTE_P)) {
+        uint64_t *t = table_alloc();
+        if (!t)
+            return NULL;
+        *e = virt_to_phys(t) | flags;
+    }
+    return table_virt(*e & PTE_ADDR);
+}
+
+/* Walks to the leaf entry for va at level (0 = 4K PTE, 1 = 2M PDE). */
+static uint64_t *walk(uint64_t *pml4, uint64_t va, unsigned level, uint64_t tflags)
+{
+    uint64_t *t = pml4;
+    for (unsigned l = 3; l > level; l--) {
+        t = next_table(&t[idx(va, l)], tflags);
+        if (!t)
+            return NULL;
+    }
+    return &t[idx(va, level)];
+}
+
+static void map_image(uint64_t *pml4)
+{
+    uint64_t ro_end = (uint64_t)__rodata_end, text_end = (uint64_t)__text_end;
+    for (uint64_t va = (uint64_t)__text_start; va < (uint64_t)__bss_end; va += PAGE_SIZE) {
+        uint64_t flags = PTE_P | PTE_G;
+        if (va >= text_end)
+            flags |= nx_bit;           /* rodata, data, bss: never executable */
+        if (va >= ro_end)
+            flags |= PTE_W;            /* data, bss: the only writable part */
+        uint64_t *e = walk(pml4, va, 0, PTE_P | PTE_W);
+        if (!e)
+            panic("paging: boot pool exhausted mapping the image");
+        *e = (va - KERNEL_VMA) | flags;
+    }
+}
+
+static void map_physmap_2m(uint64_t *pml4, uint64_t base, uint64_t end)
+{
+    for (uint64_t pa = base & ~0x1fffffull; pa < end; pa += 0x200000) {
+        uint64_t *e = walk(pml4, PHYSMAP_BASE + pa, 1, PTE_P | PTE_W);
+        if (!e)
+            panic("paging: out of tables for the physmap");
+        *e = pa | PTE_P | PTE_W | PTE_PS | PTE_G | nx_bit;
+    }
+}
+
+static void enable_features(void)
+{
+    uint64_t cr4 = read_cr4() | CR4_PGE;
+    struct cpuid_regs r = cpuid(7, 0);
+    if (r.b & (1u << 7))
+        cr4 |= CR4_SMEP;
+    write_cr4(cr4);
+    write_cr0(read_cr0() | CR0_WP);
+}
+
+void paging_init(void)
+{
+    if (rdmsr(MSR_EFER) & EFER_NXE)
+        nx_bit = PTE_NX;
+    map_physmap_2m(kernel_pml4, 0, 4ull << 30);
+    map_image(kernel_pml4);
+    /* Address spaces copy the kernel half's PML4 entries when they are
+       created, so all of them (physmap, image, MMIO window) are made at
+       boot, before the first address space exists. */
+    write_cr3(paging_kernel_root());
+    enable_features();
+}
+
+void paging_init_ap(void)
+{
+    write_cr3(paging_kernel_root());
+    enable_features();
+}
+
+enum bh_status paging_physmap_extend(uint64_t base, uint64_t end)
+{
+    if (end > PHYSMAP_MAX)
+        end = PHYSMAP_MAX;
+    for (uint64_t pa = base & ~0x1fffffull; pa < end; pa += 0x200000) {
+        uint64_t *e = walk(kernel_pml4, PHYSMAP_BASE + pa, 1, PTE_P | PTE_W);
+        if (!e)
+            return BH_ENOMEM;
+        if (!(*e & PTE_P))
+            *e = pa | PTE_P | PTE_W | PTE_PS | PTE_G | nx_bit;
+    }
+    return BH_OK;
+}
+
+volatile void *mmio_map(uint64_t phys, uint64_t len)
+{
+    uint64_t off = phys & (PAGE_SIZE - 1), first = phys - off;
+    uint64_t pages = (len + off + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (pages == 0 || pages > (MMIO_BASE + MMIO_SIZE - mmio_next) / PAGE_SIZE)
+        return NULL;
+    uint64_t va = mmio_next;
+    for (uint64_t i = 0; i < pages; i++) {
+        uint64_t *e = walk(kernel_pml4, va + i * PAGE_SIZE, 0, PTE_P | PTE_W);
+        if (!e)
+            return NULL;
+        *e = (first + i * PAGE_SIZE) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_G | nx_bit;
+        invlpg(va + i * PAGE_SIZE);
+    }
+    mmio_next += pages * PAGE_SIZE;
+    return (volatile void *)(va + off);
+}
+
+void paging_identity_low(bool on)
+{
+    static uint64_t low_pdpt[512] __attribute__((aligned(4096)));
+    static uint64_t low_pd[512] __attribute__((aligned(4096)));
+    if (on) {
+        low_pd[0] = PTE_P | PTE_W | PTE_PS;   /* 0..2 MiB, executable */
+        low_pdpt[0] = virt_to_phys(low_pd) | PTE_P | PTE_W;
+        kernel_pml4[0] = virt_to_phys(low_pdpt) | PTE_P | PTE_W;
+    } else {
+        kernel_pml4[0] = 0;
+    }
+    write_cr3(read_cr3());   /* flush non-global entries */
+}
+
+uint64_t paging_kernel_pte(uint64_t va)
+{
+    uint64_t *t = kernel_pml4;
+    for (unsigned l = 3; l > 0; l--) {
+        uint64_t e = t[idx(va, l)];
+        if (!(e & PTE_P) || (l < 3 && (e & PTE_PS)))
+            return e;
+        t = table_virt(e & PTE_ADDR);
+    }
+    return t[idx(va, 0)];
+}
+
+enum bh_status as_create(uint64_t *root_out)
+{
+    uint64_t pa;
+    if (kmem_alloc_pages(1, &pa) != BH_OK)
+        return BH_ENOMEM;
+    uint64_t *t = phys_to_virt(pa);
+    memset(t, 0, 256 * sizeof *t);
+    memcpy(t + 256, kernel_pml4 + 256, 256 * sizeof *t);
+    *root_out = pa;
+    return BH_OK;
+}
+
+enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    if (va >= BH_USER_TOP || (va & (PAGE_SIZE - 1)) || (pa & (PAGE_SIZE - 1)))
+        return BH_EINVAL;
+    uint64_t *e = walk(phys_to_virt(root), va, 0, PTE_P | PTE_W | PTE_U);
+    if (!e)
+        return BH_ENOMEM;
+    if (*e & PTE_P)
+        return BH_EEXIST;
+    *e = pa | PTE_P | PTE_U | (flags & PTE_W) | ((flags & PTE_NX) ? nx_bit : 0);
+    return BH_OK;
+}
+
+bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags)
+{
+    if (va >= BH_USER_TOP)
+        return false;
+    uint64_t *t = phys_to_virt(root);
+    for (unsigned l = 3; l > 0; l--) {
+        uint64_t e = t[idx(va, l)];
+        if (!(e & PTE_P) || !(e & PTE_U) || (e & PTE_PS))
+            return false;
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    uint64_t e = t[idx(va, 0)];
+    if (!(e & PTE_P) || !(e & PTE_U))
+        return false;
+    *pa = (e & PTE_ADDR) | (va & (PAGE_SIZE - 1));
+    *flags = e & ~PTE_ADDR;
+    return true;
+}
+
+static void free_level(uint64_t table_pa, unsigned level)
+{
+    uint64_t *t = phys_to_virt(table_pa);
+    for (unsigned i = 0; i < 512; i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        if (level > 0)
+            free_level(t[i] & PTE_ADDR, level - 1);
+        else
+            kmem_free_pages(t[i] & PTE_ADDR, 1);
+    }
+    kmem_free_pages(table_pa, 1);
+}
+
+void as_destroy(uint64_t root)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (unsigned i = 0; i < 256; i++)
+        if (t[i] & PTE_P)
+            free_level(t[i] & PTE_ADDR, 2);
+    kmem_free_pages(root, 1);
+}

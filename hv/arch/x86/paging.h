@@ -1,0 +1,57 @@
+/* Kernel and user page tables (4-level, Intel SDM Vol. 3A, 4.5). */
+#ifndef HV_X86_PAGING_H
+#define HV_X86_PAGING_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "layout.h"
+#include <bulkhead/abi.h>
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(PHYSMAP_BASE + pa); }
+static inline uint64_t virt_to_phys(const void *va)
+{
+    uint64_t v = (uint64_t)va;
+    return v >= KERNEL_VMA ? v - KERNEL_VMA : v - PHYSMAP_BASE;
+}
+
+/* Builds the kernel's own tables (W^X image, NX physmap of the first
+   4 GiB, global pages) and switches to them. Boot CPU, once. */
+void paging_init(void);
+/* Loads the kernel tables and paging features on an AP. */
+void paging_init_ap(void);
+/* Physical address of the kernel PML4 (below 4 GiB). */
+uint64_t paging_kernel_root(void);
+/* Extends the physmap to cover [base, end) (RAM above 4 GiB).
+   Returns BH_ENOMEM if a page table could not be allocated. */
+enum bh_status paging_physmap_extend(uint64_t base, uint64_t end);
+/* Maps [phys, phys+len) uncached in the MMIO window; NULL if full. */
+volatile void *mmio_map(uint64_t phys, uint64_t len);
+/* Adds (on) or removes (off) an identity map of the low 2 MiB, used
+   only while APs run the real-mode trampoline. */
+void paging_identity_low(bool on);
+/* True when the CPU enforces NX (EFER.NXE set). */
+bool paging_has_nx(void);
+/* Number of page-table pages taken from the static boot pool. */
+unsigned paging_pool_used(void);
+
+/* The kernel-table leaf entry for va (0 if unmapped); 2M entries as is. */
+uint64_t paging_kernel_pte(uint64_t va);
+
+/* User address spaces: a PML4 sharing the kernel half. */
+enum bh_status as_create(uint64_t *root_out);
+/* Maps one 4 KiB page; flags from PTE_W/PTE_NX (PTE_P|PTE_U implied). */
+enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
+/* Looks up va; returns false if not mapped as a user page. */
+bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
+/* Frees every user-half table and every page mapped in it, then root. */
+void as_destroy(uint64_t root);
+#endif

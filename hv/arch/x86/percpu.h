@@ -1,0 +1,64 @@
+/* Per-CPU data, reached through GS (gs:0 holds the self pointer). */
+#ifndef HV_X86_PERCPU_H
+#define HV_X86_PERCPU_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct task;
+
+#define MAX_CPUS 64
+#define KSTACK_SIZE 16384u
+#define IST_STACK_SIZE 4096u
+
+/* Intel SDM Vol. 3A, 8.2.3: 64-bit TSS. */
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
+
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+#define GDT_UDATA 0x18 /* SYSRET loads SS from STAR[63:48] + 8 */
+#define GDT_UCODE 0x20 /* and CS from STAR[63:48] + 16 */
+#define GDT_TSS 0x28
+#define GDT_ENTRIES 7
+
+/* Kernel context saved when entering user mode (see user_enter). */
+struct kctx { uint64_t rsp, rbx, rbp, r12, r13, r14, r15, rip; };
+
+struct percpu {
+    struct percpu *self;    /* gs:0 */
+    uint64_t kstack_top;    /* gs:8, loaded by the SYSCALL entry */
+    uint64_t user_rsp;      /* gs:16, scratch for the SYSCALL entry */
+    uint64_t id;            /* gs:24, logical CPU number */
+    uint32_t apic_id;
+    volatile bool online;
+    volatile bool timer_checked;  /* AP finished its timer check */
+    struct kctx user_return;  /* where user_exit() resumes the kernel */
+    struct task *task;        /* user task running on this CPU, if any */
+    uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+    struct tss tss __attribute__((aligned(16)));
+};
+_Static_assert(offsetof(struct percpu, kstack_top) == 8, "entry.asm uses gs:8");
+_Static_assert(offsetof(struct percpu, user_rsp) == 16, "entry.asm uses gs:16");
+_Static_assert(offsetof(struct percpu, id) == 24, "entry.asm uses gs:24");
+
+extern struct percpu cpus[MAX_CPUS];
+
+static inline struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
+/* Loads this CPU's GDT, TSS and GS base; stacks come from the caller. */
+void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t ist_base);
+#endif
