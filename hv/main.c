@@ -121,7 +121,6 @@ static void setup_cpus(void)
 {
     lapic_setup(opts.apic == HV_APIC_XAPIC, ai.madt.lapic_addr);
     lapic_init_cpu();
-    kprintf("hv: apic %s, calibrating timers (pm timer gas space %u addr %lx)\n", lapic_is_x2apic() ? "x2apic" : "xapic", ai.fadt.pm_tmr.space, ai.fadt.pm_tmr.address);
     timer_calibrate();
     enum timer_mode want = opts.timer == HV_TIMER_LAPIC ? TIMER_LAPIC
                          : opts.timer == HV_TIMER_TSC_DEADLINE ? TIMER_TSC_DEADLINE : TIMER_AUTO;

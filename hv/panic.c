@@ -29,7 +29,9 @@ void panic(const char *fmt, ...)
     vsnfmt(buf, sizeof buf, fmt, ap);
     va_end(ap);
     console_break_lock();
-    kprintf("PANIC on cpu %lu: %s\n", this_cpu()->id, buf);
+    uint64_t gs = rdmsr(MSR_GS_BASE);
+    bool gs_ok = gs >= (uint64_t)cpus && gs < (uint64_t)(cpus + MAX_CPUS);
+    kprintf("PANIC on cpu %ld: %s\n", gs_ok ? (long)((struct percpu *)gs)->id : -1L, buf);
     kprintf("# bulkhead: panic\n");
     hv_exit();
 }

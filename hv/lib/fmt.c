@@ -12,16 +12,27 @@ static void put(struct out *o, char c)
     o->len++;
 }
 
-static void put_num(struct out *o, uint64_t v, unsigned base, bool neg, int width,
-                    bool zero, bool left, bool upper)
+struct numfmt { int width; bool zero, left, upper, alt; };
+
+static void put_num(struct out *o, uint64_t v, unsigned base, bool neg, struct numfmt f)
 {
-    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    const char *digits = f.upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
-    int n = 0;
+    int n = 0, width = f.width;
+    bool zero = f.zero, left = f.left;
     do {
         tmp[n++] = digits[v % base];
         v /= base;
     } while (v);
+    if (f.alt && base == 16) {      /* "0x" prefix, counted in the width */
+        tmp[n++] = f.upper ? 'X' : 'x';
+        tmp[n++] = '0';
+        if (zero) {                 /* zero padding goes after the prefix */
+            n -= 2;
+            put(o, '0'), put(o, f.upper ? 'X' : 'x');
+            width -= 2;
+        }
+    }
     int len = n + (neg ? 1 : 0);
     if (neg && zero)
         put(o, '-');
@@ -70,44 +81,57 @@ static int64_t arg_signed(va_list *ap, int lmod)
 
 static const char *conv(struct out *o, const char *f, va_list *ap)
 {
-    bool zero = false, left = false;
-    int width = 0, lmod = 0, prec = -1;
+    struct numfmt nf = { 0, false, false, false, false };
+    int lmod = 0, prec = -1;
     for (;; f++) {
         if (*f == '0')
-            zero = true;
+            nf.zero = true;
         else if (*f == '-')
-            left = true;
+            nf.left = true;
+        else if (*f == '#')
+            nf.alt = true;
         else
             break;
     }
+    while (*f >= '0' && *f <= '9' && nf.width < 1000)
+        nf.width = nf.width * 10 + (*f++ - '0');
     while (*f >= '0' && *f <= '9')
-        width = width * 10 + (*f++ - '0');
+        f++;
+    if (nf.left)
+        nf.zero = false;
     if (*f == '.') {
         prec = 0;
         if (*++f == '*') {
             prec = va_arg(*ap, int);
             f++;
         }
-        while (*f >= '0' && *f <= '9')
-            prec = prec * 10 + (*f++ - '0');
+        while (*f >= '0' && *f <= '9') {
+            if (prec < 100000)
+                prec = prec * 10 + (*f - '0');
+            f++;
+        }
     }
     for (; *f == 'l' || *f == 'z'; f++)
         lmod += (*f == 'z') ? 2 : 1;
     switch (*f) {
     case 'c': put(o, (char)va_arg(*ap, int)); break;
-    case 's': put_str(o, va_arg(*ap, const char *), width, prec, left); break;
+    case 's': put_str(o, va_arg(*ap, const char *), nf.width, prec, nf.left); break;
     case 'd':
     case 'i': {
         int64_t v = arg_signed(ap, lmod);
-        put_num(o, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, 10, v < 0, width, zero, left, false);
+        put_num(o, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, 10, v < 0, nf);
         break;
     }
-    case 'u': put_num(o, arg_unsigned(ap, lmod), 10, false, width, zero, left, false); break;
-    case 'x': put_num(o, arg_unsigned(ap, lmod), 16, false, width, zero, left, false); break;
-    case 'X': put_num(o, arg_unsigned(ap, lmod), 16, false, width, zero, left, true); break;
+    case 'u': put_num(o, arg_unsigned(ap, lmod), 10, false, nf); break;
+    case 'x': put_num(o, arg_unsigned(ap, lmod), 16, false, nf); break;
+    case 'X':
+        nf.upper = true;
+        put_num(o, arg_unsigned(ap, lmod), 16, false, nf);
+        break;
     case 'p':
         put(o, '0'), put(o, 'x');
-        put_num(o, (uintptr_t)va_arg(*ap, void *), 16, false, 16, true, false, false);
+        put_num(o, (uintptr_t)va_arg(*ap, void *), 16, false,
+                (struct numfmt){ 16, true, false, false, false });
         break;
     case '%': put(o, '%'); break;
     case '\0': return f;

@@ -6,7 +6,7 @@
 
 /*
  * Formats into buf (always NUL-terminated when size > 0). Supports
- * %c %s %d %i %u %x %X %p %% with flags '0' and '-', a width, a precision
+ * %c %s %d %i %u %x %X %p %% with flags '0', '-' and '#' (0x prefix), a width, a precision
  * for %s (also .*), and the length modifiers l, ll, z. Returns the length the full output would
  * have had (like C99), so truncation is detectable.
  */

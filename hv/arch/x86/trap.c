@@ -70,9 +70,18 @@ void irq_set_handler(unsigned vector, irq_handler h)
         handlers[vector] = h;
 }
 
+/* GS may be wrong after a fault in an entry path; don't trust it blindly. */
+static unsigned safe_cpu_id(void)
+{
+    uint64_t gs = rdmsr(MSR_GS_BASE);
+    if (gs < (uint64_t)cpus || gs >= (uint64_t)(cpus + MAX_CPUS))
+        return 0xffffffffu;
+    return (unsigned)((struct percpu *)gs)->id;
+}
+
 void trap_report(const struct trapframe *tf)
 {
-    unsigned cpu = (unsigned)this_cpu()->id;
+    unsigned cpu = safe_cpu_id();
     kprintf("trap: vector %lu (%s) error 0x%lx on cpu %u in %s mode\n",
             tf->vector, trap_name(tf->vector), tf->error, cpu,
             (tf->cs & 3) ? "user" : "kernel");
@@ -100,6 +109,12 @@ void trap_dispatch(struct trapframe *tf)
         if (tf->cs & 3) {
             user_fault(tf);              /* kills the user task; no return */
             return;
+        }
+        static volatile int depth;
+        if (__atomic_fetch_add(&depth, 1, __ATOMIC_SEQ_CST)) {
+            console_break_lock();      /* a fault while reporting a fault */
+            kprintf("hv: nested kernel fault: vector %lu at rip %lx\n", tf->vector, tf->rip);
+            panic_stop_this_cpu();
         }
         trap_report(tf);
         panic("unhandled %s in the kernel", trap_name(tf->vector));
