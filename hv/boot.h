@@ -14,7 +14,7 @@ const void *boot_phys_map(void *ctx, uint64_t phys, uint64_t len);
 
 /* Builds the usable-RAM map: available entries minus everything else the
    loader reported, the first MiB, the kernel image, the modules and the
-   ACPI tables. Returns the number of reserved ranges removed. */
+   ACPI tables. */
 void boot_build_memmap(const struct boot_info *bi, const struct acpi_info *ai,
                        struct memmap *m);
 

@@ -505,6 +505,18 @@ static void opt_root(struct pctx *pc, const char *v, size_t n)
                                                       : "first module" });
 }
 
+/* id=<label>: an operator's boot label, echoed in the boot log. */
+static void opt_id(struct pctx *pc, const char *v, size_t n)
+{
+    if (n < sizeof(pc->o->id)) {
+        copy_cut(pc->o->id, sizeof(pc->o->id), v, n);
+        return;
+    }
+    problem(pc, "id", 2,
+            &(struct report){ .what = "label too long", .val = v, .vlen = n,
+                              .detail = "max 63 characters", .using = "none" });
+}
+
 static bool test_name_ok(const char *s, size_t n)
 {
     size_t i;
@@ -568,6 +580,7 @@ static const struct opt opts[] = {
     { "test", OPT_VALUE, 6, opt_test },
     { "debugexit", OPT_VALUE, 7, opt_debugexit },
     { "loglevel", OPT_VALUE, 8, opt_loglevel },
+    { "id", OPT_VALUE, 9, opt_id },
 };
 
 static const struct opt *find_opt(const char *k, size_t n)

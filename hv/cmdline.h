@@ -66,6 +66,7 @@ struct hv_opts {
     enum hv_apic_mode apic;
     enum hv_timer_mode timer;
     char root[HV_OPTS_ROOT_MAX];   /* "" = first module */
+    char id[HV_OPTS_ROOT_MAX];     /* boot label echoed as "# id:"; "" = none */
     uint32_t test_count;
     char test[HV_OPTS_TESTS_MAX][HV_OPTS_TEST_NAME];
     uint16_t debugexit_port;       /* 0 = none */

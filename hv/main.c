@@ -50,6 +50,8 @@ static void setup_options(void)
         serial_disable();
     kprintf("# boot: proto=%s loader=%s\n", loader_proto(), bi.loader_name);
     kprintf("# cmdline: %s\n", args);
+    if (opts.id[0])
+        kprintf("# id: %s\n", opts.id);
     for (unsigned i = 0; i < diag.count; i++)
         kprintf("hv: cmdline: %s\n", diag.msg[i]);
     if (diag.dropped)
@@ -120,11 +122,16 @@ static void setup_memory(void)
 static void setup_cpus(void)
 {
     lapic_setup(opts.apic == HV_APIC_XAPIC, ai.madt.lapic_addr);
+    if (opts.apic == HV_APIC_X2APIC && !lapic_is_x2apic())
+        kprintf("hv: apic=x2apic requested, but this CPU has no x2APIC; using xAPIC\n");
     lapic_init_cpu();
     timer_calibrate();
     enum timer_mode want = opts.timer == HV_TIMER_LAPIC ? TIMER_LAPIC
                          : opts.timer == HV_TIMER_TSC_DEADLINE ? TIMER_TSC_DEADLINE : TIMER_AUTO;
     enum timer_mode got = timer_select(want);
+    if (want == TIMER_TSC_DEADLINE && got != TIMER_TSC_DEADLINE)
+        kprintf("hv: timer=tsc-deadline requested, but it is missing or does not fire; using %s\n",
+                timer_mode_name(got));
     kprintf("# apic: %s id %u, timer %s, tsc %lu kHz\n", lapic_is_x2apic() ? "x2apic" : "xapic",
             lapic_id(), timer_mode_name(got), timer_tsc_hz() / 1000);
     selftest_timer(got);

@@ -63,6 +63,10 @@ void syscall_dispatch(struct trapframe *tf)
         return;
     }
     tf->rax = (n < BH_SYS_COUNT && syscalls[n]) ? syscalls[n](tf) : BH_ENOSYS;
+    /* SYSRET to a non-canonical RIP would fault in ring 0 (Intel SDM
+       Vol. 2B, SYSRET): never return to one, whoever set it. */
+    if (tf->rip >= BH_USER_TOP)
+        task_exit_current(BH_EFAULT);
 }
 
 void syscall_init_cpu(void)

@@ -275,6 +275,8 @@ static void test_parse_root_and_tests(void **state)
     assert_string_equal(opts.test[1], "vmx_basic");
     assert_string_equal(opts.test[2], "a-b");
     assert_string_equal(opts.test[3], "0");
+    assert_int_equal(parse("id=rack4-node17"), BH_OK);
+    assert_string_equal(opts.id, "rack4-node17");
 }
 
 static void test_parse_tabs(void **state)
@@ -405,6 +407,12 @@ static void test_bad_root_and_tests(void **state)
     snprintf(buf, sizeof(buf), "root=%063d", 0);
     assert_int_equal(parse(buf), BH_OK);
     assert_int_equal(strlen(opts.root), 63);
+
+    snprintf(buf, sizeof(buf), "id=%064d", 0);
+    assert_int_equal(parse(buf), BH_EINVAL);
+    assert_string_equal(opts.id, "");
+    assert_int_equal(diag.count, 1);
+    assert_non_null(strstr(diag.msg[0], "id: label too long"));
 
     assert_int_equal(parse("test=ept,EPT,,vmx"), BH_EINVAL);
     expect_msg("test: bad name 'EPT', need 1..31 of [a-z0-9_-] (ignored)");

@@ -104,7 +104,7 @@ syscall_entry:
     call syscall_dispatch
     POP_REGS
     add rsp, 16
-    pop rcx                            ; rip (checked canonical in C)
+    pop rcx                            ; rip (syscall_dispatch keeps it below BH_USER_TOP)
     add rsp, 8
     pop r11                            ; rflags
     mov rsp, [rsp]                     ; user rsp

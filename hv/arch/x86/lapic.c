@@ -65,8 +65,6 @@ void lapic_eoi(void)
 void lapic_ipi(uint32_t dest, uint32_t mode, uint32_t vector, uint32_t shorthand)
 {
     uint32_t lo = vector | (mode << 8) | (1u << 14) | (shorthand << 18);
-    if (mode == 5)
-        lo |= 0;                                  /* INIT assert, edge */
     if (x2) {
         wrmsr(0x830, ((uint64_t)dest << 32) | lo);
         return;

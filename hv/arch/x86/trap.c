@@ -82,8 +82,8 @@ static unsigned safe_cpu_id(void)
 void trap_report(const struct trapframe *tf)
 {
     unsigned cpu = safe_cpu_id();
-    kprintf("trap: vector %lu (%s) error 0x%lx on cpu %u in %s mode\n",
-            tf->vector, trap_name(tf->vector), tf->error, cpu,
+    kprintf("trap: vector %lu (%s) error 0x%lx on cpu %d in %s mode\n",
+            tf->vector, trap_name(tf->vector), tf->error, (int)cpu,
             (tf->cs & 3) ? "user" : "kernel");
     kprintf("  rip %016lx cs %04lx rflags %016lx rsp %016lx ss %04lx\n",
             tf->rip, tf->cs, tf->rflags, tf->rsp, tf->ss);
@@ -112,9 +112,8 @@ void trap_dispatch(struct trapframe *tf)
         }
         static volatile int depth;
         if (__atomic_fetch_add(&depth, 1, __ATOMIC_SEQ_CST)) {
-            console_break_lock();      /* a fault while reporting a fault */
-            kprintf("hv: nested kernel fault: vector %lu at rip %lx\n", tf->vector, tf->rip);
-            panic_stop_this_cpu();
+            /* a fault while reporting a fault: panic without the report */
+            panic("nested kernel fault: vector %lu at rip %lx", tf->vector, tf->rip);
         }
         trap_report(tf);
         panic("unhandled %s in the kernel", trap_name(tf->vector));
