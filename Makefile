@@ -1,5 +1,6 @@
 # Bulkhead top-level build. `make` builds everything into build/.
-# Targets: all, test, check (fast inner loop), unit, systest, run, clean.
+# Targets: all, test, check (fast inner loop), unit, unit-build, systest,
+# smoke, run, iso, deps, clean (the system ones are in mk/system.mk).
 # Fragments: mk/*.mk (build pieces), tests/unit/*.mk (one per unit test).
 
 BUILD    ?= build
@@ -25,7 +26,7 @@ HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -Ihv -Iinclude -Ilib/include \
     -D_DEFAULT_SOURCE -MMD -MP
 HOST_LDLIBS := -lcmocka
 
-.PHONY: all clean test check unit systest run deps
+.PHONY: all clean test check unit unit-build systest run deps
 all:
 deps:   # recipe in mk/system.mk (installs missing Debian packages)
 
@@ -47,8 +48,10 @@ UNIT_BINS := $(addprefix $(BUILD)/tests/unit/,$(UNIT_TESTS))
 $(BUILD)/tests/unit:
 	mkdir -p $@
 
+# deps first: on a fresh machine cmocka is installed before anything compiles.
 unit-build: $(UNIT_BINS)
-unit: deps $(UNIT_BINS)
+unit: deps
+	@$(MAKE) --no-print-directory unit-build
 	@CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(UNIT_BINS)
 
 clean:

@@ -1,0 +1,22 @@
+#!/usr/bin/perl
+# Boot path 1: QEMU TCG `-kernel` (Multiboot v1, a.out kludge) on q35 with
+# the Intel IOMMU and 2 CPUs. Checks the boot report against the host:
+# protocol, loader, command line, root-task module bytes and args, CPU count.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Bulkhead;
+use Test::More;
+
+setup('qemu-kernel');
+my $tok = token();
+my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
+my $margs = "rootarg=$tok";
+my $r = run_qemu(timeout => 60, args => [
+    '-nic', 'none', '-kernel', $HV, '-append', $cmdline,
+    '-initrd', "$ROOT_ELF $margs" ]);
+check_kernel_tap($r);
+check_boot($r, proto => 'mb1', loader => qr/qemu/i, cmdline => $cmdline,
+           cpus => '2/2', modules => [{ file => $ROOT_ELF, args => $margs }]);
+done_testing();
