@@ -7,7 +7,9 @@
 #include "panic.h"
 #include "selftest.h"
 #include "syscall.h"
-#include "user.h"
+#include "root.h"
+#include "sc.h"
+#include "bkl.h"
 #include "cpu.h"
 #include "lapic.h"
 #include "paging.h"
@@ -136,6 +138,7 @@ static void setup_cpus(void)
             lapic_id(), timer_mode_name(got), timer_tsc_hz() / 1000);
     selftest_timer(got);
     syscall_init_cpu();
+    sched_init_cpu(0);
     uint32_t ids[MAX_CPUS];
     unsigned n = 0;
     for (unsigned i = 0; i < ai.madt.ncpus && n < MAX_CPUS; i++)
@@ -149,7 +152,9 @@ static void setup_cpus(void)
     selftest_ap_timers(up);
 }
 
-static void run_root(void)
+/* Starts the root task (the module named by root=, else the first) and
+   returns true, or explains why there is none and returns false. */
+static bool start_root(void)
 {
     const struct boot_module *root = NULL;
     unsigned ri = 0;
@@ -158,29 +163,19 @@ static void run_root(void)
             root = &bi.modules[i], ri = i;
     if (!root) {
         kprintf("hv: no root task: %s\n", bi.module_count ? "no module matches root=" : "no boot modules");
-        return;
+        return false;
     }
-    struct task t;
     const char *why = "";
-    uint64_t len = root->end - root->start, before = kmem_free_count();
+    uint64_t len = root->end - root->start;
     const void *img = boot_phys_map(NULL, root->start, len);
-    enum bh_status s = img ? task_load(&t, img, len, root->cmd.name, root->cmd.args, &why)
-                           : BH_EFAULT;
+    enum bh_status s = img ? root_start(img, len, root->cmd.name, root->cmd.args, &why) : BH_EFAULT;
     if (s != BH_OK) {
-        kprintf("hv: no root task: module %u (%s) rejected: %s\n", ri, root->cmd.name, why);
-        return;
+        kprintf("hv: no root task: module %u (%s) rejected: %s\n", ri, root->cmd.name,
+                img ? why : "unreadable");
+        return false;
     }
-    tap_result(true, "root task %s loaded", root->cmd.name);
-    enum task_end how = task_run(&t);
-    if (how == TASK_EXITED) {
-        kprintf("# root task exited with status %lu\n", t.exit_code);
-        tap_result(t.exit_code == 0, "root task exited with status 0");
-    } else {
-        kprintf("# root task killed: %s\n", t.kill_reason);
-    }
-    task_destroy(&t);
-    tap_result(kmem_free_count() == before, "root task's memory all returned (%lu pages free)",
-               kmem_free_count());
+    kprintf("# root task %s started\n", root->cmd.name);
+    return true;
 }
 
 static void check_modules(void)
@@ -223,6 +218,8 @@ void kmain(uint32_t magic, uint32_t info)
     setup_cpus();
     selftest_named(&opts);
     check_modules();
-    run_root();
-    finish();
+    if (!start_root())
+        finish();
+    bkl_lock();
+    schedule();
 }

@@ -1,24 +1,33 @@
-/* System call dispatch (issue 2 subset: print and exit). Every handler
-   validates its arguments before it changes anything. */
+/* System calls: decode (look up capabilities, check types, rights and
+   arguments; no state changes), then invoke. Dispatch through a table
+   with designated initializers; empty slots return BH_ENOSYS. */
 #include "syscall.h"
-#include "user.h"
-#include "trap.h"
-#include "percpu.h"
-#include "paging.h"
+#include "ec.h"
+#include "pd.h"
+#include "pt.h"
+#include "sc.h"
+#include "sm.h"
+#include "ipc.h"
+#include "root.h"
+#include "bkl.h"
+#include "console.h"
 #include "cpu.h"
+#include "paging.h"
+#include "percpu.h"
+#include "timer.h"
 #include <bulkhead/abi.h>
 
 extern void syscall_entry(void);
 
-/* Copies len bytes at user address va of the current task into buf,
-   through the physmap, page by page. BH_EFAULT unless all is user-mapped. */
-static enum bh_status copy_from_user(struct task *t, char *buf, uint64_t va, uint64_t len)
+/* Copies len bytes at user address va of pd into buf through the
+   physmap. BH_EFAULT unless every byte is mapped for user access. */
+static enum bh_status copy_from_user(struct pd *pd, char *buf, uint64_t va, uint64_t len)
 {
     if (va >= BH_USER_TOP || len > BH_USER_TOP - va)
         return BH_EFAULT;
     for (uint64_t done = 0; done < len;) {
         uint64_t pa, fl, off = (va + done) & (PAGE_SIZE - 1);
-        if (!as_lookup(t->root, va + done, &pa, &fl))
+        if (!as_lookup(pd->root, va + done, &pa, &fl))
             return BH_EFAULT;
         uint64_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
         const char *src = phys_to_virt(pa);
@@ -29,44 +38,239 @@ static enum bh_status copy_from_user(struct task *t, char *buf, uint64_t va, uin
     return BH_OK;
 }
 
-static uint64_t sys_print(struct trapframe *tf)
+static uint64_t sys_print(struct ec *ec)
 {
-    static char buf[MAX_CPUS][BH_PRINT_MAX];
-    struct percpu *c = this_cpu();
-    uint64_t va = tf->rdi, len = tf->rsi;
+    static char buf[BH_PRINT_MAX];     /* under the big kernel lock */
+    uint64_t va = ec->regs.rdi, len = ec->regs.rsi;
     if (len > BH_PRINT_MAX)
         return BH_ERANGE;
-    enum bh_status s = copy_from_user(c->task, buf[c->id], va, len);
+    enum bh_status s = copy_from_user(ec->pd, buf, va, len);
     if (s != BH_OK)
         return s;
-    task_output(c->task, buf[c->id], len);
+    root_output(ec, buf, len);
     return BH_OK;
 }
 
-static uint64_t sys_exit(struct trapframe *tf)
+static uint64_t sys_exit(struct ec *ec)
 {
-    task_exit_current(tf->rdi);
+    ec_kill(ec, ec->regs.rdi);
+    root_check_end(ec);
+    schedule();
 }
 
-typedef uint64_t (*syscall_fn)(struct trapframe *tf);
+/* The destination slot of a create call: in range and empty. */
+static enum bh_status free_slot(struct ec *ec, uint64_t sel)
+{
+    if (sel >= ec->pd->caps.nslots)
+        return BH_ECAP;
+    return ec->pd->caps.slots[sel].obj ? BH_EEXIST : BH_OK;
+}
+
+static enum bh_status lookup(struct ec *ec, uint64_t sel, unsigned type, unsigned rights, void **obj)
+{
+    struct cap *c;
+    enum bh_status s = cap_lookup(&ec->pd->caps, sel, type, rights, &c);
+    if (s == BH_OK)
+        *obj = c->obj;
+    return s;
+}
+
+/* Installs the creator's capability for a new object; the slot was
+   checked before the object was made, so this cannot fail. */
+static uint64_t install(struct ec *ec, uint64_t sel, void *obj, unsigned type)
+{
+    cap_install(&ec->pd->caps, sel, obj, type, BH_R_ALL);
+    return BH_OK;
+}
+
+static uint64_t sys_create_ec(struct ec *ec)
+{
+    struct pd *pd;
+    struct ec *n;
+    uint64_t dst = ec->regs.rdi, flags = ec->regs.rdx >> 32, cpu = ec->regs.rdx & 0xffffffffu;
+    enum bh_status s;
+    if (flags & ~(uint64_t)BH_EC_LOCAL)
+        return BH_EINVAL;
+    if ((s = free_slot(ec, dst)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK)
+        return s;
+    s = ec_create(pd, (uint32_t)cpu, flags & BH_EC_LOCAL, ec->regs.r10, ec->regs.r8, ec->regs.r9, &n);
+    return s != BH_OK ? s : install(ec, dst, n, BH_OBJ_EC);
+}
+
+static uint64_t sys_create_sc(struct ec *ec)
+{
+    struct pd *pd;
+    struct ec *target;
+    struct ksc *sc;
+    uint64_t dst = ec->regs.rdi;
+    enum bh_status s;
+    if ((s = free_slot(ec, dst)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rdx, BH_OBJ_EC, BH_R_CTRL, (void **)&target)) != BH_OK)
+        return s;
+    if (target->local || target->state == EC_DEAD)
+        return BH_EINVAL;
+    if (target->sc)
+        return BH_EEXIST;
+    if (ec->regs.r10 > BH_PRIO_MAX)
+        return BH_ERANGE;
+    s = ksc_create(pd, target, (unsigned)ec->regs.r10, ec->regs.r8, ec->regs.r9, &sc);
+    return s != BH_OK ? s : install(ec, dst, sc, BH_OBJ_SC);
+}
+
+static uint64_t sys_create_pt(struct ec *ec)
+{
+    struct pd *pd;
+    struct ec *h;
+    struct pt *pt;
+    uint64_t dst = ec->regs.rdi;
+    enum bh_status s;
+    if ((s = free_slot(ec, dst)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rdx, BH_OBJ_EC, BH_R_CTRL, (void **)&h)) != BH_OK)
+        return s;
+    if (!h->local)
+        return BH_EINVAL;
+    s = pt_create(pd, h, ec->regs.r10, &pt);
+    return s != BH_OK ? s : install(ec, dst, pt, BH_OBJ_PT);
+}
+
+static uint64_t sys_create_sm(struct ec *ec)
+{
+    struct pd *pd;
+    struct sm *sm;
+    uint64_t dst = ec->regs.rdi;
+    enum bh_status s;
+    if ((s = free_slot(ec, dst)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK)
+        return s;
+    s = sm_create(pd, ec->regs.rdx, &sm);
+    return s != BH_OK ? s : install(ec, dst, sm, BH_OBJ_SM);
+}
+
+static uint64_t sys_sm_ctrl(struct ec *ec)
+{
+    struct sm *sm;
+    uint64_t op = ec->regs.rsi, us = ec->regs.rdx, deadline = 0;
+    enum bh_status s;
+    if (op != BH_SM_UP && op != BH_SM_DOWN)
+        return BH_EINVAL;
+    s = lookup(ec, ec->regs.rdi, BH_OBJ_SM, op == BH_SM_UP ? BH_R_UP : BH_R_DOWN, (void **)&sm);
+    if (s != BH_OK)
+        return s;
+    if (op == BH_SM_UP)
+        return sm_up(sm);
+    if (us) {
+        uint64_t per_us = timer_tsc_hz() / 1000000 ? timer_tsc_hz() / 1000000 : 1;
+        if (us > (UINT64_MAX - rdtsc()) / per_us)
+            return BH_EOVERFLOW;
+        deadline = rdtsc() + us * per_us;
+    }
+    if (sm_down(sm, ec, deadline) == BH_OK)
+        return BH_OK;
+    schedule();                        /* blocked; woken with the status */
+}
+
+static void release(void *ctx, struct cap *gone)
+{
+    (void)ctx;
+    kobj_put(gone->obj);
+}
+
+static uint64_t sys_delegate(struct ec *ec)
+{
+    struct pd *dst;
+    struct cap *src;
+    uint64_t mask = ec->regs.r10;
+    enum bh_status s;
+    if (mask & ~(uint64_t)BH_R_ALL)
+        return BH_EINVAL;
+    if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&dst)) != BH_OK ||
+        (s = cap_lookup(&ec->pd->caps, ec->regs.rsi, BH_OBJ_NONE, BH_R_DELEGATE, &src)) != BH_OK)
+        return s;
+    if ((s = cap_derive(&dst->caps, ec->regs.rdx, src, (unsigned)mask)) != BH_OK)
+        return s;
+    kobj_get(src->obj);
+    return BH_OK;
+}
+
+/* Bounded: at most REVOKE_BUDGET capabilities per entry. When there is
+   more, the call is restarted from user mode (RIP rewound over SYSCALL),
+   which is a preemption point. */
+#define REVOKE_BUDGET 32u
+static uint64_t sys_revoke(struct ec *ec)
+{
+    struct cap *c;
+    uint64_t flags = ec->regs.rsi;
+    enum bh_status s;
+    if (flags & ~(uint64_t)BH_REVOKE_SELF)
+        return BH_EINVAL;
+    if ((s = cap_lookup(&ec->pd->caps, ec->regs.rdi, BH_OBJ_NONE, 0, &c)) != BH_OK)
+        return s;
+    unsigned budget = REVOKE_BUDGET;
+    kobj_get(&ec->obj);                /* we may revoke our own EC */
+    s = cap_revoke(c, flags & BH_REVOKE_SELF, &budget, release, NULL);
+    bool gone = ec->obj.refs == 1;
+    kobj_put(&ec->obj);
+    if (gone)
+        schedule();
+    if (s == BH_EBUSY) {
+        ec->regs.rip -= 2;             /* run SYSCALL again */
+        ec->regs.rax = BH_SYS_REVOKE;
+        schedule();
+    }
+    return s;
+}
+
+static uint64_t sys_lookup(struct ec *ec)
+{
+    struct cap *c;
+    enum bh_status s = cap_lookup(&ec->pd->caps, ec->regs.rdi, BH_OBJ_NONE, 0, &c);
+    if (s != BH_OK)
+        return s;
+    ec->regs.rdx = c->type;
+    ec->regs.r10 = c->rights;
+    return BH_OK;
+}
+
+typedef uint64_t (*syscall_fn)(struct ec *ec);
 
 static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_PRINT] = sys_print,
     [BH_SYS_EXIT] = sys_exit,
+    [BH_SYS_CALL] = ipc_call,
+    [BH_SYS_REPLY_WAIT] = ipc_reply_wait,
+    [BH_SYS_CREATE_EC] = sys_create_ec,
+    [BH_SYS_CREATE_SC] = sys_create_sc,
+    [BH_SYS_CREATE_PT] = sys_create_pt,
+    [BH_SYS_CREATE_SM] = sys_create_sm,
+    [BH_SYS_SM_CTRL] = sys_sm_ctrl,
+    [BH_SYS_DELEGATE] = sys_delegate,
+    [BH_SYS_REVOKE] = sys_revoke,
+    [BH_SYS_LOOKUP] = sys_lookup,
 };
 
 void syscall_dispatch(struct trapframe *tf)
 {
+    bkl_lock();
+    struct ec *ec = this_cpu()->current;
     uint64_t n = tf->rax;
-    if (!this_cpu()->task) {
-        tf->rax = BH_EINVAL;
-        return;
-    }
-    tf->rax = (n < BH_SYS_COUNT && syscalls[n]) ? syscalls[n](tf) : BH_ENOSYS;
+    if (n == BH_SYS_CALL)
+        fastpath_call(ec);
+    else if (n == BH_SYS_REPLY_WAIT)
+        fastpath_reply(ec);
+    tf->rax = (n < BH_SYS_COUNT && syscalls[n]) ? syscalls[n](ec) : BH_ENOSYS;
     /* SYSRET to a non-canonical RIP would fault in ring 0 (Intel SDM
-       Vol. 2B, SYSRET): never return to one, whoever set it. */
-    if (tf->rip >= BH_USER_TOP)
-        task_exit_current(BH_EFAULT);
+       Vol. 2B, SYSRET): never return to one. */
+    if (tf->rip >= BH_USER_TOP) {
+        ec_kill(ec, BH_EFAULT);
+        root_check_end(ec);
+        schedule();
+    }
+    if (this_cpu()->resched)
+        schedule();
+    ec_resume(ec);
 }
 
 void syscall_init_cpu(void)

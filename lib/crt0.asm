@@ -1,5 +1,6 @@
-; User program entry: rdi = pointer to the argument string (on the stack).
-; Calls main(args) and exits with its return value.
+; User program entry: rdi = pointer to the argument string (on the stack),
+; rsi = a value the starter passes (CPUs online for the root task).
+; Calls main(rdi, rsi) and exits with its return value.
 extern main
 global _start
 section .text

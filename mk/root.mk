@@ -31,6 +31,6 @@ $(BUILD)/$(1)/$(1).elf: $(patsubst %.c,$(BUILD)/user/%.o,$(2)) $(BUILD)/lib/libb
 all: $(BUILD)/$(1)/$(1).elf
 endef
 
-$(eval $(call user_prog,root,root/main.c))
+$(eval $(call user_prog,root,root/main.c root/rt.c root/t_syscall.c root/t_caps.c root/t_ipc.c root/t_sm.c root/bench.c))
 
 -include $(ULIB_OBJS:.o=.d)

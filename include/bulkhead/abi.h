@@ -28,19 +28,95 @@ enum bh_status {
     BH_ETIMEOUT = 13,  /* timed out */
     BH_EEXIST = 14,    /* already present / overlapping */
     BH_ENOSYS = 15,    /* no such system call */
+    BH_EABORT = 16,    /* IPC partner died, or the object went away */
     BH_STATUS_COUNT
 };
 
 /*
- * System calls (issue 2 subset). Entered with the SYSCALL instruction:
- * rax = number, arguments in rdi, rsi, rdx, r10, r8, r9; status in rax.
- * rcx and r11 are clobbered by the instruction itself.
+ * Kernel objects. Every object is named by a capability: an index
+ * (selector) into the capability space of a protection domain (PD).
+ */
+enum bh_obj {
+    BH_OBJ_NONE = 0,
+    BH_OBJ_PD = 1,   /* protection domain: capability + address space */
+    BH_OBJ_EC = 2,   /* execution context: a thread with its UTCB */
+    BH_OBJ_SC = 3,   /* scheduling context: priority, budget, period */
+    BH_OBJ_PT = 4,   /* portal: IPC entry bound to a server EC, badged */
+    BH_OBJ_SM = 5,   /* semaphore (also the target of interrupts) */
+    BH_OBJ_COUNT
+};
+
+/* Capability rights. A delegated copy never has more than its parent. */
+#define BH_R_CTRL (1u << 0)     /* PD: create objects in it / delegate into it;
+                                   EC, SC: control */
+#define BH_R_DELEGATE (1u << 1) /* the capability may be delegated further */
+#define BH_R_CALL (1u << 2)     /* PT: call it */
+#define BH_R_UP (1u << 3)       /* SM: up */
+#define BH_R_DOWN (1u << 4)     /* SM: down */
+#define BH_R_ALL 0x1fu
+
+/* Fixed selectors every new PD's creator may rely on. */
+#define BH_SEL_SELF_PD 0u       /* the root task's own PD */
+#define BH_SEL_SELF_EC 1u       /* the root task's first EC */
+#define BH_SEL_SELF_SC 2u       /* and its SC */
+#define BH_SEL_FIRST_FREE 16u
+
+/*
+ * System calls. Entered with SYSCALL: rax = number, arguments in rdi,
+ * rsi, rdx, r10, r8, r9; the status comes back in rax, results in the
+ * registers each call names. rcx and r11 are clobbered by the instruction.
+ * Every call checks its capabilities (type and rights) before it changes
+ * anything, and rejects unknown flag bits with BH_EINVAL.
  */
 enum bh_syscall {
-    BH_SYS_PRINT = 0,  /* rdi = user pointer, rsi = length (<= BH_PRINT_MAX) */
-    BH_SYS_EXIT = 1,   /* rdi = exit code; does not return */
+    BH_SYS_PRINT = 0,       /* rdi = user pointer, rsi = length (<= BH_PRINT_MAX) */
+    BH_SYS_EXIT = 1,        /* rdi = exit code; ends the calling EC */
+    BH_SYS_CALL = 2,        /* rdi = PT sel, r10 = msginfo, words in rsi rdx r8 r9 + UTCB;
+                               reply: r10 = msginfo, words likewise */
+    BH_SYS_REPLY_WAIT = 3,  /* r10 = msginfo of the reply, words as above;
+                               returns with the next call: rdi = badge, r10, words */
+    BH_SYS_CREATE_PD = 4,   /* reserved: child PDs come with the next slice
+                               (returns BH_ENOSYS today) */
+    BH_SYS_CREATE_EC = 5,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = CPU,
+                               r10 = UTCB address in that PD, r8 = entry, r9 = stack;
+                               flags in the upper 32 bits of rdx (BH_EC_*) */
+    BH_SYS_CREATE_SC = 6,   /* rdi = dst sel, rsi = own PD sel (CTRL), rdx = EC sel (CTRL),
+                               r10 = priority, r8 = budget (us), r9 = period (us) */
+    BH_SYS_CREATE_PT = 7,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = local EC sel (CTRL),
+                               r10 = badge */
+    BH_SYS_CREATE_SM = 8,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = initial count */
+    BH_SYS_SM_CTRL = 9,     /* rdi = SM sel, rsi = BH_SM_UP / BH_SM_DOWN,
+                               rdx = timeout (us, 0 = forever) for DOWN */
+    BH_SYS_DELEGATE = 10,   /* rdi = dst PD sel (CTRL), rsi = src sel (DELEGATE),
+                               rdx = dst sel, r10 = rights mask */
+    BH_SYS_REVOKE = 11,     /* rdi = sel, rsi = flags (BH_REVOKE_SELF) */
+    BH_SYS_LOOKUP = 12,     /* rdi = sel; returns rdx = type, r10 = rights */
     BH_SYS_COUNT
 };
+
+#define BH_EC_LOCAL (1u << 0)    /* server EC: runs only on portal calls, no SC */
+#define BH_SM_UP 0u
+#define BH_SM_DOWN 1u
+#define BH_REVOKE_SELF (1u << 0) /* remove the capability itself as well */
+
+#define BH_PRIO_MAX 255u
+
+/* msginfo: how many message words travel (bits 0-8). */
+#define BH_MSG_WORDS(mi) ((unsigned)((mi) & 0x1ffu))
+#define BH_MSG_REG_WORDS 4u      /* words carried in rsi, rdx, r8, r9 */
+
+/*
+ * User thread control block: one 4 KiB page per EC, mapped at the address
+ * given to BH_SYS_CREATE_EC. Message words beyond the first four live in
+ * mr[] (mr[0..3] mirror the registers).
+ */
+#define BH_UTCB_WORDS 480u
+struct bh_utcb {
+    uint64_t msginfo;
+    uint64_t reserved[31];
+    uint64_t mr[BH_UTCB_WORDS];
+};
+_Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 
 #define BH_PRINT_MAX 4096u
 
@@ -49,5 +125,7 @@ enum bh_syscall {
 #define BH_USER_TOP 0x00007ffffffff000ull  /* first address past user space */
 #define BH_USER_STACK_TOP 0x00007fffffffe000ull /* a guard page above */
 #define BH_USER_STACK_PAGES 16u
+/* The root task's first UTCB, below its stack (guard page between). */
+#define BH_ROOT_UTCB (BH_USER_STACK_TOP - (BH_USER_STACK_PAGES + 2) * 0x1000ull)
 
 #endif

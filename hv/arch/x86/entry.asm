@@ -7,12 +7,12 @@
 %define VEC_SYSCALL 256
 
 extern trap_dispatch
+extern trap_user
 extern syscall_dispatch
 
 global isr_table
 global syscall_entry
-global user_enter
-global user_exit
+global ret_user
 
 %macro PUSH_REGS 0
     push r15
@@ -69,10 +69,21 @@ ISR i
 %assign i i + 1
 %endrep
 
+; Exceptions and interrupts. From user mode the CPU has already switched
+; to TSS.RSP0, the end of the current EC's frame, so the whole register
+; state lands in the EC; C then runs on this CPU's kernel stack and leaves
+; through ret_user. From kernel mode (only the idle loop runs with IF=1,
+; plus faults) the frame stays on the current stack and we iretq back.
 trap_common:
     test byte [rsp + 24], 3            ; CS of the interrupted context
     jz .from_kernel
     swapgs
+    PUSH_REGS
+    cld
+    mov rdi, rsp
+    mov rsp, [gs:32]                   ; per-CPU kernel stack
+    call trap_user                     ; does not return
+    ud2
 .from_kernel:
     PUSH_REGS
     cld
@@ -80,14 +91,11 @@ trap_common:
     call trap_dispatch
     POP_REGS
     add rsp, 16                        ; vector, error code
-    test byte [rsp + 8], 3
-    jz .to_kernel
-    swapgs
-.to_kernel:
     iretq
 
 ; SYSCALL: rcx = user rip, r11 = user rflags; IF, TF, DF, AC cleared by
-; IA32_FMASK. Builds a trapframe on this CPU's kernel stack.
+; IA32_FMASK. The frame is built at gs:8, the end of the current EC's
+; register frame, then C runs on the kernel stack.
 syscall_entry:
     swapgs
     mov [gs:16], rsp
@@ -101,65 +109,28 @@ syscall_entry:
     push VEC_SYSCALL
     PUSH_REGS
     mov rdi, rsp
-    call syscall_dispatch
+    mov rsp, [gs:32]
+    call syscall_dispatch              ; does not return
+    ud2
+
+; void ret_user(struct trapframe *f): resumes user mode from an EC's frame.
+; Frames saved by SYSCALL leave with SYSRET (rip was checked to be a user
+; address by the kernel), all others with IRETQ.
+ret_user:
+    mov rsp, rdi
     POP_REGS
     add rsp, 16
-    pop rcx                            ; rip (syscall_dispatch keeps it below BH_USER_TOP)
+    cmp qword [rsp - 16], VEC_SYSCALL
+    je .sysret
+    swapgs
+    iretq
+.sysret:
+    pop rcx                            ; rip
     add rsp, 8
     pop r11                            ; rflags
     mov rsp, [rsp]                     ; user rsp
     swapgs
     o64 sysret
-
-; uint64_t user_enter(struct kctx *save, uint64_t rip, uint64_t rsp, uint64_t arg)
-; Saves the kernel's callee-saved context in *save and drops to ring 3 at
-; rip with stack rsp and rdi = arg. Returns when user_exit(save, v) runs.
-user_enter:
-    mov [rdi + 8], rbx
-    mov [rdi + 16], rbp
-    mov [rdi + 24], r12
-    mov [rdi + 32], r13
-    mov [rdi + 40], r14
-    mov [rdi + 48], r15
-    mov rax, [rsp]
-    mov [rdi + 56], rax                ; return address
-    lea rax, [rsp + 8]
-    mov [rdi], rax                     ; rsp after return
-    push GDT_UDATA | 3
-    push rdx
-    push 0x202                         ; IF set
-    push GDT_UCODE | 3
-    push rsi
-    mov rdi, rcx
-    xor eax, eax
-    xor ebx, ebx
-    xor ecx, ecx
-    xor edx, edx
-    xor esi, esi
-    xor ebp, ebp
-    xor r8d, r8d
-    xor r9d, r9d
-    xor r10d, r10d
-    xor r11d, r11d
-    xor r12d, r12d
-    xor r13d, r13d
-    xor r14d, r14d
-    xor r15d, r15d
-    swapgs
-    iretq
-
-; void user_exit(struct kctx *ctx, uint64_t value): resumes user_enter's
-; caller with value. Runs on a kernel stack with the kernel GS loaded.
-user_exit:
-    mov rbx, [rdi + 8]
-    mov rbp, [rdi + 16]
-    mov r12, [rdi + 24]
-    mov r13, [rdi + 32]
-    mov r14, [rdi + 40]
-    mov r15, [rdi + 48]
-    mov rsp, [rdi]
-    mov rax, rsi
-    jmp [rdi + 56]
 
 section .rodata
 align 8

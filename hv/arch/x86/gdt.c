@@ -36,6 +36,7 @@ void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t is
     c->self = c;
     c->id = id;
     c->kstack_top = kstack_top;
+    c->frame_top = kstack_top;
     c->gdt[0] = 0;
     c->gdt[1] = 0x00af9b000000ffffull; /* kernel code, 64-bit, DPL 0 */
     c->gdt[2] = 0x00cf93000000ffffull; /* kernel data */

@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct task;
+struct ec;
+struct cpu_sched;
 
 #define MAX_CPUS 64
 #define KSTACK_SIZE 16384u
@@ -30,23 +31,24 @@ _Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
 #define GDT_TSS 0x28
 #define GDT_ENTRIES 7
 
-/* Kernel context saved when entering user mode (see user_enter). */
-struct kctx { uint64_t rsp, rbx, rbp, r12, r13, r14, r15, rip; };
-
 struct percpu {
     struct percpu *self;    /* gs:0 */
-    uint64_t kstack_top;    /* gs:8, loaded by the SYSCALL entry */
+    uint64_t frame_top;     /* gs:8: end of the current EC's register frame,
+                               where SYSCALL and user interrupts save state */
     uint64_t user_rsp;      /* gs:16, scratch for the SYSCALL entry */
     uint64_t id;            /* gs:24, logical CPU number */
+    uint64_t kstack_top;    /* gs:32, this CPU's kernel stack */
     uint32_t apic_id;
     volatile bool online;
     volatile bool timer_checked;  /* AP finished its timer check */
-    struct kctx user_return;  /* where user_exit() resumes the kernel */
-    struct task *task;        /* user task running on this CPU, if any */
+    volatile bool resched;        /* an IPI or timer asked for a schedule */
+    struct ec *current;           /* EC whose frame is at frame_top */
+    struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));
 };
-_Static_assert(offsetof(struct percpu, kstack_top) == 8, "entry.asm uses gs:8");
+_Static_assert(offsetof(struct percpu, frame_top) == 8, "entry.asm uses gs:8");
+_Static_assert(offsetof(struct percpu, kstack_top) == 32, "entry.asm uses gs:32");
 _Static_assert(offsetof(struct percpu, user_rsp) == 16, "entry.asm uses gs:16");
 _Static_assert(offsetof(struct percpu, id) == 24, "entry.asm uses gs:24");
 
@@ -61,4 +63,10 @@ static inline struct percpu *this_cpu(void)
 
 /* Loads this CPU's GDT, TSS and GS base; stacks come from the caller. */
 void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t ist_base);
+/* Points SYSCALL and user-mode interrupt entry at frame_end (TSS.RSP0). */
+static inline void percpu_set_frame(struct percpu *c, uint64_t frame_end)
+{
+    c->frame_top = frame_end;
+    c->tss.rsp[0] = frame_end;
+}
 #endif

@@ -9,6 +9,9 @@
 #include "cpu.h"
 #include "kmem.h"
 #include "console.h"
+#include "sc.h"
+#include "bkl.h"
+#include "syscall.h"
 #include <string.h>
 
 struct tramp_params {
@@ -67,10 +70,10 @@ static void __attribute__((noreturn)) ap_main(struct percpu *c)
     c->online = true;
     kprintf("# cpu %lu online apic=%u\n", c->id, lapic_id());
     ap_check_timer(c);
-    for (;;) {
-        sti();
-        hlt();
-    }
+    syscall_init_cpu();
+    sched_init_cpu((unsigned)c->id);
+    bkl_lock();
+    schedule();
 }
 
 static bool start_ap(struct percpu *c, uint32_t apic)

@@ -5,7 +5,11 @@
 #include "lapic.h"
 #include "console.h"
 #include "panic.h"
-#include "user.h"
+#include "ec.h"
+#include "pd.h"
+#include "root.h"
+#include "sc.h"
+#include "bkl.h"
 #include "pic.h"
 
 struct idt_gate {
@@ -106,10 +110,6 @@ void trap_dispatch(struct trapframe *tf)
         panic_stop_this_cpu();
     }
     if (tf->vector < 32) {
-        if (tf->cs & 3) {
-            user_fault(tf);              /* kills the user task; no return */
-            return;
-        }
         static volatile int depth;
         if (__atomic_fetch_add(&depth, 1, __ATOMIC_SEQ_CST)) {
             /* a fault while reporting a fault: panic without the report */
@@ -123,6 +123,29 @@ void trap_dispatch(struct trapframe *tf)
     irq_handler h = handlers[tf->vector];
     if (h)
         h(tf);
+    if (tf->vector == VEC_TIMER || tf->vector == VEC_IPI_WAKE)
+        this_cpu()->resched = true;
     if (tf->vector != VEC_SPURIOUS)
         lapic_eoi();
+}
+
+/* Entry from user mode (entry.asm), on this CPU's kernel stack; tf is the
+   current EC's frame. An exception ends the EC (fault IPC to a handler
+   portal comes with the next slice); an interrupt is handled and the
+   scheduler decides who runs next. */
+void trap_user(struct trapframe *tf)
+{
+    bkl_lock();
+    struct ec *ec = this_cpu()->current;
+    if (tf->vector < 32) {
+        trap_report(tf);
+        kprintf("# %s: EC killed: %s at rip %lx\n", ec->pd->name, trap_name(tf->vector), tf->rip);
+        ec_kill(ec, 0x100 + tf->vector);
+        root_check_end(ec);
+        schedule();
+    }
+    trap_dispatch(tf);
+    if (tf->vector == VEC_TIMER)
+        sched_tick();
+    schedule();
 }

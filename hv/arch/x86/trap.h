@@ -26,8 +26,10 @@ void idt_init(void);
 void idt_load(void);
 /* Installs the handler for an interrupt vector (32..255). */
 void irq_set_handler(unsigned vector, irq_handler h);
-/* C entry from trap_common (entry.asm). */
+/* C entry from trap_common (entry.asm) for traps taken in kernel mode. */
 void trap_dispatch(struct trapframe *tf);
+/* C entry for traps from user mode; never returns (resumes via schedule). */
+void __attribute__((noreturn)) trap_user(struct trapframe *tf);
 /* Prints a full register report for tf on the console. */
 void trap_report(const struct trapframe *tf);
 /* Name of an exception vector, or "interrupt". */

@@ -5,26 +5,134 @@
 #include <stdint.h>
 #include <bulkhead/abi.h>
 
-static inline uint64_t bh_syscall2(uint64_t nr, uint64_t a0, uint64_t a1)
+/* Generic form: up to six arguments; the status comes back in rax. */
+static inline uint64_t bh_syscall6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                                   uint64_t a3, uint64_t a4, uint64_t a5)
 {
     uint64_t ret;
+    register uint64_t r10 __asm__("r10") = a3;
+    register uint64_t r8 __asm__("r8") = a4;
+    register uint64_t r9 __asm__("r9") = a5;
     __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a0), "S"(a1)
+                     : "=a"(ret), "+D"(a0), "+S"(a1), "+d"(a2), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"(nr)
                      : "rcx", "r11", "memory");
     return ret;
 }
 
-/* Writes len bytes to the console. Returns a bh_status. */
+static inline uint64_t bh_syscall2(uint64_t nr, uint64_t a0, uint64_t a1)
+{
+    return bh_syscall6(nr, a0, a1, 0, 0, 0, 0);
+}
+
+/* Writes len bytes to the console. */
 static inline enum bh_status bh_print(const void *s, size_t len)
 {
     return (enum bh_status)bh_syscall2(BH_SYS_PRINT, (uint64_t)s, len);
 }
 
-/* Ends the calling task with code. */
+/* Ends the calling EC with code. */
 static inline void __attribute__((noreturn)) bh_exit(uint64_t code)
 {
     bh_syscall2(BH_SYS_EXIT, code, 0);
     __builtin_unreachable();
+}
+
+static inline enum bh_status bh_create_ec(uint64_t dst, uint64_t pd, unsigned cpu, unsigned flags,
+                                          uint64_t utcb, uint64_t rip, uint64_t rsp)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_EC, dst, pd,
+                                       ((uint64_t)flags << 32) | cpu, utcb, rip, rsp);
+}
+
+static inline enum bh_status bh_create_sc(uint64_t dst, uint64_t pd, uint64_t ec, unsigned prio,
+                                          uint64_t budget_us, uint64_t period_us)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_SC, dst, pd, ec, prio, budget_us, period_us);
+}
+
+static inline enum bh_status bh_create_pt(uint64_t dst, uint64_t pd, uint64_t ec, uint64_t badge)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_PT, dst, pd, ec, badge, 0, 0);
+}
+
+static inline enum bh_status bh_create_sm(uint64_t dst, uint64_t pd, uint64_t count)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_SM, dst, pd, count, 0, 0, 0);
+}
+
+static inline enum bh_status bh_sm_up(uint64_t sm)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_SM_CTRL, sm, BH_SM_UP, 0, 0, 0, 0);
+}
+
+/* timeout_us 0 waits forever; BH_ETIMEOUT when it expires. */
+static inline enum bh_status bh_sm_down(uint64_t sm, uint64_t timeout_us)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_SM_CTRL, sm, BH_SM_DOWN, timeout_us, 0, 0, 0);
+}
+
+static inline enum bh_status bh_delegate(uint64_t dst_pd, uint64_t src, uint64_t dst, unsigned mask)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_DELEGATE, dst_pd, src, dst, mask, 0, 0);
+}
+
+static inline enum bh_status bh_revoke(uint64_t sel, unsigned flags)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_REVOKE, sel, flags, 0, 0, 0, 0);
+}
+
+static inline enum bh_status bh_lookup(uint64_t sel, unsigned *type, unsigned *rights)
+{
+    uint64_t rdx, r10;
+    uint64_t ret;
+    register uint64_t r10r __asm__("r10");
+    __asm__ volatile("syscall" : "=a"(ret), "=d"(rdx), "=r"(r10r) : "a"((uint64_t)BH_SYS_LOOKUP), "D"(sel)
+                     : "rcx", "r11", "rsi", "r8", "r9", "memory");
+    r10 = r10r;
+    *type = (unsigned)rdx;
+    *rights = (unsigned)r10;
+    return (enum bh_status)ret;
+}
+
+/* An IPC message: up to four words travel in registers. */
+struct bh_msg { uint64_t mi, w[4]; };
+
+/* Calls portal pt with m; on return m holds the reply. */
+static inline enum bh_status bh_call(uint64_t pt, struct bh_msg *m)
+{
+    uint64_t ret;
+    register uint64_t r10 __asm__("r10") = m->mi;
+    register uint64_t r8 __asm__("r8") = m->w[2];
+    register uint64_t r9 __asm__("r9") = m->w[3];
+    uint64_t rsi = m->w[0], rdx = m->w[1], rdi = pt;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"((uint64_t)BH_SYS_CALL)
+                     : "rcx", "r11", "memory");
+    if (ret == BH_OK) {
+        m->mi = r10, m->w[0] = rsi, m->w[1] = rdx, m->w[2] = r8, m->w[3] = r9;
+    }
+    return (enum bh_status)ret;
+}
+
+/* Replies with m and waits for the next call, which comes back in m
+   (badge in *badge). */
+static inline enum bh_status bh_reply_wait(struct bh_msg *m, uint64_t *badge)
+{
+    uint64_t ret;
+    register uint64_t r10 __asm__("r10") = m->mi;
+    register uint64_t r8 __asm__("r8") = m->w[2];
+    register uint64_t r9 __asm__("r9") = m->w[3];
+    uint64_t rsi = m->w[0], rdx = m->w[1], rdi = 0;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"((uint64_t)BH_SYS_REPLY_WAIT)
+                     : "rcx", "r11", "memory");
+    if (ret == BH_OK) {
+        m->mi = r10, m->w[0] = rsi, m->w[1] = rdx, m->w[2] = r8, m->w[3] = r9;
+        *badge = rdi;
+    }
+    return (enum bh_status)ret;
 }
 #endif

@@ -1,0 +1,106 @@
+/* Execution contexts. */
+#include "ec.h"
+#include "pd.h"
+#include "sc.h"
+#include "sm.h"
+#include "ipc.h"
+#include "paging.h"
+#include "cpu.h"
+#include "percpu.h"
+#include "smp.h"
+#include <string.h>
+
+enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_va,
+                         uint64_t rip, uint64_t rsp, struct ec **out)
+{
+    struct ec *ec;
+    void *utcb;
+    if (cpu >= smp_online() || !cpus[cpu].online)
+        return BH_ERANGE;
+    if ((utcb_va & (PAGE_SIZE - 1)) || utcb_va < BH_USER_BASE || utcb_va >= BH_USER_TOP ||
+        rip >= BH_USER_TOP || rsp >= BH_USER_TOP)
+        return BH_EINVAL;
+    uint64_t pa, fl;
+    if (as_lookup(pd->root, utcb_va, &pa, &fl))
+        return BH_EEXIST;              /* the UTCB needs an unused page */
+    enum bh_status s = kobj_new(pd, BH_OBJ_EC, (void **)&ec);
+    if (s != BH_OK)
+        return s;
+    if ((s = pd_map_new(pd, utcb_va, PTE_W | PTE_NX, &utcb)) != BH_OK) {
+        quota_free(pd, ec, 1);
+        return s;
+    }
+    ec->pd = pd;
+    ec->utcb = utcb;
+    ec->utcb_pa = virt_to_phys(utcb);
+    ec->cpu = cpu;
+    ec->local = local;
+    ec->state = local ? EC_WAIT_CALL : EC_READY;
+    ec->regs.rip = rip;
+    ec->regs.rsp = rsp;
+    ec->regs.cs = GDT_UCODE | 3;
+    ec->regs.ss = GDT_UDATA | 3;
+    ec->regs.rflags = RFLAGS_IF | 2;
+    ec->regs.vector = 0;               /* first entry leaves through IRETQ */
+    pd->live_ecs++;
+    kobj_get(&pd->obj);                /* a PD lives while it has ECs */
+    *out = ec;
+    return BH_OK;
+}
+
+/* Wakes a blocked caller with BH_EABORT on the SC that was running it. */
+static void abort_waiter(struct ec *w)
+{
+    if (w->state == EC_DEAD)
+        return;
+    w->regs.rax = BH_EABORT;
+    w->state = EC_READY;
+    struct ksc *sc = w->wait_sc;
+    w->wait_sc = NULL;
+    if (sc) {
+        sc->exec = w;
+        sched_ready(sc);
+    }
+}
+
+void ec_kill(struct ec *ec, uint64_t code)
+{
+    if (ec->state == EC_DEAD)
+        return;
+    if (ec->state == EC_WAIT_SM && ec->wait_sm)
+        sm_unlink(ec->wait_sm, ec);
+    if (ec->state == EC_WAIT_QUEUED && ec->queued_on)
+        ipc_unqueue(ec->queued_on, ec);
+    sched_cancel_timeout(ec);
+    ec->exit_code = code;
+    ec->state = EC_DEAD;
+    ec->pd->live_ecs--;
+    /* Callers queued on us, and the one we were serving, get BH_EABORT. */
+    for (struct ec *w = ec->queue_head, *n; w; w = n) {
+        n = w->wait_next;
+        w->wait_next = NULL;
+        abort_waiter(w);
+    }
+    ec->queue_head = ec->queue_tail = NULL;
+    if (ec->caller) {               /* the caller runs on the SC we had */
+        struct ec *c = ec->caller;
+        ec->caller = NULL;
+        c->wait_sc = ec->donor;
+        abort_waiter(c);
+    }
+    ec->donor = NULL;
+    if (ec->sc)
+        sched_block(ec->sc);
+}
+
+void ec_destroy(struct ec *ec)
+{
+    ec_kill(ec, 0);
+    for (unsigned i = 0; i < MAX_CPUS; i++)   /* no stale "current" pointer */
+        if (cpus[i].current == ec)
+            cpus[i].current = NULL;
+    struct pd *pd = ec->pd;
+    /* The UTCB page stays mapped in the PD until the PD goes. */
+    quota_free(pd, ec, 1);
+    kobj_put(&pd->obj);
+}

@@ -1,0 +1,59 @@
+/* Execution context: a thread with its register frame and UTCB. */
+#ifndef HV_EC_H
+#define HV_EC_H
+#include "obj.h"
+#include "trap.h"
+#include <stddef.h>
+#include <bulkhead/abi.h>
+
+struct ksc;
+struct pd;
+
+enum ec_state {
+    EC_READY,        /* runnable (or running) */
+    EC_WAIT_CALL,    /* local EC waiting for a portal call */
+    EC_WAIT_REPLY,   /* caller waiting for the handler's reply */
+    EC_WAIT_QUEUED,  /* caller queued on a busy handler */
+    EC_WAIT_SM,      /* blocked in a semaphore down */
+    EC_DEAD,
+};
+
+struct ec {
+    struct kobj obj;            /* first, like every kernel object */
+    /* User state; TSS.RSP0 points just past it. The CPU aligns RSP down
+       to 16 bytes before pushing an interrupt frame in 64-bit mode (Intel
+       SDM Vol. 3A, 6.14.2), so the frame must end 16-byte aligned. */
+    struct trapframe regs __attribute__((aligned(16)));
+    struct pd *pd;
+    struct bh_utcb *utcb;       /* kernel alias of the UTCB page */
+    uint64_t utcb_pa;
+    uint64_t fs_base;
+    uint32_t cpu;
+    uint8_t state;
+    bool local;                 /* runs only on portal calls */
+    bool started;               /* local EC has taken its first call */
+    struct ksc *sc;             /* own SC (global ECs) */
+    struct ksc *donor;          /* SC lent to this EC by its caller */
+    struct ec *caller;          /* whom to reply to */
+    struct ksc *wait_sc;        /* the SC that was running us when we blocked */
+    struct ec *wait_next;       /* link in a portal or semaphore queue */
+    struct ec *queue_head, *queue_tail; /* callers queued on this handler */
+    struct ec *queued_on;       /* the handler we are queued on */
+    struct sm *wait_sm;
+    uint64_t timeout_at;        /* TSC deadline of a timed wait, 0 = none */
+    struct ec *timeout_next;
+    uint64_t badge;             /* badge of the portal of the pending call */
+    uint64_t exit_code;
+};
+
+_Static_assert(offsetof(struct ec, regs) % 16 == 0, "EC frame start 16-byte aligned");
+_Static_assert(sizeof(struct trapframe) % 16 == 0, "EC frame end 16-byte aligned");
+
+enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_va,
+                         uint64_t rip, uint64_t rsp, struct ec **out);
+void ec_destroy(struct ec *ec);
+/* Ends ec (exit, fault, kill): wakes whoever waits on it with BH_EABORT. */
+void ec_kill(struct ec *ec, uint64_t code);
+/* Frame end for TSS.RSP0 / SYSCALL. */
+static inline uint64_t ec_frame_end(struct ec *ec) { return (uint64_t)(&ec->regs + 1); }
+#endif

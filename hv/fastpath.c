@@ -1,0 +1,68 @@
+/* IPC fast path for register-only messages (at most BH_MSG_REG_WORDS
+   words): a run of guards, each falling back to the general path in
+   ipc.c, then a point of no return after which nothing can fail. */
+#include "ipc.h"
+#include "ec.h"
+#include "pd.h"
+#include "pt.h"
+#include "sc.h"
+#include "percpu.h"
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+int fastpath_call(struct ec *c)
+{
+    uint64_t mi = c->regs.r10, sel = c->regs.rdi;
+    struct capspace *cs = &c->pd->caps;
+    if (unlikely(mi > BH_MSG_REG_WORDS || sel >= cs->nslots))
+        return 0;
+    struct cap *cap = &cs->slots[sel];
+    if (unlikely(cap->type != BH_OBJ_PT || !(cap->rights & BH_R_CALL)))
+        return 0;
+    struct pt *pt = cap->obj;
+    struct ec *h = pt->handler;
+    if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu))
+        return 0;
+    struct ksc *sc = this_cpu()->sched->rq.current->owner;
+
+    /* Point of no return. */
+    h->regs.rax = BH_OK;
+    h->regs.rdi = pt->badge;
+    h->regs.r10 = mi;
+    h->regs.rsi = c->regs.rsi;
+    h->regs.rdx = c->regs.rdx;
+    h->regs.r8 = c->regs.r8;
+    h->regs.r9 = c->regs.r9;
+    h->caller = c;
+    h->donor = sc;
+    h->state = EC_READY;
+    c->state = EC_WAIT_REPLY;
+    c->wait_sc = sc;
+    sc->exec = h;
+    ec_resume(h);
+}
+
+int fastpath_reply(struct ec *h)
+{
+    uint64_t mi = h->regs.r10;
+    struct ec *c = h->caller;
+    if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY ||
+                 h->queue_head || this_cpu()->resched))
+        return 0;
+    struct ksc *sc = h->donor;
+
+    /* Point of no return. */
+    c->regs.rax = BH_OK;
+    c->regs.r10 = mi;
+    c->regs.rsi = h->regs.rsi;
+    c->regs.rdx = h->regs.rdx;
+    c->regs.r8 = h->regs.r8;
+    c->regs.r9 = h->regs.r9;
+    c->state = EC_READY;
+    c->wait_sc = NULL;
+    h->caller = NULL;
+    h->donor = NULL;
+    h->state = EC_WAIT_CALL;
+    sc->exec = c;
+    ec_resume(c);
+}

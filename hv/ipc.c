@@ -1,0 +1,127 @@
+/* IPC slow path. A call to a waiting handler switches to it at once and
+   lends it the caller's SC (the handler runs on the caller's time); a
+   call to a busy handler queues the caller and blocks its SC. Portals
+   are CPU-local: a handler serves callers on its own CPU (cross-CPU
+   wake-up goes through semaphores). */
+#include "ipc.h"
+#include "ec.h"
+#include "pd.h"
+#include "pt.h"
+#include "sc.h"
+#include "percpu.h"
+#include <string.h>
+
+/* Copies a message from src's frame (and UTCB) into dst's; rdi (the
+   badge on a call) is the caller's business. */
+static void deliver(struct ec *dst, const struct ec *src, uint64_t mi)
+{
+    unsigned n = BH_MSG_WORDS(mi);
+    dst->regs.rax = BH_OK;
+    dst->regs.r10 = mi;
+    dst->regs.rsi = src->regs.rsi;
+    dst->regs.rdx = src->regs.rdx;
+    dst->regs.r8 = src->regs.r8;
+    dst->regs.r9 = src->regs.r9;
+    if (n > BH_MSG_REG_WORDS)
+        memcpy(&dst->utcb->mr[BH_MSG_REG_WORDS], &src->utcb->mr[BH_MSG_REG_WORDS],
+               (n - BH_MSG_REG_WORDS) * sizeof(uint64_t));
+}
+
+static enum bh_status check_msginfo(uint64_t mi)
+{
+    if (mi & ~0x1ffull)
+        return BH_EINVAL;
+    return BH_MSG_WORDS(mi) > BH_UTCB_WORDS ? BH_ERANGE : BH_OK;
+}
+
+void ipc_unqueue(struct ec *h, struct ec *c)
+{
+    for (struct ec **p = &h->queue_head, *prev = NULL; *p; prev = *p, p = &(*p)->wait_next)
+        if (*p == c) {
+            *p = c->wait_next;
+            if (h->queue_tail == c)
+                h->queue_tail = prev;
+            break;
+        }
+    c->wait_next = NULL;
+    c->queued_on = NULL;
+}
+
+/* Starts serving caller c on handler h, on the SC c was running on. */
+static void begin(struct ec *h, struct ec *c, struct ksc *sc)
+{
+    deliver(h, c, c->regs.r10);
+    h->regs.rdi = c->badge;
+    h->caller = c;
+    h->donor = sc;
+    h->state = EC_READY;
+    c->state = EC_WAIT_REPLY;
+    c->wait_sc = sc;
+    sc->exec = h;
+}
+
+uint64_t ipc_call(struct ec *c)
+{
+    struct cap *cap;
+    enum bh_status s = check_msginfo(c->regs.r10);
+    if (s != BH_OK)
+        return s;
+    if ((s = cap_lookup(&c->pd->caps, c->regs.rdi, BH_OBJ_PT, BH_R_CALL, &cap)) != BH_OK)
+        return s;
+    struct pt *pt = cap->obj;
+    struct ec *h = pt->handler;
+    if (h->state == EC_DEAD)
+        return BH_EABORT;
+    if (h == c || h->cpu != c->cpu)
+        return BH_EINVAL;
+    struct ksc *sc = sched_current();
+    c->badge = pt->badge;
+    if (h->state == EC_WAIT_CALL) {
+        begin(h, c, sc);
+        ec_resume(h);
+    }
+    c->state = EC_WAIT_QUEUED;       /* handler busy: wait in line */
+    c->wait_sc = sc;
+    c->queued_on = h;
+    c->wait_next = NULL;
+    if (h->queue_tail)
+        h->queue_tail->wait_next = c;
+    else
+        h->queue_head = c;
+    h->queue_tail = c;
+    sched_block(sc);
+    schedule();
+}
+
+uint64_t ipc_reply_wait(struct ec *h)
+{
+    enum bh_status s = check_msginfo(h->regs.r10);
+    if (s != BH_OK)
+        return s;
+    if (!h->local || !h->donor)
+        return BH_EINVAL;               /* only a handler inside a call */
+    struct ksc *sc = h->donor;
+    struct ec *c = h->caller;
+    h->caller = NULL;
+    h->donor = NULL;
+    bool resume = c && c->state == EC_WAIT_REPLY;
+    if (resume) {
+        deliver(c, h, h->regs.r10);
+        c->state = EC_READY;
+        c->wait_sc = NULL;
+        sc->exec = c;
+    } else {
+        sched_block(sc);                /* the caller died meanwhile */
+    }
+    struct ec *w = h->queue_head;
+    if (w) {                            /* next caller in line */
+        ipc_unqueue(h, w);
+        begin(h, w, w->wait_sc);
+        sched_ready(h->donor);
+    } else {
+        h->state = EC_WAIT_CALL;
+    }
+    if (resume && !this_cpu()->resched)
+        ec_resume(c);
+    schedule();
+}

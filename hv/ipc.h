@@ -1,0 +1,18 @@
+/* Synchronous IPC through portals: call, and reply-and-wait. */
+#ifndef HV_IPC_H
+#define HV_IPC_H
+#include <stdint.h>
+struct ec;
+struct trapframe;
+
+/* BH_SYS_CALL from ec (its frame holds the arguments). Returns only with
+   an error status for ec; on success it switches to the handler. */
+uint64_t ipc_call(struct ec *ec);
+/* BH_SYS_REPLY_WAIT from a local EC. Never returns an OK status. */
+uint64_t ipc_reply_wait(struct ec *ec);
+/* The register-only fast paths; return 0 if the slow path must run. */
+int fastpath_call(struct ec *ec);
+int fastpath_reply(struct ec *ec);
+/* Removes a queued caller from handler's queue. */
+void ipc_unqueue(struct ec *handler, struct ec *caller);
+#endif

@@ -1,0 +1,77 @@
+/* Kernel-object memory, quotas and reference counts. */
+#include "obj.h"
+#include "pd.h"
+#include "ec.h"
+#include "sc.h"
+#include "pt.h"
+#include "sm.h"
+#include "kmem.h"
+#include "paging.h"
+#include "spinlock.h"
+#include <string.h>
+
+struct spinlock bkl = SPINLOCK_INIT;
+
+uint64_t quota_left(const struct pd *pd)
+{
+    return pd ? pd->quota - pd->used : kmem_free_count();
+}
+
+enum bh_status quota_alloc(struct pd *pd, uint32_t n, void **out)
+{
+    uint64_t pa;
+    if (pd && pd->quota - pd->used < n)
+        return BH_ENOMEM;
+    if (kmem_alloc_pages(n, &pa) != BH_OK)
+        return BH_ENOMEM;
+    if (pd)
+        pd->used += n;
+    *out = phys_to_virt(pa);
+    memset(*out, 0, n * PAGE_SIZE);
+    return BH_OK;
+}
+
+void quota_free(struct pd *pd, void *va, uint32_t n)
+{
+    kmem_free_pages(virt_to_phys(va), n);
+    if (pd)
+        pd->used -= n;
+}
+
+enum bh_status kobj_new(struct pd *pd, uint8_t type, void **out)
+{
+    struct kobj *o;
+    enum bh_status s = quota_alloc(pd, 1, (void **)&o);
+    if (s != BH_OK)
+        return s;
+    o->refs = 1;
+    o->type = type;
+    o->quota = pd;
+    o->pages = 1;
+    *out = o;
+    return BH_OK;
+}
+
+void kobj_get(struct kobj *o)
+{
+    o->refs++;
+}
+
+/* Object destructors, indexed by type. */
+static void destroy(struct kobj *o)
+{
+    switch (o->type) {
+    case BH_OBJ_PD: pd_destroy((struct pd *)o); return;
+    case BH_OBJ_EC: ec_destroy((struct ec *)o); return;
+    case BH_OBJ_SC: ksc_destroy((struct ksc *)o); return;
+    case BH_OBJ_PT: pt_destroy((struct pt *)o); return;
+    case BH_OBJ_SM: sm_destroy((struct sm *)o); return;
+    default: return;
+    }
+}
+
+void kobj_put(struct kobj *o)
+{
+    if (o && --o->refs == 0)
+        destroy(o);
+}

@@ -1,0 +1,28 @@
+/* Protection domain: a capability space and an address space. */
+#ifndef HV_PD_H
+#define HV_PD_H
+#include "obj.h"
+#include "cap.h"
+
+struct pd {
+    struct kobj obj;
+    struct capspace caps;
+    uint64_t root;             /* PML4 physical address */
+    uint64_t quota, used;      /* pages this PD may charge / has charged */
+    struct pd *parent;         /* where the quota came from */
+    uint32_t nslots;
+    uint32_t live_ecs;
+    bool dying;
+    char name[32];
+};
+
+/* Creates a PD with nslots capability slots and a quota of pages carved
+   out of parent's (NULL for the root PD: quota comes from the machine). */
+enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
+                         const char *name, struct pd **out);
+/* Frees everything the PD holds; called when its last reference goes. */
+void pd_destroy(struct pd *pd);
+/* Maps one fresh zeroed page at va in pd's address space, charged to pd;
+   returns the kernel alias of the page in *kva (may be NULL). */
+enum bh_status pd_map_new(struct pd *pd, uint64_t va, uint64_t flags, void **kva);
+#endif

@@ -1,0 +1,21 @@
+/* The root task: the first boot module, started in ring 3 as the only
+   PD hv creates itself; it receives every initial capability. */
+#ifndef HV_ROOT_H
+#define HV_ROOT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <bulkhead/abi.h>
+struct ec;
+
+/* Builds the root PD from an ELF image (validated here) with the
+   argument string args, and makes its first EC runnable on CPU 0.
+   On failure *why says what was wrong and nothing stays allocated. */
+enum bh_status root_start(const void *img, size_t len, const char *name,
+                          const char *args, const char **why);
+/* Console output of ec (BH_SYS_PRINT): whole lines, TAP results
+   renumbered into the kernel's stream, other lines tagged by PD. */
+void root_output(struct ec *ec, const char *s, size_t len);
+/* Called when ec ended: if it was the root task's first EC, the system
+   reports, frees the root PD and ends. */
+void root_check_end(struct ec *ec);
+#endif

@@ -1,0 +1,211 @@
+/* Per-CPU scheduling on top of the scheduler core (sched.c): picking,
+   budget accounting, timed waits, the idle loop and returning to user
+   mode. Runs under the big kernel lock. */
+#include "sc.h"
+#include "ec.h"
+#include "pd.h"
+#include "sm.h"
+#include "bkl.h"
+#include "cpu.h"
+#include "lapic.h"
+#include "paging.h"
+#include "percpu.h"
+#include "timer.h"
+#include "trap.h"
+#include <string.h>
+
+void ret_user(struct trapframe *f) __attribute__((noreturn));
+
+static struct cpu_sched per_cpu[MAX_CPUS];
+static uint64_t tsc_per_us = 1;
+
+uint64_t sched_now_us(void)
+{
+    return rdtsc() / tsc_per_us;
+}
+
+void sched_init_cpu(unsigned cpu)
+{
+    uint64_t hz = timer_tsc_hz();
+    tsc_per_us = hz >= 1000000 ? hz / 1000000 : 1;
+    runq_init(&per_cpu[cpu].rq);
+    per_cpu[cpu].last_us = sched_now_us();
+    cpus[cpu].sched = &per_cpu[cpu];
+}
+
+struct ksc *sched_current(void)
+{
+    struct sc *s = this_cpu()->sched->rq.current;
+    return s ? s->owner : NULL;
+}
+
+/* Charges the running SC for the time since it was last charged. */
+static void account(struct cpu_sched *c, uint64_t now)
+{
+    if (c->rq.current && now > c->last_us)
+        runq_charge(&c->rq, c->rq.current, now - c->last_us, now);
+    c->last_us = now;
+}
+
+enum bh_status ksc_create(struct pd *pd, struct ec *ec, unsigned prio, uint64_t budget_us,
+                          uint64_t period_us, struct ksc **out)
+{
+    struct ksc *sc;
+    struct sc probe;
+    enum bh_status s = sc_init(&probe, prio, budget_us, period_us, sched_now_us(), NULL);
+    if (s != BH_OK)
+        return s;
+    if ((s = kobj_new(pd, BH_OBJ_SC, (void **)&sc)) != BH_OK)
+        return s;
+    sc_init(&sc->core, prio, budget_us, period_us, sched_now_us(), sc);
+    sc->owner = sc->exec = ec;
+    sc->cpu = ec->cpu;
+    ec->sc = sc;
+    kobj_get(&ec->obj);
+    if (ec->state == EC_READY)
+        sched_ready(sc);
+    *out = sc;
+    return BH_OK;
+}
+
+void ksc_destroy(struct ksc *sc)
+{
+    sched_block(sc);
+    if (sc->owner->sc == sc)
+        sc->owner->sc = NULL;
+    struct ec *owner = sc->owner;
+    quota_free(sc->obj.quota, sc, 1);
+    kobj_put(&owner->obj);
+}
+
+void sched_ready(struct ksc *sc)
+{
+    struct cpu_sched *c = cpus[sc->cpu].sched;
+    runq_ready(&c->rq, &sc->core, sched_now_us());
+    if (sc->cpu != this_cpu()->id)
+        lapic_ipi(cpus[sc->cpu].apic_id, 0, VEC_IPI_WAKE, 0);
+    else if (runq_should_preempt(&c->rq, c->rq.current))
+        this_cpu()->resched = true;
+}
+
+void sched_block(struct ksc *sc)
+{
+    struct cpu_sched *c = cpus[sc->cpu].sched;
+    if (c->rq.current == &sc->core)
+        account(c, sched_now_us());
+    runq_block(&c->rq, &sc->core);
+}
+
+void sched_add_timeout(struct ec *ec, uint64_t deadline)
+{
+    struct ec **p = &cpus[ec->cpu].sched->timeouts;
+    ec->timeout_at = deadline;
+    while (*p && (*p)->timeout_at <= deadline)   /* O(timed waiters on this CPU) */
+        p = &(*p)->timeout_next;
+    ec->timeout_next = *p;
+    *p = ec;
+}
+
+void sched_cancel_timeout(struct ec *ec)
+{
+    if (!ec->timeout_at)
+        return;
+    for (struct ec **p = &cpus[ec->cpu].sched->timeouts; *p; p = &(*p)->timeout_next)
+        if (*p == ec) {
+            *p = ec->timeout_next;
+            break;
+        }
+    ec->timeout_at = 0;
+    ec->timeout_next = NULL;
+}
+
+/* Wakes every timed waiter whose deadline has passed with BH_ETIMEOUT. */
+static void expire_timeouts(struct cpu_sched *c)
+{
+    uint64_t now = rdtsc();
+    while (c->timeouts && c->timeouts->timeout_at <= now) {
+        struct ec *ec = c->timeouts;
+        c->timeouts = ec->timeout_next;
+        ec->timeout_at = 0;
+        ec->timeout_next = NULL;
+        if (ec->state == EC_WAIT_SM && ec->wait_sm)
+            sm_unlink(ec->wait_sm, ec);
+        ec->regs.rax = BH_ETIMEOUT;
+        ec->state = EC_READY;
+        struct ksc *sc = ec->wait_sc;
+        ec->wait_sc = NULL;
+        if (sc) {
+            sc->exec = ec;
+            sched_ready(sc);
+        }
+    }
+}
+
+void sched_tick(void)
+{
+    expire_timeouts(this_cpu()->sched);
+}
+
+/* Arms the one-shot timer for the next scheduling event or timeout. */
+static void arm(struct cpu_sched *c, uint64_t now)
+{
+    uint64_t us = runq_next_event(&c->rq, now);
+    if (c->timeouts) {
+        uint64_t t = rdtsc(), d = c->timeouts->timeout_at;
+        uint64_t tus = d > t ? (d - t) / tsc_per_us : 0;
+        if (tus < us)
+            us = tus;
+    }
+    if (us != UINT64_MAX)
+        timer_arm_us(us ? us : 1);
+}
+
+void ec_resume(struct ec *ec)
+{
+    struct percpu *p = this_cpu();
+    struct ec *prev = p->current;
+    if (prev != ec) {
+        if (prev)
+            prev->fs_base = rdmsr(MSR_FS_BASE);
+        if (!prev || prev->pd != ec->pd)
+            write_cr3(ec->pd->root);
+        wrmsr(MSR_FS_BASE, ec->fs_base);
+        p->current = ec;
+        percpu_set_frame(p, ec_frame_end(ec));
+    }
+    bkl_unlock();
+    ret_user(&ec->regs);
+}
+
+/* Leaves user context: nothing of a PD stays loaded while idle, so a PD
+   can be destroyed without this CPU still using its tables. */
+static void go_idle(struct percpu *p)
+{
+    if (p->current) {
+        p->current->fs_base = rdmsr(MSR_FS_BASE);
+        p->current = NULL;
+        write_cr3(paging_kernel_root());
+    }
+}
+
+void schedule(void)
+{
+    struct percpu *p = this_cpu();
+    struct cpu_sched *c = p->sched;
+    for (;;) {
+        uint64_t now = sched_now_us();
+        account(c, now);
+        expire_timeouts(c);
+        p->resched = false;
+        struct sc *s = runq_pick(&c->rq, now);
+        arm(c, now);
+        if (s)
+            ec_resume(((struct ksc *)s->owner)->exec);
+        go_idle(p);
+        bkl_unlock();
+        cli();
+        if (!p->resched)
+            __asm__ volatile("sti; hlt; cli" ::: "memory");
+        bkl_lock();
+    }
+}

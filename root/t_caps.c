@@ -1,0 +1,84 @@
+/* Capabilities: creation, lookup, wrong types and rights, reduced-rights
+   delegation and recursive revocation. */
+#include "rt.h"
+
+static void test_create_checks(void)
+{
+    uint64_t sm = rt_sel();
+    bh_tap(bh_create_sm(sm, SEL_PD, 3) == BH_OK, "caps: create a semaphore");
+    bh_tap(bh_create_sm(sm, SEL_PD, 0) == BH_EEXIST, "caps: create into an occupied slot: EEXIST");
+    bh_tap(bh_create_sm(1u << 20, SEL_PD, 0) == BH_ECAP, "caps: create into an out-of-range slot: ECAP");
+    bh_tap(bh_create_sm(rt_sel(), sm, 0) == BH_ECAP, "caps: a semaphore where a PD is needed: ECAP");
+    bh_tap(bh_create_sm(rt_sel(), 999, 0) == BH_ECAP, "caps: a never-valid selector: ECAP");
+    bh_tap(bh_create_ec(rt_sel(), SEL_PD, 0, 1u << 7, rt_utcb(), 0x400000, 0x500000) == BH_EINVAL,
+           "caps: unknown EC flag bits: EINVAL");
+    bh_tap(bh_create_ec(rt_sel(), SEL_PD, 200, 0, rt_utcb(), 0x400000, 0x500000) == BH_ERANGE,
+           "caps: an EC on a CPU that does not exist: ERANGE");
+    bh_tap(bh_create_ec(rt_sel(), SEL_PD, 0, 0, 0xffffffff80000000ull, 0x400000, 0x500000) == BH_EINVAL,
+           "caps: a UTCB at a kernel address: EINVAL");
+    bh_tap(bh_create_ec(rt_sel(), SEL_PD, 0, 0, 0x400000, 0x400000, 0x500000) == BH_EEXIST,
+           "caps: a UTCB over mapped memory: EEXIST");
+    bh_tap(bh_create_sc(rt_sel(), SEL_PD, BH_SEL_SELF_EC, 10, 1, 1) == BH_EEXIST,
+           "caps: a second SC for an EC: EEXIST");
+    bh_tap(bh_syscall6(BH_SYS_SM_CTRL, sm, 7, 0, 0, 0, 0) == BH_EINVAL,
+           "caps: unknown semaphore operation: EINVAL");
+    unsigned type = 0, rights = 0;
+    bh_tap(bh_lookup(sm, &type, &rights) == BH_OK && type == BH_OBJ_SM && rights == BH_R_ALL,
+           "caps: lookup reports type and full rights of a new object");
+    bh_tap(bh_lookup(4000, &type, &rights) == BH_ECAP, "caps: lookup of an empty slot: ECAP");
+}
+
+static void test_delegate(void)
+{
+    uint64_t sm = rt_sel(), up = rt_sel(), upup = rt_sel(), none = rt_sel();
+    unsigned type, rights;
+    bh_create_sm(sm, SEL_PD, 0);
+    bh_tap(bh_delegate(SEL_PD, sm, up, BH_R_UP | BH_R_DELEGATE) == BH_OK,
+           "delegate: copy with UP|DELEGATE only");
+    bh_tap(bh_lookup(up, &type, &rights) == BH_OK && rights == (BH_R_UP | BH_R_DELEGATE),
+           "delegate: the copy has exactly the reduced rights");
+    bh_tap(bh_sm_down(up, 1) == BH_ERIGHTS, "delegate: DOWN through an UP-only copy: ERIGHTS");
+    bh_tap(bh_sm_up(up) == BH_OK, "delegate: UP through the copy works");
+    bh_tap(bh_delegate(SEL_PD, up, upup, BH_R_ALL) == BH_OK &&
+           bh_lookup(upup, &type, &rights) == BH_OK && rights == (BH_R_UP | BH_R_DELEGATE),
+           "delegate: rights never grow again (ALL mask on an UP copy)");
+    bh_tap(bh_delegate(SEL_PD, up, none, BH_R_UP) == BH_OK &&
+           bh_delegate(SEL_PD, none, rt_sel(), BH_R_UP) == BH_ERIGHTS,
+           "delegate: a copy without DELEGATE cannot be passed on: ERIGHTS");
+    bh_tap(bh_delegate(SEL_PD, sm, rt_sel(), 1u << 9) == BH_EINVAL,
+           "delegate: unknown rights bits in the mask: EINVAL");
+    bh_tap(bh_delegate(sm, sm, rt_sel(), BH_R_UP) == BH_ECAP,
+           "delegate: destination that is not a PD: ECAP");
+    bh_tap(bh_revoke(up, 0) == BH_OK, "revoke: children of the UP copy");
+    bh_tap(bh_lookup(upup, &type, &rights) == BH_ECAP && bh_lookup(none, &type, &rights) == BH_ECAP,
+           "revoke: grandchildren are gone");
+    bh_tap(bh_lookup(up, &type, &rights) == BH_OK && bh_sm_down(sm, 1) == BH_OK,
+           "revoke: the revoked cap itself and its parent remain usable");
+    bh_tap(bh_revoke(sm, BH_REVOKE_SELF) == BH_OK && bh_lookup(sm, &type, &rights) == BH_ECAP &&
+           bh_lookup(up, &type, &rights) == BH_ECAP, "revoke: with SELF removes the whole tree");
+    bh_tap(bh_revoke(sm, 0) == BH_ECAP, "revoke: a revoked selector: ECAP");
+    bh_tap(bh_revoke(BH_SEL_SELF_PD, 1u << 5) == BH_EINVAL, "revoke: unknown flag bits: EINVAL");
+}
+
+/* A long chain of copies is revoked across several kernel entries. */
+static void test_revoke_chain(void)
+{
+    uint64_t sm = rt_sel(), prev = sm, n = 0;
+    bh_create_sm(sm, SEL_PD, 0);
+    for (int i = 0; i < 60; i++) {
+        uint64_t s = rt_sel();
+        if (bh_delegate(SEL_PD, prev, s, BH_R_ALL) == BH_OK)
+            n++;
+        prev = s;
+    }
+    unsigned type, rights;
+    bh_tap(n == 60 && bh_revoke(sm, BH_REVOKE_SELF) == BH_OK && bh_lookup(prev, &type, &rights) == BH_ECAP,
+           "revoke: a chain of 60 copies goes in one call (restarted inside the kernel)");
+}
+
+void test_caps(void)
+{
+    test_create_checks();
+    test_delegate();
+    test_revoke_chain();
+}

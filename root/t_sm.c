@@ -1,0 +1,66 @@
+/* Semaphores: counting, timeouts, overflow, cross-CPU wake-up, and a
+   waiter whose semaphore is revoked. */
+#include "rt.h"
+
+static uint64_t ping, pong;
+static volatile unsigned rounds_done, bad_rounds;
+#define ROUNDS 2000
+
+/* Runs on CPU 1: waits for each ping and answers with a pong. */
+static void ponger(void)
+{
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        if (bh_sm_down(ping, 0) != BH_OK)
+            bad_rounds++;
+        rounds_done = i + 1;
+        bh_sm_up(pong);
+    }
+    bh_exit(0);
+}
+
+static void test_cross_cpu(void)
+{
+    ping = rt_sel(), pong = rt_sel();
+    bh_create_sm(ping, SEL_PD, 0);
+    bh_create_sm(pong, SEL_PD, 0);
+    rt_thread(CPU1, 100, ponger);
+    unsigned mismatch = 0;
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        bh_sm_up(ping);
+        if (bh_sm_down(pong, 2000000) != BH_OK || rounds_done != i + 1)
+            mismatch++;
+    }
+    bh_tap(mismatch == 0 && bad_rounds == 0,
+           "sm: %u ping-pong rounds between CPU 0 and CPU 1, none lost or doubled (%u bad)",
+           ROUNDS, mismatch + bad_rounds);
+}
+
+static uint64_t victim_sm;
+static volatile uint64_t victim_status;
+
+static void victim(void)
+{
+    victim_status = bh_sm_down(victim_sm, 0);
+    bh_exit(0);
+}
+
+void test_sm(void)
+{
+    uint64_t sm = rt_sel();
+    bh_create_sm(sm, SEL_PD, 2);
+    bh_tap(bh_sm_down(sm, 0) == BH_OK && bh_sm_down(sm, 0) == BH_OK, "sm: two downs on a count of 2");
+    bh_tap(bh_sm_down(sm, 2000) == BH_ETIMEOUT, "sm: a third down times out after 2 ms: ETIMEOUT");
+    bh_tap(bh_sm_up(sm) == BH_OK && bh_sm_down(sm, 1000) == BH_OK, "sm: up then down");
+    uint64_t big = rt_sel();
+    bh_create_sm(big, SEL_PD, ~0ull);
+    bh_tap(bh_sm_up(big) == BH_EOVERFLOW, "sm: up past the maximum count: EOVERFLOW");
+    bh_tap(bh_sm_down(sm, ~0ull) == BH_EOVERFLOW, "sm: a timeout that would overflow: EOVERFLOW");
+    victim_sm = rt_sel();
+    bh_create_sm(victim_sm, SEL_PD, 0);
+    victim_status = 12345;
+    rt_thread(CPU0, 150, victim);            /* runs now and blocks */
+    bh_tap(bh_revoke(victim_sm, BH_REVOKE_SELF) == BH_OK && victim_status == BH_EABORT,
+           "sm: destroying a semaphore wakes its waiter with EABORT");
+    if (rt_cpus() > 1)
+        test_cross_cpu();
+}
