@@ -56,6 +56,20 @@ static void cap_link(struct cap *p, struct cap *c)
     p->first_child = c;
 }
 
+/*
+ * Links a node that lives outside any capability space (a page mapping)
+ * as the newest child of parent, with depth parent's + 1. Returns
+ * BH_ERANGE beyond CAP_MAX_DEPTH. The caller fills in obj/type/rights.
+ */
+enum bh_status cap_attach(struct cap *parent, struct cap *child)
+{
+    if (parent->depth >= CAP_MAX_DEPTH)
+        return BH_ERANGE;
+    child->depth = parent->depth + 1;
+    cap_link(parent, child);
+    return BH_OK;
+}
+
 /* Sets cs to n empty slots in slots[0..n), each owned by cs. */
 void capspace_init(struct capspace *cs, struct cap *slots, uint32_t n)
 {

@@ -69,6 +69,9 @@ enum bh_status cap_clear_space(struct capspace *cs, struct cap_space_kill *k,
                                unsigned *budget,
                                void (*release)(void *ctx, struct cap *gone),
                                void *ctx);
+/* Links child (outside any space) under parent; BH_ERANGE if too deep. */
+enum bh_status cap_attach(struct cap *parent, struct cap *child);
+
 bool cap_is_descendant(const struct cap *anc, const struct cap *c);
 unsigned cap_children(const struct cap *c);
 

@@ -166,12 +166,8 @@ static bool start_root(void)
         return false;
     }
     const char *why = "";
-    uint64_t len = root->end - root->start;
-    const void *img = boot_phys_map(NULL, root->start, len);
-    enum bh_status s = img ? root_start(img, len, root->cmd.name, root->cmd.args, &why) : BH_EFAULT;
-    if (s != BH_OK) {
-        kprintf("hv: no root task: module %u (%s) rejected: %s\n", ri, root->cmd.name,
-                img ? why : "unreadable");
+    if (root_start(&bi, ri, &why) != BH_OK) {
+        kprintf("hv: no root task: module %u (%s) rejected: %s\n", ri, root->cmd.name, why);
         return false;
     }
     kprintf("# root task %s started\n", root->cmd.name);

@@ -2,6 +2,7 @@
    memory delegation and PD kill by capability come with the next slice. */
 #include "pd.h"
 #include "ec.h"
+#include "mem.h"
 #include "kmem.h"
 #include "paging.h"
 #include "cpu.h"
@@ -53,7 +54,7 @@ enum bh_status pd_map_new(struct pd *pd, uint64_t va, uint64_t flags, void **kva
     if (s != BH_OK)
         return s;
     uint64_t before = kmem_free_count();
-    s = as_map(pd->root, va, virt_to_phys(page), flags);
+    s = as_map(pd->root, va, virt_to_phys(page), flags | PTE_OWNED);
     pd->used += before - kmem_free_count();      /* tables it took */
     if (s != BH_OK) {
         quota_free(pd, page, 1);
@@ -68,6 +69,7 @@ void pd_destroy(struct pd *pd)
 {
     if (pd->root && read_cr3() == pd->root)
         write_cr3(paging_kernel_root());   /* never free the live tables */
+    mem_destroy(pd);
     if (pd->caps.slots)
         quota_free(pd, pd->caps.slots, slot_pages(pd->nslots));
     if (pd->root)

@@ -11,6 +11,9 @@ struct pd {
     uint64_t quota, used;      /* pages this PD may charge / has charged */
     struct pd *parent;         /* where the quota came from */
     uint32_t nslots;
+    uint64_t *mtree;           /* radix of mapping nodes by VA (mem.c) */
+    struct mnode *mfree;       /* free mapping nodes */
+    void *mpages;              /* pages holding mapping nodes, chained */
     uint32_t live_ecs;
     bool dying;
     char name[32];

@@ -3,6 +3,7 @@
 #include "root.h"
 #include "ec.h"
 #include "elf.h"
+#include "boot.h"
 #include "pd.h"
 #include "sc.h"
 #include "console.h"
@@ -82,17 +83,48 @@ static enum bh_status build(const void *img, const struct elf_image *ei, const c
     return s;
 }
 
-enum bh_status root_start(const void *img, size_t len, const char *name,
-                          const char *args, const char **why)
+/* Maps every boot module read-only into the root PD (the pages stay the
+   loader's: not PTE_OWNED) and fills the bootinfo page describing them. */
+static enum bh_status map_modules(const struct boot_info *bi)
+{
+    struct bh_bootinfo *info;
+    enum bh_status s = pd_map_new(root_pd, BH_ROOT_BOOTINFO, PTE_NX, (void **)&info);
+    uint64_t va = BH_ROOT_MODULES;
+    info->ncpus = smp_online();
+    for (unsigned i = 0; s == BH_OK && i < bi->module_count && i < BH_BOOT_MODS_MAX; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        uint64_t first = m->start & ~(PAGE_SIZE - 1);
+        struct bh_boot_module *d = &info->mods[info->nmods++];
+        d->va = va + (m->start - first);
+        d->size = m->end - m->start;
+        snfmt(d->name, sizeof d->name, "%s", m->cmd.name);
+        snfmt(d->args, sizeof d->args, "%s", m->cmd.args);
+        for (uint64_t pa = first; pa < m->end && s == BH_OK; pa += PAGE_SIZE, va += PAGE_SIZE)
+            s = as_map(root_pd->root, va, pa, PTE_NX);
+        va += PAGE_SIZE;                   /* a guard page between modules */
+    }
+    return s;
+}
+
+enum bh_status root_start(const struct boot_info *bi, unsigned index, const char **why)
 {
     struct elf_image ei;
     struct ksc *sc;
+    const struct boot_module *m = &bi->modules[index];
+    uint64_t len = m->end - m->start;
+    const void *img = boot_phys_map(NULL, m->start, len);
     free_before = kmem_free_count();
+    if (!img) {
+        *why = "module is not readable";
+        return BH_EFAULT;
+    }
     enum bh_status s = elf_check(img, len, &ei, why);
     if (s != BH_OK)
         return s;
-    s = pd_create(NULL, ROOT_SLOTS, kmem_free_count() - 64, name, &root_pd);
-    if (s == BH_OK && (s = build(img, &ei, args, &sc)) != BH_OK)
+    s = pd_create(NULL, ROOT_SLOTS, kmem_free_count() - 64, m->cmd.name, &root_pd);
+    if (s == BH_OK && (s = map_modules(bi)) == BH_OK)
+        s = build(img, &ei, m->cmd.args, &sc);
+    if (s != BH_OK)
         *why = "out of memory building the root task";
     return s;
 }

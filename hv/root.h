@@ -7,11 +7,12 @@
 #include <bulkhead/abi.h>
 struct ec;
 
-/* Builds the root PD from an ELF image (validated here) with the
-   argument string args, and makes its first EC runnable on CPU 0.
-   On failure *why says what was wrong and nothing stays allocated. */
-enum bh_status root_start(const void *img, size_t len, const char *name,
-                          const char *args, const char **why);
+struct boot_info;
+/* Builds the root PD from boot module index (an ELF image, validated
+   here) with its arguments, maps every boot module read-only into it with
+   the bootinfo table, and makes its first EC runnable on CPU 0. On
+   failure *why says what was wrong. */
+enum bh_status root_start(const struct boot_info *bi, unsigned index, const char **why);
 /* Console output of ec (BH_SYS_PRINT): whole lines, TAP results
    renumbered into the kernel's stream, other lines tagged by PD. */
 void root_output(struct ec *ec, const char *s, size_t len);

@@ -12,6 +12,7 @@
 #include "percpu.h"
 #include "timer.h"
 #include "trap.h"
+#include "tlb.h"
 #include <string.h>
 
 void ret_user(struct trapframe *f) __attribute__((noreturn));
@@ -173,6 +174,8 @@ void ec_resume(struct ec *ec)
         p->current = ec;
         percpu_set_frame(p, ec_frame_end(ec));
     }
+    tlb_check();
+    tlb_set_in_user(1);
     bkl_unlock();
     ret_user(&ec->regs);
 }

@@ -8,6 +8,7 @@
 #include "sc.h"
 #include "sm.h"
 #include "ipc.h"
+#include "mem.h"
 #include "root.h"
 #include "bkl.h"
 #include "console.h"
@@ -15,6 +16,7 @@
 #include "paging.h"
 #include "percpu.h"
 #include "timer.h"
+#include "tlb.h"
 #include <bulkhead/abi.h>
 
 extern void syscall_entry(void);
@@ -223,6 +225,67 @@ static uint64_t sys_revoke(struct ec *ec)
     return s;
 }
 
+/* Checks a range of n pages at va: aligned, non-empty, bounded, inside
+   user space without wrapping. */
+static enum bh_status check_range(uint64_t va, uint64_t n)
+{
+    if ((va & (PAGE_SIZE - 1)) || n == 0 || n > BH_MAP_MAX)
+        return BH_EINVAL;
+    if (va < BH_USER_BASE || va >= BH_USER_TOP || n > (BH_USER_TOP - va) / PAGE_SIZE)
+        return BH_EFAULT;
+    return BH_OK;
+}
+
+static uint64_t sys_map(struct ec *ec)
+{
+    struct pd *dst;
+    uint64_t sva = ec->regs.rsi, dva = ec->regs.rdx, n = ec->regs.r10, fl = ec->regs.r8;
+    unsigned rights = fl & (BH_M_R | BH_M_W | BH_M_X);
+    enum bh_status s;
+    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH))
+        return BH_EINVAL;
+    if (!(rights & BH_M_R) || (rights & BH_M_W && rights & BH_M_X))
+        return BH_EINVAL;              /* readable, and never W and X */
+    if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&dst)) != BH_OK ||
+        (s = check_range(dva, n)) != BH_OK ||
+        (!(fl & BH_MAP_FRESH) && (s = check_range(sva, n)) != BH_OK))
+        return s;
+    uint64_t done = 0;
+    for (; done < n && s == BH_OK; done++) {
+        uint64_t off = done * PAGE_SIZE;
+        s = (fl & BH_MAP_FRESH) ? mem_map_fresh(dst, dva + off, rights)
+                                : mem_map_share(ec->pd, sva + off, dst, dva + off, rights);
+    }
+    ec->regs.rdx = s == BH_OK ? done : done - 1;   /* pages mapped */
+    return s;
+}
+
+/* Bounded like revoke: at most UNMAP_BUDGET nodes per entry, then the
+   call restarts from user mode. */
+#define UNMAP_BUDGET 64u
+static uint64_t sys_unmap(struct ec *ec)
+{
+    uint64_t va = ec->regs.rsi, n = ec->regs.r10, fl = ec->regs.r8;
+    enum bh_status s = BH_OK;
+    if (fl & ~(uint64_t)BH_REVOKE_SELF)
+        return BH_EINVAL;
+    if ((s = check_range(va, n)) != BH_OK)
+        return s;
+    unsigned budget = UNMAP_BUDGET;
+    for (uint64_t i = 0; i < n && s != BH_EBUSY; i++) {
+        s = mem_unmap(ec->pd, va + i * PAGE_SIZE, fl & BH_REVOKE_SELF, &budget);
+        if (s == BH_ENOENT)
+            s = BH_OK;                 /* nothing delegatable there */
+    }
+    tlb_shootdown();
+    if (s == BH_EBUSY) {
+        ec->regs.rip -= 2;
+        ec->regs.rax = BH_SYS_UNMAP;
+        schedule();
+    }
+    return s;
+}
+
 static uint64_t sys_lookup(struct ec *ec)
 {
     struct cap *c;
@@ -249,10 +312,13 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_DELEGATE] = sys_delegate,
     [BH_SYS_REVOKE] = sys_revoke,
     [BH_SYS_LOOKUP] = sys_lookup,
+    [BH_SYS_MAP] = sys_map,
+    [BH_SYS_UNMAP] = sys_unmap,
 };
 
 void syscall_dispatch(struct trapframe *tf)
 {
+    tlb_set_in_user(0);                /* before spinning: see tlb.c */
     bkl_lock();
     struct ec *ec = this_cpu()->current;
     uint64_t n = tf->rax;

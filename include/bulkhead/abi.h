@@ -58,7 +58,7 @@ enum bh_obj {
 /* Fixed selectors every new PD's creator may rely on. */
 #define BH_SEL_SELF_PD 0u       /* the root task's own PD */
 #define BH_SEL_SELF_EC 1u       /* the root task's first EC */
-#define BH_SEL_SELF_SC 2u       /* and its SC */
+#define BH_SEL_SELF_SC 2u       /* and its SC (slot 3 is BH_SEL_FAULT_PT) */
 #define BH_SEL_FIRST_FREE 16u
 
 /*
@@ -75,8 +75,10 @@ enum bh_syscall {
                                reply: r10 = msginfo, words likewise */
     BH_SYS_REPLY_WAIT = 3,  /* r10 = msginfo of the reply, words as above;
                                returns with the next call: rdi = badge, r10, words */
-    BH_SYS_CREATE_PD = 4,   /* reserved: child PDs come with the next slice
-                               (returns BH_ENOSYS today) */
+    BH_SYS_CREATE_PD = 4,   /* rdi = dst sel, rsi = parent PD sel (CTRL),
+                               rdx = capability slots, r10 = quota (pages, taken
+                               from the parent's), r8 = SM sel (UP) the kernel
+                               ups when the new PD dies, or BH_SEL_NONE */
     BH_SYS_CREATE_EC = 5,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = CPU,
                                r10 = UTCB address in that PD, r8 = entry, r9 = stack;
                                flags in the upper 32 bits of rdx (BH_EC_*) */
@@ -91,6 +93,15 @@ enum bh_syscall {
                                rdx = dst sel, r10 = rights mask */
     BH_SYS_REVOKE = 11,     /* rdi = sel, rsi = flags (BH_REVOKE_SELF) */
     BH_SYS_LOOKUP = 12,     /* rdi = sel; returns rdx = type, r10 = rights */
+    BH_SYS_MAP = 13,        /* rdi = dst PD sel (CTRL), rsi = own VA, rdx = dst VA,
+                               r10 = pages (<= BH_MAP_MAX), r8 = BH_M_* rights;
+                               shares the caller's pages, rights only reduced */
+    BH_SYS_UNMAP = 14,      /* rsi = own VA, r10 = pages, r8 = flags (BH_REVOKE_SELF):
+                               removes every mapping derived from these pages,
+                               in every PD, recursively (and with SELF, the
+                               caller's own) */
+    BH_SYS_KILL_PD = 15,    /* rdi = PD sel (CTRL): ends every EC of that PD and
+                               frees what it holds; its death SM is upped */
     BH_SYS_COUNT
 };
 
@@ -101,9 +112,53 @@ enum bh_syscall {
 
 #define BH_PRIO_MAX 255u
 
+#define BH_SEL_NONE (~0ull)      /* "no selector" where one is optional */
+
+/* Memory rights for BH_SYS_MAP. */
+#define BH_M_R (1u << 0)
+#define BH_M_W (1u << 1)
+#define BH_M_X (1u << 2)
+#define BH_MAP_FRESH (1u << 3)   /* MAP: new zeroed pages (charged to the
+                                    destination PD) instead of the caller's */
+#define BH_MAP_MAX 512u          /* pages per MAP/UNMAP call */
+
+/*
+ * Faults. When an EC takes an exception, the kernel calls the portal at
+ * BH_SEL_FAULT_PT in that EC's PD on its behalf (if it holds one with
+ * CALL), with this message: w0 = vector, w1 = error code, w2 = faulting
+ * address (CR2 for #PF, else 0), w3 = RIP. The handler replies with
+ * w0 = BH_FAULT_RESUME (retry the instruction) or BH_FAULT_KILL. With no
+ * fault portal, the EC is killed. A PD whose last EC ends dies.
+ */
+#define BH_SEL_FAULT_PT 3u
+#define BH_FAULT_RESUME 0u
+#define BH_FAULT_KILL 1u
+
 /* msginfo: how many message words travel (bits 0-8). */
 #define BH_MSG_WORDS(mi) ((unsigned)((mi) & 0x1ffu))
 #define BH_MSG_REG_WORDS 4u      /* words carried in rsi, rdx, r8, r9 */
+
+/*
+ * Boot modules reach the root task mapped read-only in its address space,
+ * described by this table at BH_ROOT_BOOTINFO (one read-only page).
+ */
+#define BH_ROOT_BOOTINFO 0x00006fff00000000ull
+#define BH_ROOT_MODULES 0x0000600000000000ull  /* modules from here, in order */
+#define BH_BOOT_MODS_MAX 16u
+struct bh_boot_module {
+    uint64_t va;         /* where the image is mapped (read-only) */
+    uint64_t size;       /* bytes */
+    char name[64];       /* the module's name (basename of its first token) */
+    char args[128];      /* its arguments */
+};
+struct bh_bootinfo {
+    uint32_t nmods;
+    uint32_t ncpus;      /* CPUs online */
+    uint64_t reserved[7];
+    struct bh_boot_module mods[BH_BOOT_MODS_MAX];
+};
+_Static_assert(sizeof(struct bh_boot_module) == 208, "bootinfo module layout");
+_Static_assert(sizeof(struct bh_bootinfo) <= 4096, "bootinfo fits one page");
 
 /*
  * User thread control block: one 4 KiB page per EC, mapped at the address

@@ -206,8 +206,22 @@ enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
         return BH_ENOMEM;
     if (*e & PTE_P)
         return BH_EEXIST;
-    *e = pa | PTE_P | PTE_U | (flags & PTE_W) | ((flags & PTE_NX) ? nx_bit : 0);
+    *e = pa | PTE_P | PTE_U | (flags & (PTE_W | PTE_OWNED)) | ((flags & PTE_NX) ? nx_bit : 0);
     return BH_OK;
+}
+
+uint64_t as_unmap(uint64_t root, uint64_t va)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (unsigned l = 3; l > 0; l--) {
+        uint64_t e = t[idx(va, l)];
+        if (!(e & PTE_P) || (e & PTE_PS))
+            return 0;
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    uint64_t old = t[idx(va, 0)];
+    t[idx(va, 0)] = 0;
+    return old;
 }
 
 bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags)
@@ -237,7 +251,7 @@ static void free_level(uint64_t table_pa, unsigned level)
             continue;
         if (level > 0)
             free_level(t[i] & PTE_ADDR, level - 1);
-        else
+        else if (t[i] & PTE_OWNED)
             kmem_free_pages(t[i] & PTE_ADDR, 1);
     }
     kmem_free_pages(table_pa, 1);

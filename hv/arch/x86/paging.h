@@ -13,6 +13,7 @@
 #define PTE_PCD (1ull << 4)
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
+#define PTE_OWNED (1ull << 9)   /* software: the page is freed with this mapping */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -48,10 +49,14 @@ uint64_t paging_kernel_pte(uint64_t va);
 
 /* User address spaces: a PML4 sharing the kernel half. */
 enum bh_status as_create(uint64_t *root_out);
-/* Maps one 4 KiB page; flags from PTE_W/PTE_NX (PTE_P|PTE_U implied). */
+/* Maps one 4 KiB page; flags from PTE_W/PTE_NX/PTE_OWNED (PTE_P|PTE_U implied). */
 enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
 /* Looks up va; returns false if not mapped as a user page. */
 bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
-/* Frees every user-half table and every page mapped in it, then root. */
+/* Removes the mapping of va; returns the old entry (0 if none). The
+   caller flushes TLBs. */
+uint64_t as_unmap(uint64_t root, uint64_t va);
+/* Frees every user-half table and every PTE_OWNED page mapped in it, then
+   root. Pages mapped without PTE_OWNED belong to someone else. */
 void as_destroy(uint64_t root);
 #endif

@@ -11,6 +11,7 @@
 #include "sc.h"
 #include "bkl.h"
 #include "pic.h"
+#include "tlb.h"
 
 struct idt_gate {
     uint16_t off_lo, sel;
@@ -120,6 +121,11 @@ void trap_dispatch(struct trapframe *tf)
     }
     if (tf->vector >= VEC_PIC_BASE && tf->vector < VEC_PIC_BASE + 16)
         return;                          /* masked 8259: spurious only */
+    if (tf->vector == VEC_TLB) {
+        tlb_ipi();
+        lapic_eoi();
+        return;
+    }
     irq_handler h = handlers[tf->vector];
     if (h)
         h(tf);
@@ -135,6 +141,13 @@ void trap_dispatch(struct trapframe *tf)
    scheduler decides who runs next. */
 void trap_user(struct trapframe *tf)
 {
+    void ret_user(struct trapframe *f) __attribute__((noreturn));
+    if (tf->vector == VEC_TLB) {       /* answered without the lock */
+        tlb_ipi();
+        lapic_eoi();
+        ret_user(tf);
+    }
+    tlb_set_in_user(0);
     bkl_lock();
     struct ec *ec = this_cpu()->current;
     if (tf->vector < 32) {
