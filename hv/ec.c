@@ -4,6 +4,7 @@
 #include "sc.h"
 #include "sm.h"
 #include "ipc.h"
+#include "root.h"
 #include "paging.h"
 #include "cpu.h"
 #include "percpu.h"
@@ -43,6 +44,8 @@ enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_
     ec->regs.rflags = RFLAGS_IF | 2;
     ec->regs.vector = 0;               /* first entry leaves through IRETQ */
     pd->live_ecs++;
+    ec->pd_next = pd->ecs;
+    pd->ecs = ec;
     kobj_get(&pd->obj);                /* a PD lives while it has ECs */
     *out = ec;
     return BH_OK;
@@ -74,7 +77,7 @@ void ec_kill(struct ec *ec, uint64_t code)
     sched_cancel_timeout(ec);
     ec->exit_code = code;
     ec->state = EC_DEAD;
-    ec->pd->live_ecs--;
+    ec->faulting = false;
     /* Callers queued on us, and the one we were serving, get BH_EABORT. */
     for (struct ec *w = ec->queue_head, *n; w; w = n) {
         n = w->wait_next;
@@ -91,6 +94,8 @@ void ec_kill(struct ec *ec, uint64_t code)
     ec->donor = NULL;
     if (ec->sc)
         sched_block(ec->sc);
+    if (--ec->pd->live_ecs == 0 && !root_is_pd(ec->pd))
+        pd_kill(ec->pd);               /* its last EC ended: the PD dies */
 }
 
 void ec_destroy(struct ec *ec)
@@ -100,6 +105,11 @@ void ec_destroy(struct ec *ec)
         if (cpus[i].current == ec)
             cpus[i].current = NULL;
     struct pd *pd = ec->pd;
+    for (struct ec **p = &pd->ecs; *p; p = &(*p)->pd_next)
+        if (*p == ec) {
+            *p = ec->pd_next;
+            break;
+        }
     /* The UTCB page stays mapped in the PD until the PD goes. */
     quota_free(pd, ec, 1);
     kobj_put(&pd->obj);

@@ -27,7 +27,7 @@ struct ec {
     struct pd *pd;
     struct bh_utcb *utcb;       /* kernel alias of the UTCB page */
     uint64_t utcb_pa;
-    uint64_t fs_base;
+    uint64_t fs_base, gs_base;  /* the user's FS and GS bases */
     uint32_t cpu;
     uint8_t state;
     bool local;                 /* runs only on portal calls */
@@ -44,6 +44,9 @@ struct ec {
     struct ec *timeout_next;
     uint64_t badge;             /* badge of the portal of the pending call */
     uint64_t exit_code;
+    struct ec *pd_next;         /* the PD's list of ECs */
+    bool faulting;              /* the pending call is a fault message */
+    uint64_t fault[4];          /* vector, error, address, rip */
 };
 
 _Static_assert(offsetof(struct ec, regs) % 16 == 0, "EC frame start 16-byte aligned");

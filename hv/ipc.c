@@ -9,6 +9,8 @@
 #include "pt.h"
 #include "sc.h"
 #include "percpu.h"
+#include "root.h"
+#include "trap.h"
 #include <string.h>
 
 /* Copies a message from src's frame (and UTCB) into dst's; rdi (the
@@ -50,7 +52,14 @@ void ipc_unqueue(struct ec *h, struct ec *c)
 /* Starts serving caller c on handler h, on the SC c was running on. */
 static void begin(struct ec *h, struct ec *c, struct ksc *sc)
 {
-    deliver(h, c, c->regs.r10);
+    if (c->faulting) {                 /* the message is the fault, not regs */
+        h->regs.rax = BH_OK;
+        h->regs.r10 = 4;
+        h->regs.rsi = c->fault[0], h->regs.rdx = c->fault[1];
+        h->regs.r8 = c->fault[2], h->regs.r9 = c->fault[3];
+    } else {
+        deliver(h, c, c->regs.r10);
+    }
     h->regs.rdi = c->badge;
     h->caller = c;
     h->donor = sc;
@@ -60,20 +69,10 @@ static void begin(struct ec *h, struct ec *c, struct ksc *sc)
     sc->exec = h;
 }
 
-uint64_t ipc_call(struct ec *c)
+/* Enters the call of c to portal pt (c's message is ready). */
+static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
 {
-    struct cap *cap;
-    enum bh_status s = check_msginfo(c->regs.r10);
-    if (s != BH_OK)
-        return s;
-    if ((s = cap_lookup(&c->pd->caps, c->regs.rdi, BH_OBJ_PT, BH_R_CALL, &cap)) != BH_OK)
-        return s;
-    struct pt *pt = cap->obj;
     struct ec *h = pt->handler;
-    if (h->state == EC_DEAD)
-        return BH_EABORT;
-    if (h == c || h->cpu != c->cpu)
-        return BH_EINVAL;
     struct ksc *sc = sched_current();
     c->badge = pt->badge;
     if (h->state == EC_WAIT_CALL) {
@@ -93,6 +92,37 @@ uint64_t ipc_call(struct ec *c)
     schedule();
 }
 
+void ipc_fault(struct ec *c, uint64_t vector, uint64_t error, uint64_t addr)
+{
+    struct cap *cap;
+    if (cap_lookup(&c->pd->caps, BH_SEL_FAULT_PT, BH_OBJ_PT, BH_R_CALL, &cap) != BH_OK)
+        return;
+    struct pt *pt = cap->obj;
+    struct ec *h = pt->handler;
+    if (h->state == EC_DEAD || h == c || h->cpu != c->cpu || !sched_current())
+        return;
+    c->fault[0] = vector, c->fault[1] = error, c->fault[2] = addr, c->fault[3] = c->regs.rip;
+    c->faulting = true;
+    call_portal(c, pt);
+}
+
+uint64_t ipc_call(struct ec *c)
+{
+    struct cap *cap;
+    enum bh_status s = check_msginfo(c->regs.r10);
+    if (s != BH_OK)
+        return s;
+    if ((s = cap_lookup(&c->pd->caps, c->regs.rdi, BH_OBJ_PT, BH_R_CALL, &cap)) != BH_OK)
+        return s;
+    struct pt *pt = cap->obj;
+    struct ec *h = pt->handler;
+    if (h->state == EC_DEAD)
+        return BH_EABORT;
+    if (h == c || h->cpu != c->cpu)
+        return BH_EINVAL;
+    call_portal(c, pt);
+}
+
 uint64_t ipc_reply_wait(struct ec *h)
 {
     enum bh_status s = check_msginfo(h->regs.r10);
@@ -105,8 +135,19 @@ uint64_t ipc_reply_wait(struct ec *h)
     h->caller = NULL;
     h->donor = NULL;
     bool resume = c && c->state == EC_WAIT_REPLY;
+    if (resume && c->faulting) {        /* reply to a fault: resume or kill */
+        c->faulting = false;
+        if (h->regs.rsi != BH_FAULT_RESUME) {
+            c->state = EC_READY;
+            sc->exec = c;
+            ec_kill(c, 0x100 + c->fault[0]);
+            root_check_end(c);
+            resume = false;
+        }
+    }
     if (resume) {
-        deliver(c, h, h->regs.r10);
+        if (c->regs.vector == VEC_SYSCALL)
+            deliver(c, h, h->regs.r10);  /* a fault resumes with its registers */
         c->state = EC_READY;
         c->wait_sc = NULL;
         sc->exec = c;

@@ -13,6 +13,9 @@ uint64_t ipc_reply_wait(struct ec *ec);
 /* The register-only fast paths; return 0 if the slow path must run. */
 int fastpath_call(struct ec *ec);
 int fastpath_reply(struct ec *ec);
+/* Exception in ec: calls the PD's fault portal (BH_SEL_FAULT_PT) on ec's
+   behalf. Returns only if there is no usable fault handler. */
+void ipc_fault(struct ec *ec, uint64_t vector, uint64_t error, uint64_t addr);
 /* Removes a queued caller from handler's queue. */
 void ipc_unqueue(struct ec *handler, struct ec *caller);
 #endif

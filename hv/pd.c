@@ -6,6 +6,10 @@
 #include "kmem.h"
 #include "paging.h"
 #include "cpu.h"
+#include "percpu.h"
+#include "smp.h"
+#include "sm.h"
+#include "tlb.h"
 #include "lib/fmt.h"
 #include <string.h>
 
@@ -40,6 +44,10 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
         return s;
     }
     pd->used++;                        /* the PML4 */
+    bool wrapped;
+    pd->pcid = paging_pcid_alloc(&wrapped);
+    if (wrapped)
+        tlb_shootdown();               /* no CPU may keep old entries of a reused PCID */
     capspace_init(&pd->caps, slots, nslots);
     *out = pd;
     return BH_OK;
@@ -65,15 +73,87 @@ enum bh_status pd_map_new(struct pd *pd, uint64_t va, uint64_t flags, void **kva
     return BH_OK;
 }
 
+/* PML4 pages of dead PDs that some CPU may still have loaded (it may be
+   spinning for the kernel lock with that CR3): freed when no CPU does. */
+#define ZOMBIES 32
+static struct { uint64_t root; uint64_t cpus; } zombies[ZOMBIES];
+
+void pd_reap_roots(void)
+{
+    uint64_t me = 1ull << this_cpu()->id;
+    for (unsigned i = 0; i < ZOMBIES; i++)
+        if (zombies[i].root && (zombies[i].cpus &= ~me) == 0) {
+            kmem_free_pages(zombies[i].root, 1);
+            zombies[i].root = 0;
+        }
+}
+
+/* Frees everything below the PML4 now and the PML4 itself once no CPU
+   has it loaded. */
+static void free_tables(uint64_t root)
+{
+    uint64_t users = 0;
+    if (this_cpu()->loaded_root == root) {
+        paging_load_kernel();
+        this_cpu()->loaded_root = 0;
+    }
+    for (unsigned c = 0; c < smp_online(); c++)
+        if (cpus[c].loaded_root == root && c != this_cpu()->id)
+            users |= 1ull << c;
+    as_clear(root);                    /* user pages and tables, not the PML4 */
+    for (unsigned i = 0; users && i < ZOMBIES; i++)
+        if (!zombies[i].root) {
+            zombies[i].root = root, zombies[i].cpus = users;
+            return;
+        }
+    if (users)                         /* table full: leak one page, stay safe */
+        return;
+    kmem_free_pages(root, 1);
+}
+
+static void release_cap(void *ctx, struct cap *gone)
+{
+    (void)ctx;
+    kobj_put(gone->obj);
+}
+
+void pd_kill(struct pd *pd)
+{
+    if (pd->dying)
+        return;
+    pd->dying = true;
+    kobj_get(&pd->obj);                /* keep it while we work */
+    for (struct ec *ec = pd->ecs; ec; ec = ec->pd_next)
+        ec_kill(ec, BH_EABORT);
+    struct cap_space_kill k = { 0 };
+    unsigned budget = ~0u;             /* bounded by the PD's own size */
+    cap_clear_space(&pd->caps, &k, &budget, release_cap, NULL);
+    mem_destroy(pd);
+    tlb_shootdown();                   /* CPUs in this PD leave it (tlb.c) */
+    if (pd->root) {
+        free_tables(pd->root);
+        pd->root = 0;
+    }
+    if (pd->death_sm) {
+        sm_up(pd->death_sm);
+        kobj_put(&pd->death_sm->obj);
+        pd->death_sm = NULL;
+    }
+    kobj_put(&pd->obj);
+}
+
 void pd_destroy(struct pd *pd)
 {
-    if (pd->root && read_cr3() == pd->root)
-        write_cr3(paging_kernel_root());   /* never free the live tables */
+    if (!pd->dying) {                  /* last reference gone while alive */
+        pd->obj.refs = 1;
+        pd_kill(pd);
+        pd->obj.refs = 0;
+    }
     mem_destroy(pd);
     if (pd->caps.slots)
         quota_free(pd, pd->caps.slots, slot_pages(pd->nslots));
     if (pd->root)
-        as_destroy(pd->root);          /* user pages, tables and the PML4 */
+        free_tables(pd->root);
     struct pd *parent = pd->parent;
     uint64_t quota = pd->quota;
     kmem_free_pages(virt_to_phys(pd), 1);

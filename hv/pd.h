@@ -8,6 +8,7 @@ struct pd {
     struct kobj obj;
     struct capspace caps;
     uint64_t root;             /* PML4 physical address */
+    uint16_t pcid;             /* its TLB tag (0 without PCIDs) */
     uint64_t quota, used;      /* pages this PD may charge / has charged */
     struct pd *parent;         /* where the quota came from */
     uint32_t nslots;
@@ -16,6 +17,8 @@ struct pd {
     void *mpages;              /* pages holding mapping nodes, chained */
     uint32_t live_ecs;
     bool dying;
+    struct sm *death_sm;       /* upped when the PD dies (may be NULL) */
+    struct ec *ecs;            /* every EC created in this PD */
     char name[32];
 };
 
@@ -23,8 +26,15 @@ struct pd {
    out of parent's (NULL for the root PD: quota comes from the machine). */
 enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
                          const char *name, struct pd **out);
-/* Frees everything the PD holds; called when its last reference goes. */
+/* Frees the PD object; called when its last reference goes. */
 void pd_destroy(struct pd *pd);
+/* Kills a PD: ends its ECs, revokes its capabilities and memory, frees
+   its page tables (once no CPU uses them) and ups its death semaphore.
+   The object itself lives on while references remain. */
+void pd_kill(struct pd *pd);
+/* Frees page-table roots that waited for this CPU to stop using them;
+   called right after a CPU switched CR3. */
+void pd_reap_roots(void);
 /* Maps one fresh zeroed page at va in pd's address space, charged to pd;
    returns the kernel alias of the page in *kva (may be NULL). */
 enum bh_status pd_map_new(struct pd *pd, uint64_t va, uint64_t flags, void **kva);

@@ -129,6 +129,11 @@ enum bh_status root_start(const struct boot_info *bi, unsigned index, const char
     return s;
 }
 
+bool root_is_pd(const struct pd *pd)
+{
+    return pd == root_pd;
+}
+
 static void emit_line(struct ec *ec, const char *s, size_t n)
 {
     if ((n >= 3 && !memcmp(s, "ok ", 3)) || (n >= 7 && !memcmp(s, "not ok ", 7)))
@@ -167,7 +172,8 @@ void root_check_end(struct ec *ec)
     smp_stop_others();                 /* nothing else may run from here */
     kprintf("# root task exited with status %lu\n", ec->exit_code);
     tap_result(ec->exit_code == 0, "root task exited with status 0");
-    write_cr3(paging_kernel_root());   /* the root PD's tables are about to go */
+    paging_load_kernel();              /* the root PD's tables are about to go */
+    this_cpu()->loaded_root = 0;
     this_cpu()->current = NULL;
     struct cap_space_kill k = { 0 };
     unsigned budget = ~0u;

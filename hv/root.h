@@ -3,6 +3,7 @@
 #ifndef HV_ROOT_H
 #define HV_ROOT_H
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <bulkhead/abi.h>
 struct ec;
@@ -16,6 +17,9 @@ enum bh_status root_start(const struct boot_info *bi, unsigned index, const char
 /* Console output of ec (BH_SYS_PRINT): whole lines, TAP results
    renumbered into the kernel's stream, other lines tagged by PD. */
 void root_output(struct ec *ec, const char *s, size_t len);
+struct pd;
+/* True for the root task's PD (its end is the end of the system). */
+bool root_is_pd(const struct pd *pd);
 /* Called when ec ended: if it was the root task's first EC, the system
    reports, frees the root PD and ends. */
 void root_check_end(struct ec *ec);

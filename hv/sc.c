@@ -166,11 +166,17 @@ void ec_resume(struct ec *ec)
     struct percpu *p = this_cpu();
     struct ec *prev = p->current;
     if (prev != ec) {
-        if (prev)
+        if (prev) {
             prev->fs_base = rdmsr(MSR_FS_BASE);
-        if (!prev || prev->pd != ec->pd)
-            write_cr3(ec->pd->root);
+            prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the user's, after SWAPGS */
+        }
+        if (p->loaded_root != ec->pd->root) {
+            paging_load_user(ec->pd->root, ec->pd->pcid);
+            p->loaded_root = ec->pd->root;
+            pd_reap_roots();
+        }
         wrmsr(MSR_FS_BASE, ec->fs_base);
+        wrmsr(MSR_KERNEL_GS_BASE, ec->gs_base);
         p->current = ec;
         percpu_set_frame(p, ec_frame_end(ec));
     }
@@ -186,8 +192,13 @@ static void go_idle(struct percpu *p)
 {
     if (p->current) {
         p->current->fs_base = rdmsr(MSR_FS_BASE);
+        p->current->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
         p->current = NULL;
-        write_cr3(paging_kernel_root());
+    }
+    if (p->loaded_root) {
+        paging_load_kernel();
+        p->loaded_root = 0;
+        pd_reap_roots();
     }
 }
 

@@ -29,6 +29,8 @@ void selftest_paging(void)
               pte_is((uint64_t)__bss_start, true, false);
     tap_result(ok, "paging: kernel text R-X, rodata R--, data/bss RW- (NX %s)",
                paging_has_nx() ? "on" : "unsupported");
+    kprintf("# paging: pcid %s, invpcid %s, fsgsbase %s\n", paging_has_pcid() ? "on" : "off",
+            paging_has_invpcid() ? "yes" : "no", (read_cr4() & CR4_FSGSBASE) ? "on" : "off");
     uint64_t pm = paging_kernel_pte((uint64_t)phys_to_virt(0x100000));
     tap_result((pm & PTE_P) && (!paging_has_nx() || (pm & PTE_NX)) && !(pm & PTE_U),
                "paging: physmap present, supervisor-only, non-executable");

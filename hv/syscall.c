@@ -138,6 +138,51 @@ static uint64_t sys_create_pt(struct ec *ec)
     return s != BH_OK ? s : install(ec, dst, pt, BH_OBJ_PT);
 }
 
+static uint64_t sys_create_pd(struct ec *ec)
+{
+    struct pd *parent, *pd;
+    struct sm *death = NULL;
+    char name[32] = "pd";
+    uint64_t dst = ec->regs.rdi, slots = ec->regs.rdx, quota = ec->regs.r10;
+    uint64_t dsel = ec->regs.r8, nameva = ec->regs.r9;
+    enum bh_status s;
+    if ((s = free_slot(ec, dst)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&parent)) != BH_OK)
+        return s;
+    if (dsel != BH_SEL_NONE &&
+        (s = lookup(ec, dsel, BH_OBJ_SM, BH_R_UP, (void **)&death)) != BH_OK)
+        return s;
+    if (slots == 0 || slots > 65536 || quota < 8)
+        return BH_ERANGE;
+    if (nameva) {
+        if ((s = copy_from_user(ec->pd, name, nameva, sizeof name - 1)) != BH_OK)
+            return s;
+        name[sizeof name - 1] = 0;
+    }
+    if ((s = pd_create(parent, (uint32_t)slots, quota, name, &pd)) != BH_OK)
+        return s;
+    if (death) {
+        kobj_get(&death->obj);
+        pd->death_sm = death;
+    }
+    return install(ec, dst, pd, BH_OBJ_PD);
+}
+
+static uint64_t sys_kill_pd(struct ec *ec)
+{
+    struct pd *pd;
+    enum bh_status s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd);
+    if (s != BH_OK)
+        return s;
+    if (root_is_pd(pd))
+        return BH_EINVAL;              /* the root task ends by exiting */
+    bool self = pd == ec->pd;
+    pd_kill(pd);
+    if (self)
+        schedule();                    /* we were in it */
+    return BH_OK;
+}
+
 static uint64_t sys_create_sm(struct ec *ec)
 {
     struct pd *pd;
@@ -314,6 +359,8 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_LOOKUP] = sys_lookup,
     [BH_SYS_MAP] = sys_map,
     [BH_SYS_UNMAP] = sys_unmap,
+    [BH_SYS_CREATE_PD] = sys_create_pd,
+    [BH_SYS_KILL_PD] = sys_kill_pd,
 };
 
 void syscall_dispatch(struct trapframe *tf)
@@ -322,6 +369,8 @@ void syscall_dispatch(struct trapframe *tf)
     bkl_lock();
     struct ec *ec = this_cpu()->current;
     uint64_t n = tf->rax;
+    if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
+        schedule();
     if (n == BH_SYS_CALL)
         fastpath_call(ec);
     else if (n == BH_SYS_REPLY_WAIT)

@@ -98,14 +98,68 @@ static void map_physmap_2m(uint64_t *pml4, uint64_t base, uint64_t end)
     }
 }
 
+static bool pcid_on, invpcid_on;
+static uint16_t next_pcid = 1;
+
+/* PGE, SMEP, PCIDs (Intel SDM Vol. 3A, 4.10.1) and FSGSBASE where the CPU
+   has them; the same on every CPU. Runs with the kernel's CR3 (PCID 0). */
 static void enable_features(void)
 {
     uint64_t cr4 = read_cr4() | CR4_PGE;
-    struct cpuid_regs r = cpuid(7, 0);
-    if (r.b & (1u << 7))
+    struct cpuid_regs r7 = cpuid(7, 0), r1 = cpuid(1, 0);
+    if (r7.b & (1u << 7))
         cr4 |= CR4_SMEP;
+    if (r7.b & (1u << 0))
+        cr4 |= CR4_FSGSBASE;           /* user TLS through WRFSBASE */
+    pcid_on = (r1.c & (1u << 17)) != 0;
+    invpcid_on = pcid_on && (r7.b & (1u << 10));
+    if (pcid_on)
+        cr4 |= CR4_PCIDE;
     write_cr4(cr4);
     write_cr0(read_cr0() | CR0_WP);
+}
+
+bool paging_has_pcid(void) { return pcid_on; }
+bool paging_has_invpcid(void) { return invpcid_on; }
+
+uint16_t paging_pcid_alloc(bool *wrapped)
+{
+    *wrapped = false;
+    if (!pcid_on)
+        return 0;
+    if (next_pcid == 4096) {           /* reuse: every CPU flushes all first */
+        next_pcid = 1;
+        *wrapped = true;
+    }
+    return next_pcid++;
+}
+
+void paging_load_user(uint64_t root, uint16_t pcid)
+{
+    /* Bit 63 keeps the PCID's TLB entries: they are never stale here,
+       because shootdowns flush every PCID (paging_flush_all). */
+    write_cr3(pcid_on ? root | pcid | (1ull << 63) : root);
+}
+
+void paging_load_kernel(void)
+{
+    write_cr3(pcid_on ? paging_kernel_root() | (1ull << 63) : paging_kernel_root());
+}
+
+void paging_flush_all(void)
+{
+    if (invpcid_on) {
+        struct { uint64_t pcid, addr; } d = { 0, 0 };
+        __asm__ volatile("invpcid %0, %1" ::"m"(d), "r"(2ull) : "memory");  /* all, not global */
+    } else if (pcid_on) {
+        uint64_t cr3 = read_cr3() & ~(1ull << 63);
+        write_cr3(paging_kernel_root());
+        write_cr4(read_cr4() & ~(uint64_t)CR4_PCIDE);   /* clearing PCIDE flushes all */
+        write_cr4(read_cr4() | CR4_PCIDE);
+        write_cr3(cr3);
+    } else {
+        write_cr3(read_cr3());
+    }
 }
 
 void paging_init(void)
@@ -170,7 +224,7 @@ void paging_identity_low(bool on)
     } else {
         kernel_pml4[0] = 0;
     }
-    write_cr3(read_cr3());   /* flush non-global entries */
+    paging_flush_all();
 }
 
 uint64_t paging_kernel_pte(uint64_t va)
@@ -257,11 +311,18 @@ static void free_level(uint64_t table_pa, unsigned level)
     kmem_free_pages(table_pa, 1);
 }
 
-void as_destroy(uint64_t root)
+void as_clear(uint64_t root)
 {
     uint64_t *t = phys_to_virt(root);
     for (unsigned i = 0; i < 256; i++)
-        if (t[i] & PTE_P)
+        if (t[i] & PTE_P) {
             free_level(t[i] & PTE_ADDR, 2);
+            t[i] = 0;
+        }
+}
+
+void as_destroy(uint64_t root)
+{
+    as_clear(root);
     kmem_free_pages(root, 1);
 }

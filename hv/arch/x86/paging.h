@@ -41,6 +41,17 @@ volatile void *mmio_map(uint64_t phys, uint64_t len);
 void paging_identity_low(bool on);
 /* True when the CPU enforces NX (EFER.NXE set). */
 bool paging_has_nx(void);
+/* PCIDs: tagged address spaces, so switching PDs flushes no TLB. */
+bool paging_has_pcid(void);
+bool paging_has_invpcid(void);
+/* A PCID for a new address space (0 without PCIDs); *wrapped says all
+   PCIDs were handed out once and every CPU must flush before reuse. */
+uint16_t paging_pcid_alloc(bool *wrapped);
+/* Loads a user address space / the kernel's, keeping cached entries. */
+void paging_load_user(uint64_t root, uint16_t pcid);
+void paging_load_kernel(void);
+/* Flushes every non-global TLB entry of every PCID on this CPU. */
+void paging_flush_all(void);
 /* Number of page-table pages taken from the static boot pool. */
 unsigned paging_pool_used(void);
 
@@ -59,4 +70,6 @@ uint64_t as_unmap(uint64_t root, uint64_t va);
 /* Frees every user-half table and every PTE_OWNED page mapped in it, then
    root. Pages mapped without PTE_OWNED belong to someone else. */
 void as_destroy(uint64_t root);
+/* The same, but keeps the PML4 page itself (see pd.c's deferred free). */
+void as_clear(uint64_t root);
 #endif

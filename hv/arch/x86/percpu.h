@@ -43,6 +43,7 @@ struct percpu {
     volatile bool timer_checked;  /* AP finished its timer check */
     volatile bool resched;        /* an IPI or timer asked for a schedule */
     struct ec *current;           /* EC whose frame is at frame_top */
+    uint64_t loaded_root;         /* the user PML4 in CR3, 0 for the kernel's */
     struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));

@@ -5,6 +5,7 @@
 #include "lapic.h"
 #include "percpu.h"
 #include "smp.h"
+#include "paging.h"
 
 static volatile uint64_t tlb_gen;
 static volatile uint64_t seen[MAX_CPUS];
@@ -14,7 +15,7 @@ static void flush_local(void)
 {
     unsigned id = (unsigned)this_cpu()->id;
     uint64_t g = __atomic_load_n(&tlb_gen, __ATOMIC_ACQUIRE);
-    write_cr3(read_cr3());
+    paging_flush_all();
     seen[id] = g;
 }
 

@@ -12,6 +12,8 @@
 #include "bkl.h"
 #include "pic.h"
 #include "tlb.h"
+#include "ipc.h"
+#include "paging.h"
 
 struct idt_gate {
     uint16_t off_lo, sel;
@@ -142,15 +144,34 @@ void trap_dispatch(struct trapframe *tf)
 void trap_user(struct trapframe *tf)
 {
     void ret_user(struct trapframe *f) __attribute__((noreturn));
+    struct percpu *p = this_cpu();
     if (tf->vector == VEC_TLB) {       /* answered without the lock */
+        if (p->current && p->current->state != EC_DEAD) {
+            tlb_ipi();
+            lapic_eoi();
+            ret_user(tf);
+        }
+        /* Our EC was killed: leave its address space before answering,
+           so its tables can be freed (pd.c), then reschedule. */
+        paging_load_kernel();
+        p->loaded_root = 0;
+        tlb_set_in_user(0);
         tlb_ipi();
         lapic_eoi();
-        ret_user(tf);
+        bkl_lock();
+        schedule();
     }
     tlb_set_in_user(0);
     bkl_lock();
-    struct ec *ec = this_cpu()->current;
+    struct ec *ec = p->current;
+    if (ec->state == EC_DEAD) {
+        if (tf->vector >= 32)
+            trap_dispatch(tf);         /* EOI an interrupt if it was one */
+        schedule();
+    }
     if (tf->vector < 32) {
+        uint64_t addr = tf->vector == 14 ? read_cr2() : 0;
+        ipc_fault(ec, tf->vector, tf->error, addr);   /* returns if no handler */
         trap_report(tf);
         kprintf("# %s: EC killed: %s at rip %lx\n", ec->pd->name, trap_name(tf->vector), tf->rip);
         ec_kill(ec, 0x100 + tf->vector);
