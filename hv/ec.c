@@ -85,10 +85,9 @@ void ec_kill(struct ec *ec, uint64_t code)
         abort_waiter(w);
     }
     ec->queue_head = ec->queue_tail = NULL;
-    if (ec->caller) {               /* the caller runs on the SC we had */
+    if (ec->caller) {               /* c->wait_sc: the SC that resumes it */
         struct ec *c = ec->caller;
         ec->caller = NULL;
-        c->wait_sc = ec->donor;
         abort_waiter(c);
     }
     ec->donor = NULL;

@@ -47,6 +47,7 @@ int fastpath_reply(struct ec *h)
     uint64_t mi = h->regs.r10;
     struct ec *c = h->caller;
     if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting ||
+                 c->cpu != h->cpu ||
                  h->queue_head || this_cpu()->resched))
         return 0;
     struct ksc *sc = h->donor;

@@ -69,6 +69,17 @@ static void begin(struct ec *h, struct ec *c, struct ksc *sc)
     sc->exec = h;
 }
 
+/* A call from another CPU: the handler runs on its own SC on its CPU
+   (woken by IPI); the caller's SC blocks until the reply readies it. */
+static void __attribute__((noreturn)) call_remote(struct ec *h, struct ec *c, struct ksc *sc)
+{
+    begin(h, c, h->sc);
+    c->wait_sc = sc;
+    sched_block(sc);
+    sched_ready(h->sc);
+    schedule();
+}
+
 /* Enters the call of c to portal pt (c's message is ready). */
 static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
 {
@@ -76,6 +87,8 @@ static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
     struct ksc *sc = sched_current();
     c->badge = pt->badge;
     if (h->state == EC_WAIT_CALL) {
+        if (h->cpu != c->cpu)
+            call_remote(h, c, sc);
         begin(h, c, sc);
         ec_resume(h);
     }
@@ -99,7 +112,7 @@ void ipc_fault(struct ec *c, uint64_t vector, uint64_t error, uint64_t addr)
         return;
     struct pt *pt = cap->obj;
     struct ec *h = pt->handler;
-    if (h->state == EC_DEAD || h == c || h->cpu != c->cpu || !sched_current())
+    if (h->state == EC_DEAD || h == c || (h->cpu != c->cpu && !h->sc) || !sched_current())
         return;
     c->fault[0] = vector, c->fault[1] = error, c->fault[2] = addr, c->fault[3] = c->regs.rip;
     c->faulting = true;
@@ -118,8 +131,8 @@ uint64_t ipc_call(struct ec *c)
     struct ec *h = pt->handler;
     if (h->state == EC_DEAD)
         return BH_EABORT;
-    if (h == c || h->cpu != c->cpu)
-        return BH_EINVAL;
+    if (h == c || (h->cpu != c->cpu && !h->sc))
+        return BH_EINVAL;              /* remote handlers need their own SC */
     call_portal(c, pt);
 }
 
@@ -145,24 +158,36 @@ uint64_t ipc_reply_wait(struct ec *h)
             resume = false;
         }
     }
+    bool remote = resume && c->cpu != h->cpu;
     if (resume) {
         if (c->regs.vector == VEC_SYSCALL)
             deliver(c, h, h->regs.r10);  /* a fault resumes with its registers */
         c->state = EC_READY;
+        struct ksc *csc = remote ? c->wait_sc : sc;
         c->wait_sc = NULL;
-        sc->exec = c;
-    } else {
-        sched_block(sc);                /* the caller died meanwhile */
+        csc->exec = c;
+        if (remote) {
+            sched_ready(csc);           /* IPI to the caller's CPU */
+            sched_block(sc);            /* our own SC waits for work */
+        }
+    } else if (sc->exec == h || sc->exec->state != EC_READY) {
+        sched_block(sc);                /* nobody left to run on this SC */
     }
     struct ec *w = h->queue_head;
     if (w) {                            /* next caller in line */
         ipc_unqueue(h, w);
-        begin(h, w, w->wait_sc);
+        if (w->cpu != h->cpu) {         /* remote: run on our own SC */
+            struct ksc *own = w->wait_sc;
+            begin(h, w, h->sc);
+            w->wait_sc = own;           /* begin() set it to our SC */
+        } else {
+            begin(h, w, w->wait_sc);
+        }
         sched_ready(h->donor);
     } else {
         h->state = EC_WAIT_CALL;
     }
-    if (resume && !this_cpu()->resched)
+    if (resume && !remote && !this_cpu()->resched)
         ec_resume(c);
     schedule();
 }

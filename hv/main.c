@@ -182,8 +182,13 @@ static void check_modules(void)
         const char *why = "";
         const struct boot_module *m = &bi.modules[i];
         const void *p = boot_phys_map(NULL, m->start, m->end - m->start);
-        if (!p || elf_check(p, m->end - m->start, &ei, &why) != BH_OK)
-            kprintf("hv: module %u (%s) rejected: %s\n", i, m->cmd.name, p ? why : "unreadable");
+        uint64_t len = m->end - m->start;
+        if (!p)
+            kprintf("hv: module %u (%s) rejected: unreadable\n", i, m->cmd.name);
+        else if (len < 4 || memcmp(p, "\177ELF", 4) != 0)
+            kprintf("# module %u (%s): not an ELF image; data for the root task\n", i, m->cmd.name);
+        else if (elf_check(p, len, &ei, &why) != BH_OK)
+            kprintf("hv: module %u (%s) rejected: %s\n", i, m->cmd.name, why);
     }
 }
 

@@ -58,9 +58,11 @@ static struct mnode *node_alloc(struct pd *pd)
     return n;
 }
 
+/* W^X per PTE: a mapping with both rights is writable, not executable. */
 static uint64_t pte_flags(unsigned rights)
 {
-    return ((rights & BH_M_W) ? PTE_W : 0) | ((rights & BH_M_X) ? 0 : PTE_NX);
+    bool exec = (rights & BH_M_X) && !(rights & BH_M_W);
+    return ((rights & BH_M_W) ? PTE_W : 0) | (exec ? 0 : PTE_NX);
 }
 
 /* Fills in and publishes node n for a mapping of pa at va in pd. */

@@ -13,6 +13,7 @@
 #include "timer.h"
 #include "trap.h"
 #include "tlb.h"
+#include "panic.h"
 #include <string.h>
 
 void ret_user(struct trapframe *f) __attribute__((noreturn));
@@ -164,6 +165,8 @@ static void arm(struct cpu_sched *c, uint64_t now)
 void ec_resume(struct ec *ec)
 {
     struct percpu *p = this_cpu();
+    if (ec->cpu != p->id || ec->state != EC_READY)
+        panic("ec_resume: EC on cpu %u state %u resumed on cpu %lu", ec->cpu, ec->state, p->id);
     struct ec *prev = p->current;
     if (prev != ec) {
         if (prev) {
@@ -215,6 +218,8 @@ void schedule(void)
         arm(c, now);
         if (s)
             ec_resume(((struct ksc *)s->owner)->exec);
+        if (c->rq.current)
+            panic("schedule: idling with a current SC");
         go_idle(p);
         bkl_unlock();
         cli();

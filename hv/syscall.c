@@ -111,8 +111,8 @@ static uint64_t sys_create_sc(struct ec *ec)
         (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK ||
         (s = lookup(ec, ec->regs.rdx, BH_OBJ_EC, BH_R_CTRL, (void **)&target)) != BH_OK)
         return s;
-    if (target->local || target->state == EC_DEAD)
-        return BH_EINVAL;
+    if (target->state == EC_DEAD)
+        return BH_EINVAL;              /* a local EC's SC serves remote calls */
     if (target->sc)
         return BH_EEXIST;
     if (ec->regs.r10 > BH_PRIO_MAX)
@@ -289,8 +289,11 @@ static uint64_t sys_map(struct ec *ec)
     enum bh_status s;
     if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH))
         return BH_EINVAL;
-    if (!(rights & BH_M_R) || (rights & BH_M_W && rights & BH_M_X))
-        return BH_EINVAL;              /* readable, and never W and X */
+    /* Readable always. W with X only for fresh pages: the PTE is then
+       writable but not executable, and X is kept as a right so that a
+       read-only copy can be executable (loading code); every PTE stays W^X. */
+    if (!(rights & BH_M_R) || (rights & BH_M_W && rights & BH_M_X && !(fl & BH_MAP_FRESH)))
+        return BH_EINVAL;
     if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&dst)) != BH_OK ||
         (s = check_range(dva, n)) != BH_OK ||
         (!(fl & BH_MAP_FRESH) && (s = check_range(sva, n)) != BH_OK))

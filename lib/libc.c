@@ -1,6 +1,7 @@
 /* C library functions beyond hv/lib/string.c; see bh/libc.h. */
 #include <bh/libc.h>
 #include <stdbool.h>
+#include <string.h>
 
 #define ULONG_MAX_ (__LONG_MAX__ * 2ul + 1ul)
 
@@ -11,6 +12,15 @@ void *memchr(const void *s, int c, size_t n)
         if (*p == (unsigned char)c)
             return (void *)p;
     return NULL;
+}
+
+char *strstr(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (!strncmp(hay, needle, n))
+            return (char *)hay;
+    return n ? NULL : (char *)hay;
 }
 
 char *strrchr(const char *s, int c)

@@ -1,6 +1,8 @@
 /* The root task. Today it is the system's in-system test suite: it runs
    the tests of the kernel interface (TAP through BH_SYS_PRINT) and exits;
    the kernel then tears its PD down and checks every page came back.
+   With servers it also starts the servers of the boot configuration
+   (module bulkhead.dtb) and runs the multi-PD tests on them.
    With fault=<kind> in its arguments it deliberately faults, to test that
    hv contains it; with bench it prints the IPC benchmark instead. */
 #include "rt.h"
@@ -36,6 +38,28 @@ static void fault(const char *args)
         __asm__ volatile("ud2");
 }
 
+/* The multi-PD tests need child PDs, and the ELF loader needs fresh
+   pages it can fill and then share executable (BH_MAP_FRESH with
+   R|W|X: see lib/elf_load.c). Without them the tests are skipped, and
+   TAP says why. */
+static void run_servers(void)
+{
+    const uint64_t probe = 0x00004ff000000000ull;
+    enum bh_status s = bh_create_pd(BH_SEL_SELF_PD, BH_SEL_SELF_PD, 16, 16, BH_SEL_NONE);
+    if (s == BH_ENOSYS) {
+        bh_printf("ok - servers: # SKIP the kernel has no BH_SYS_CREATE_PD yet\n");
+        return;
+    }
+    s = bh_map(BH_SEL_SELF_PD, probe, probe, 1, BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH);
+    if (s != BH_OK) {
+        bh_printf("ok - servers: # SKIP the kernel refuses BH_MAP_FRESH with R|W|X (status %d), "
+                  "so no executable segment can be loaded into a child\n", s);
+        return;
+    }
+    bh_unmap(probe, 1, BH_REVOKE_SELF);
+    test_servers();
+}
+
 /* The kernel starts the root task with its argument string and the
    number of CPUs online. */
 int main(const char *args, unsigned long cpus)
@@ -53,6 +77,8 @@ int main(const char *args, unsigned long cpus)
     test_caps();
     test_ipc();
     test_sm();
+    if (has_arg(args, "servers"))
+        run_servers();
     fault(args);
     return 0;
 }

@@ -1,7 +1,7 @@
 /* Root-task test helpers: selectors, UTCB addresses, stacks, threads. */
 #include "rt.h"
 
-#define STACKS 24
+#define STACKS 32
 static uint8_t stacks[STACKS][16384] __attribute__((aligned(16)));
 static unsigned next_sel = BH_SEL_FIRST_FREE, next_stack, next_utcb;
 

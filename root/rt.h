@@ -27,4 +27,5 @@ void test_ipc(void);
 void test_sm(void);
 void test_syscalls(void);
 void bench_ipc(void);
+void test_servers(void);
 #endif

@@ -138,6 +138,54 @@ static void test_death(uint64_t pt)
     bh_tap(bh_call(pt, &m) == BH_EABORT, "ipc: calling a dead handler's portal: EABORT");
 }
 
+/* Cross-CPU IPC: handlers with their own SC on one CPU, callers on the
+   other, several threads at once, every reply checked. */
+#define XROUNDS 400
+#define XTHREADS 3
+static uint64_t xpt[2];
+static volatile unsigned xbad, xdone;
+
+static void xcaller(void)
+{
+    static volatile unsigned next_id;
+    unsigned id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+    uint64_t pt = xpt[id & 1];             /* alternate between the two servers */
+    for (uint64_t i = 0; i < XROUNDS; i++) {
+        uint64_t tag = ((uint64_t)id << 32) | i;
+        struct bh_msg m = { 4, { OP_SEQ, tag, 0, 0 } };
+        if (bh_call(pt, &m) != BH_OK || m.w[1] != tag + 1)
+            __atomic_fetch_add(&xbad, 1, __ATOMIC_RELAXED);
+    }
+    __atomic_fetch_add(&xdone, 1, __ATOMIC_RELEASE);
+    bh_exit(0);
+}
+
+static void test_cross_cpu(void)
+{
+    uint64_t ec[2];
+    for (unsigned cpu = 0; cpu < 2; cpu++) {
+        xpt[cpu] = start_server(cpu, 0x100 + cpu, &ec[cpu]);
+        uint64_t sc = rt_sel();
+        if (!xpt[cpu] || bh_create_sc(sc, SEL_PD, ec[cpu], 120, 10000, 10000) != BH_OK) {
+            bh_tap(false, "ipc: a handler with its own SC on cpu %u", cpu);
+            return;
+        }
+    }
+    struct bh_msg m = { 4, { OP_ADD, 20, 22, 0 } };
+    bh_tap(bh_call(xpt[1], &m) == BH_OK && m.w[1] == 42 && m.w[3] == 0x101,
+           "ipc: call from cpu 0 to a handler on cpu 1 (its own SC, IPI wake-up)");
+    for (unsigned t = 0; t < XTHREADS; t++)
+        for (unsigned cpu = 0; cpu < 2; cpu++)
+            rt_thread(cpu, 90, xcaller);
+    uint64_t wait = rt_sel();
+    bh_create_sm(wait, SEL_PD, 0);
+    for (unsigned i = 0; i < 2000 && xdone < 2 * XTHREADS; i++)
+        bh_sm_down(wait, 5000);            /* sleep 5 ms at a time */
+    bh_tap(xdone == 2 * XTHREADS && xbad == 0,
+           "ipc: %u threads on both CPUs, %u calls each across CPUs, every reply matches (%u bad)",
+           2 * XTHREADS, XROUNDS, xbad);
+}
+
 void test_ipc(void)
 {
     uint64_t pt = start_server(CPU0, 0xb0b, NULL);
@@ -154,6 +202,7 @@ void test_ipc(void)
         uint64_t remote = start_server(CPU1, 1, NULL);
         struct bh_msg m = { 4, { OP_ADD, 1, 1 } };
         bh_tap(remote && bh_call(remote, &m) == BH_EINVAL,
-               "ipc: a portal served on another CPU is refused (EINVAL; cross-CPU goes through semaphores)");
+               "ipc: a remote handler without an SC of its own is refused (EINVAL)");
+        test_cross_cpu();
     }
 }

@@ -4,7 +4,7 @@
 
 static uint64_t ping, pong;
 static volatile unsigned rounds_done, bad_rounds;
-#define ROUNDS 2000
+#define ROUNDS 500
 
 /* Runs on CPU 1: waits for each ping and answers with a pong. */
 static void ponger(void)

@@ -119,7 +119,9 @@ enum bh_syscall {
 #define BH_M_W (1u << 1)
 #define BH_M_X (1u << 2)
 #define BH_MAP_FRESH (1u << 3)   /* MAP: new zeroed pages (charged to the
-                                    destination PD) instead of the caller's */
+                                    destination PD) instead of the caller's;
+                                    may carry W and X: the PTE is then RW-,
+                                    and read-only copies may be R-X */
 #define BH_MAP_MAX 512u          /* pages per MAP/UNMAP call */
 
 /*

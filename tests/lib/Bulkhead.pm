@@ -14,11 +14,14 @@ use Exporter 'import';
 
 our @EXPORT = qw(setup token run_qemu run_bochs make_iso boot_info
                  check_kernel_tap check_boot check_module file_sha256
-                 serial_tail dump_serial qemu_base bochs_boot_test $ROOT $HV $ROOT_ELF);
+                 serial_tail dump_serial qemu_base bochs_boot_test system_modules
+                 initrd_arg $ROOT $HV $ROOT_ELF $BOOT_DTB @SERVER_ELFS);
 
 our $ROOT     = abs_path(dirname(__FILE__) . '/../..');
-our $HV       = 'build/hv/hv.bin';
+our $HV       = $ENV{BULKHEAD_HV} // 'build/hv/hv.bin';   # override: try another kernel
 our $ROOT_ELF = 'build/root/root.elf';
+our $BOOT_DTB = 'build/boot/bulkhead.dtb';     # mk/root.mk, from boot/bulkhead.dts
+our @SERVER_ELFS = map { "build/servers/$_.elf" } qw(echo crasher mem quota fuzz);
 my $LOGDIR;
 my @LAST_SERIAL;                 # serial lines of the most recent run
 my $LAST_RUN;                    # the most recent run's result
@@ -147,6 +150,21 @@ sub bochs_boot_test {
                apic => $o{apic}, timer => $o{timer},
                cpus => '2/2', modules => [{ file => $ROOT_ELF, args => $margs }]);
     return $r;
+}
+
+# The full module list of a system boot: the root task (with ROOTARGS),
+# the boot configuration, then the servers it names. [[file, args], ...]
+sub system_modules {
+    my ($rootargs) = @_;
+    return ([$ROOT_ELF, $rootargs], [$BOOT_DTB, ''], map { [$_, ''] } @SERVER_ELFS);
+}
+
+# QEMU's -initrd value for [[file, args], ...]: QEMU splits on commas, so
+# no module string may contain one.
+sub initrd_arg {
+    my @m = map { join ' ', grep { length } @$_ } @_;
+    die "a module string contains a comma: @m" if grep { /,/ } @m;
+    return join ',', @m;
 }
 
 # Parses the kernel's '#' report lines into a hash:

@@ -71,6 +71,8 @@ static const struct bh_server_cfg *find(const char *name)
     return NULL;
 }
 
+/* boot/bulkhead.dts as committed: the template of the boot configuration
+   (test servers, placeholder digests that root/mkconfig.sh fills in). */
 static void test_default_config(void **state)
 {
     (void)state;
@@ -79,20 +81,28 @@ static void test_default_config(void **state)
         dump_diag();
     assert_int_equal(diag.count, 0);
     assert_int_equal(cfg.version, 1);
-    assert_int_equal(cfg.nservers, 2);
-    const struct bh_server_cfg *u = find("uart0"), *l = find("log");
-    assert_non_null(u);
-    assert_non_null(l);
-    assert_string_equal(u->module, "uart.elf");
-    assert_int_equal(u->nioports, 1);
-    assert_int_equal(u->ioports[0].base, 0x3f8);
-    assert_int_equal(u->nirqs, 1);
-    assert_int_equal(u->irqs[0], 4);
-    assert_int_equal(u->restart, RESTART_ALWAYS);
-    assert_int_equal(l->ncaps, 1);
-    assert_string_equal(l->caps[0].target, "uart0");
-    assert_int_equal(l->caps[0].rights, BH_R_CALL);
-    assert_int_equal(l->restart, RESTART_ON_FAILURE);
+    assert_int_equal(cfg.nservers, 7);
+    assert_int_equal(cfg.nrejected, 0);
+    const struct bh_server_cfg *e = find("echo"), *c = find("crasher"), *b = find("badhash"),
+                               *q = find("quota"), *f = find("fuzz");
+    assert_non_null(e);
+    assert_non_null(c);
+    assert_non_null(b);
+    assert_non_null(q);
+    assert_non_null(f);
+    assert_string_equal(e->module, "echo.elf");
+    assert_int_equal(e->ncaps, 1);
+    assert_string_equal(e->caps[0].target, "test-sm");
+    assert_int_equal(e->caps[0].sel, 20);
+    assert_int_equal(e->caps[0].rights, BH_R_UP);
+    assert_int_equal(c->restart, RESTART_ON_FAILURE);
+    assert_int_equal(c->max_restarts, 2);
+    assert_string_equal(b->module, "echo.elf");
+    assert_int_equal(b->sha256[0], 0xde);
+    assert_int_equal(q->caps[0].rights, BH_R_CTRL);
+    assert_string_equal(q->caps[0].target, "self");
+    assert_int_equal(f->cpu, 1);
+    assert_string_equal(f->args, "count=1000000");
 }
 
 static void test_good_all_fields(void **state)

@@ -12,6 +12,7 @@
 
 void *memchr(const void *s, int c, size_t n);
 char *strrchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
 /* ISO C strtoul without errno: overflow yields ULONG_MAX. */
 unsigned long strtoul(const char *restrict s, char **restrict end, int base);
 

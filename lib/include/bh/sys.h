@@ -135,4 +135,36 @@ static inline enum bh_status bh_reply_wait(struct bh_msg *m, uint64_t *badge)
     }
     return (enum bh_status)ret;
 }
+
+/* Creates a PD at dst (a child of parent, which needs CTRL) with slots
+   capability slots and quota pages taken from the parent's; the kernel
+   ups death_sm (BH_SEL_NONE for none) when it dies. */
+static inline enum bh_status bh_create_pd(uint64_t dst, uint64_t parent, uint64_t slots,
+                                          uint64_t quota_pages, uint64_t death_sm)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_PD, dst, parent, slots, quota_pages,
+                                       death_sm, 0);
+}
+
+/* Maps pages of the caller's memory at own_va into dst_pd at dst_va with
+   rights (BH_M_*); with BH_MAP_FRESH, new zeroed pages charged to dst_pd
+   (own_va is then ignored). */
+static inline enum bh_status bh_map(uint64_t dst_pd, uint64_t own_va, uint64_t dst_va,
+                                    uint64_t pages, unsigned rights)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_MAP, dst_pd, own_va, dst_va, pages, rights, 0);
+}
+
+/* Removes every mapping derived from the caller's pages at own_va (and,
+   with BH_REVOKE_SELF, the caller's own). */
+static inline enum bh_status bh_unmap(uint64_t own_va, uint64_t pages, unsigned flags)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_UNMAP, 0, own_va, 0, pages, flags, 0);
+}
+
+/* Ends every EC of the PD and frees what it holds; its death SM is upped. */
+static inline enum bh_status bh_kill_pd(uint64_t pd)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_KILL_PD, pd, 0, 0, 0, 0, 0);
+}
 #endif

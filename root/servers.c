@@ -1,0 +1,444 @@
+/* The root task's server manager; see servers.h. */
+#include "servers.h"
+#include "measure.h"
+#include "rt.h"
+#include <bh/libc.h>
+#include <bh/svc.h>
+#include <string.h>
+
+#define SCRATCH_BASE 0x0000500000000000ull
+#define SCRATCH_SIZE 0x0000000100000000ull  /* per server: image, then extra */
+#define CHILD_SLOTS 256u
+#define FAULT_BADGE (1ull << 32)
+#define PT_BADGE 0xec00u
+#define START_TIMEOUT_US 3000000u
+#define MAX_CPUS 2u
+
+static struct bh_config config;
+static struct config_diag diag;
+static struct server servers[CONFIG_MAX_SERVERS];
+static unsigned nservers;
+static uint64_t svc_ec[MAX_CPUS], park_sm, shared_sm;
+
+bool boot_module(const char *name, const void **img, size_t *len)
+{
+    const struct bh_bootinfo *bi = (const struct bh_bootinfo *)BH_ROOT_BOOTINFO;
+    for (unsigned i = 0; i < bi->nmods && i < BH_BOOT_MODS_MAX; i++)
+        if (!strncmp(bi->mods[i].name, name, sizeof bi->mods[i].name)) {
+            *img = (const void *)bi->mods[i].va;
+            *len = bi->mods[i].size;
+            return true;
+        }
+    return false;
+}
+
+struct server *server_find(const char *name)
+{
+    for (unsigned i = 0; i < nservers; i++)
+        if (!strcmp(servers[i].cfg->name, name))
+            return &servers[i];
+    return NULL;
+}
+
+uint64_t servers_test_sm(void) { return shared_sm; }
+
+static const char *vector_name(uint64_t v)
+{
+    switch (v) {
+    case 0: return "#DE";
+    case 6: return "#UD";
+    case 13: return "#GP";
+    case 14: return "#PF";
+    default: return "exception";
+    }
+}
+
+/* A page fresh in the root's extra window for srv; returns its address. */
+static uint64_t extra_page(struct server *srv)
+{
+    uint64_t va = srv->extra;
+    if (bh_map(SEL_PD, va, va, 1, BH_M_R | BH_M_W | BH_MAP_FRESH) != BH_OK)
+        return 0;
+    srv->extra += 0x1000;
+    return va;
+}
+
+uint64_t server_share_page(struct server *srv, uint64_t va, unsigned rights, uint64_t value)
+{
+    uint64_t own = extra_page(srv);
+    if (!own)
+        return 0;
+    *(volatile uint64_t *)own = value;
+    return bh_map(srv->pd, own, va, 1, rights) == BH_OK ? own : 0;
+}
+
+/* The fault portal: a test server that asked for it gets a page mapped
+   at the fault address and resumes; any other fault ends the server. */
+static void on_fault(struct server *srv, struct bh_msg *m)
+{
+    uint64_t vec = m->w[0], addr = m->w[2];
+    srv->fault_vec = vec, srv->fault_addr = addr, srv->fault_rip = m->w[3];
+    srv->faults++;
+    m->w[0] = BH_FAULT_KILL;
+    if (vec == 14 && srv->map_on_fault && addr == MEM_FAULT_VA) {
+        srv->fault_value = 0xfa017000ull + srv->idx;
+        if (server_share_page(srv, addr & ~0xfffull, BH_M_R, srv->fault_value))
+            m->w[0] = BH_FAULT_RESUME;
+    }
+    if (m->w[0] == BH_FAULT_KILL) {
+        srv->failed = true;
+        if (srv->faults <= 3)
+            bh_printf("# server %s: %s (error %lx) at %lx, rip %lx: ending it\n", srv->cfg->name,
+                      vector_name(vec), m->w[1], addr, m->w[3]);
+    }
+    bh_sm_up(srv->fault_sm);
+}
+
+static void on_serve(struct server *srv, struct bh_msg *m, uint64_t badge)
+{
+    enum bh_status s = BH_EEXIST;
+    if (!srv->served && m->w[1]) {
+        uint64_t ec = rt_sel(), pt = rt_sel();
+        s = bh_create_ec(ec, srv->pd, srv->cpu, BH_EC_LOCAL, m->w[3], m->w[1], m->w[2]);
+        if (s == BH_OK)
+            s = bh_create_pt(pt, SEL_PD, ec, PT_BADGE | (badge & 0xff));
+        if (s == BH_OK)
+            srv->local_ec = ec, srv->pt = pt;
+    } else if (!srv->served) {
+        s = BH_OK;
+    }
+    if (s == BH_OK && !srv->served) {
+        srv->served = true;
+        bh_sm_up(srv->ready_sm);
+    }
+    m->w[0] = s;
+}
+
+static void on_service(struct server *srv, struct bh_msg *m, uint64_t badge)
+{
+    switch (m->w[0]) {
+    case SVC_SERVE: on_serve(srv, m, badge); break;
+    case SVC_REPORT:
+        if (m->w[3] != SVC_REPORT_MAGIC) {
+            m->w[0] = BH_EINVAL;
+            break;
+        }
+        srv->report[0] = m->w[1], srv->report[1] = m->w[2];
+        bh_sm_up(srv->report_sm);
+        m->w[0] = BH_OK;
+        break;
+    default: m->w[0] = BH_EINVAL;
+    }
+}
+
+/* The local EC behind every server's service and fault portal (one per
+   CPU); the badge names the server. */
+static void svc_entry(uint64_t badge, uint64_t w0, uint64_t w1, uint64_t unused, uint64_t w2,
+                      uint64_t w3)
+{
+    (void)unused;
+    struct bh_msg m = { 4, { w0, w1, w2, w3 } };
+    for (;;) {
+        unsigned i = (unsigned)(badge & 0xff) - 1;
+        if (i < nservers && (badge & FAULT_BADGE))
+            on_fault(&servers[i], &m);
+        else if (i < nservers)
+            on_service(&servers[i], &m, badge);
+        else
+            m.w[0] = BH_EINVAL;
+        m.mi = 4;
+        if (bh_reply_wait(&m, &badge) != BH_OK)
+            bh_exit(99);
+    }
+}
+
+static enum bh_status grant(struct server *srv, const struct config_cap *c)
+{
+    uint64_t src;
+    if (!strcmp(c->target, "self")) {
+        src = srv->pd;
+    } else if (!strcmp(c->target, "test-sm")) {
+        src = shared_sm;
+    } else {
+        struct server *t = server_find(c->target);
+        if (!t || !t->running || !t->pt) {
+            bh_printf("# server %s: capability '%s': target '%s' is not serving\n", srv->cfg->name,
+                      c->name, c->target);
+            return BH_ENOENT;
+        }
+        src = t->pt;
+    }
+    return bh_delegate(srv->pd, src, c->sel, c->rights);
+}
+
+/* Test hooks the test servers' arguments ask for (servers/mem). */
+static enum bh_status prepare(struct server *srv)
+{
+    srv->map_on_fault = strstr(srv->cfg->args, "mode=fault") != NULL;
+    if (strstr(srv->cfg->args, "mode=revoke") &&
+        !server_share_page(srv, MEM_SHARE_VA, BH_M_R, 0x5a5e0000ull + srv->idx))
+        return BH_ENOMEM;
+    return BH_OK;
+}
+
+static void cleanup(struct server *srv)
+{
+    uint64_t sels[] = { srv->pt, srv->local_ec, srv->sc, srv->ec, srv->svc_pt, srv->fault_pt, srv->pd };
+    for (unsigned i = 0; i < sizeof sels / sizeof sels[0]; i++)
+        if (sels[i])
+            bh_revoke(sels[i], BH_REVOKE_SELF);
+    bh_elf_unload(&srv->ld);
+    uint64_t base = srv->ld.scratch + SCRATCH_SIZE / 2;
+    for (uint64_t va = base; va < srv->extra; va += 0x1000)
+        bh_unmap(va, 1, BH_REVOKE_SELF);
+    srv->pt = srv->local_ec = srv->sc = srv->ec = srv->svc_pt = srv->fault_pt = srv->pd = 0;
+    srv->running = false;
+}
+
+/* One start: PD, image, capabilities, EC and SC; then waits for the
+   server's first service call. */
+static enum bh_status start(struct server *srv, const char **why)
+{
+    const struct bh_server_cfg *c = srv->cfg;
+    uint64_t scratch = SCRATCH_BASE + srv->idx * SCRATCH_SIZE;
+    enum bh_status s;
+    srv->served = srv->failed = false;
+    srv->faults = 0;
+    srv->extra = scratch + SCRATCH_SIZE / 2;
+    srv->ld = (struct bh_elf_loaded){ .scratch = scratch };
+    srv->pd = rt_sel();
+    *why = "create its PD";
+    s = bh_create_pd(srv->pd, SEL_PD, CHILD_SLOTS, c->memory_kib / 4, srv->death_sm);
+    if (s != BH_OK) {
+        srv->pd = 0;
+        return s;
+    }
+    srv->running = true;
+    s = bh_elf_load(srv->pd, srv->img, srv->len, c->args, srv->idx, scratch, SCRATCH_SIZE / 2,
+                    &srv->ld, why);
+    srv->svc_pt = rt_sel(), srv->fault_pt = rt_sel();
+    if (s == BH_OK && (*why = "service portals",
+                       (s = bh_create_pt(srv->svc_pt, SEL_PD, svc_ec[srv->cpu], srv->idx + 1)) == BH_OK &&
+                       (s = bh_create_pt(srv->fault_pt, SEL_PD, svc_ec[srv->cpu],
+                                         FAULT_BADGE | (srv->idx + 1))) == BH_OK &&
+                       (s = bh_delegate(srv->pd, srv->svc_pt, SVC_SEL_ROOT, BH_R_CALL)) == BH_OK &&
+                       (s = bh_delegate(srv->pd, srv->fault_pt, BH_SEL_FAULT_PT, BH_R_CALL)) == BH_OK))
+        s = bh_delegate(srv->pd, park_sm, SVC_SEL_PARK, BH_R_DOWN);
+    for (unsigned i = 0; s == BH_OK && i < c->ncaps; i++)
+        if ((s = grant(srv, &c->caps[i])) != BH_OK)
+            *why = "delegate a configured capability";
+    if (s == BH_OK && (s = prepare(srv)) != BH_OK)
+        *why = "test set-up";
+    srv->ec = rt_sel(), srv->sc = rt_sel();
+    if (s == BH_OK && (*why = "create its EC",
+                       (s = bh_create_ec(srv->ec, srv->pd, srv->cpu, 0, srv->ld.utcb, srv->ld.entry,
+                                         srv->ld.stack)) == BH_OK))
+        s = bh_create_sc(srv->sc, srv->pd, srv->ec, c->priority, c->budget_us, c->period_us),
+        *why = "create its SC";
+    if (s == BH_OK && (s = bh_sm_down(srv->ready_sm, START_TIMEOUT_US)) != BH_OK)
+        *why = "wait for its first service call";
+    if (s != BH_OK) {
+        bh_kill_pd(srv->pd);
+        bh_sm_down(srv->death_sm, 100000);
+        cleanup(srv);
+    }
+    return s;
+}
+
+static void started(struct server *srv)
+{
+    bh_printf("# server %s: started (pd sel %lu)\n", srv->cfg->name, srv->pd);
+}
+
+bool server_reap(struct server *srv, uint64_t timeout_us)
+{
+    if (!srv->running || bh_sm_down(srv->death_sm, timeout_us) != BH_OK)
+        return false;
+    bool failed = srv->failed;
+    cleanup(srv);
+    const struct bh_server_cfg *c = srv->cfg;
+    bool again = c->restart == RESTART_ALWAYS || (c->restart == RESTART_ON_FAILURE && failed);
+    if (!again)
+        bh_printf("# server %s: %s\n", c->name, failed ? "failed" : "exited");
+    if (!again || srv->restarts >= c->max_restarts) {
+        if (again)
+            bh_printf("# server %s: died, not restarting (%u restarts used)\n", c->name, srv->restarts);
+        return true;
+    }
+    srv->restarts++;
+    bh_printf("# server %s: died, restarting (%u/%u)\n", c->name, srv->restarts, c->max_restarts);
+    const char *why = "";
+    enum bh_status s = start(srv, &why);
+    if (s == BH_OK)
+        started(srv);
+    else
+        bh_printf("# server %s: restart failed: %s (status %d)\n", c->name, why, s);
+    return true;
+}
+
+bool server_kill(struct server *srv)
+{
+    if (!srv->running)
+        return false;
+    srv->failed = true;
+    bh_kill_pd(srv->pd);
+    return server_reap(srv, 1000000);
+}
+
+void servers_stop_all(void)
+{
+    for (unsigned i = 0; i < nservers; i++) {
+        struct server *srv = &servers[i];
+        if (!srv->running)
+            continue;
+        bh_kill_pd(srv->pd);
+        if (bh_sm_down(srv->death_sm, 1000000) != BH_OK)
+            bh_printf("# server %s: no death signal after KILL_PD\n", srv->cfg->name);
+        cleanup(srv);
+    }
+}
+
+enum bh_status server_call(struct server *srv, struct bh_msg *m)
+{
+    if (!srv || !srv->running || !srv->pt)
+        return BH_ENOENT;
+    m->mi = 4;
+    return bh_call(srv->pt, m);
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static struct bh_tls cfg_tls __attribute__((aligned(16)));
+static const void *cfg_blob;
+static size_t cfg_len;
+static volatile enum bh_status cfg_status = BH_ETIMEOUT;
+static volatile enum bh_status tls_status = BH_ETIMEOUT;
+static uint64_t cfg_done;
+
+/* libfdt.a is built with the stack protector: it needs a TLS block with a
+   canary at %fs:0x28, so the parse runs in its own EC with its own FS
+   base. If the kernel has not enabled WRFSBASE (CR4.FSGSBASE), the EC
+   dies of #UD and only it: the root then falls back to FS base 0 with a
+   canary page mapped at address 0 for the length of the parse (see
+   tls_fallback), and says so. */
+static void cfg_thread(void)
+{
+    tls_status = bh_tls_init(&cfg_tls);
+    if (tls_status == BH_OK)
+        cfg_status = config_parse(cfg_blob, cfg_len, &config, &diag);
+    bh_sm_up(cfg_done);
+    bh_exit(0);
+}
+
+static volatile uintptr_t page_zero;
+
+static void cfg_thread_fs0(void)
+{
+    cfg_status = config_parse(cfg_blob, cfg_len, &config, &diag);
+    bh_sm_up(cfg_done);
+    bh_exit(0);
+}
+
+/* WORKAROUND until the kernel sets CR4.FSGSBASE: an EC's FS base is 0,
+   so %fs:0x28 is address 0x28. Map a page at 0 holding a canary, parse,
+   and unmap it again so that null pointers fault as before. */
+static enum bh_status tls_fallback(void)
+{
+    enum bh_status s = bh_map(SEL_PD, page_zero, page_zero, 1, BH_M_R | BH_M_W | BH_MAP_FRESH);
+    bh_printf("# servers: no WRFSBASE (#UD): libfdt canary on a page at address 0 (map status %d)\n", s);
+    if (s != BH_OK)
+        return s;
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    ((volatile struct bh_tls *)page_zero)->stack_guard =
+        (((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15ull) & ~0xffull;
+    rt_thread(CPU0, 50, cfg_thread_fs0);
+    s = bh_sm_down(cfg_done, 2000000);
+    bh_unmap(page_zero, 1, BH_REVOKE_SELF);
+    return s;
+}
+
+static bool read_config(void)
+{
+    if (!boot_module("bulkhead.dtb", &cfg_blob, &cfg_len)) {
+        bh_tap(false, "servers: boot module bulkhead.dtb present");
+        return false;
+    }
+    cfg_done = rt_sel();
+    bh_create_sm(cfg_done, SEL_PD, 0);
+    rt_thread(CPU0, 50, cfg_thread);
+    enum bh_status w = bh_sm_down(cfg_done, 500000);
+    if (w == BH_ETIMEOUT)
+        w = tls_fallback();
+    bh_tap(w == BH_OK, "servers: the configuration parser ran (wait %d, tls %d)", w, tls_status);
+    bh_tap(cfg_status == BH_OK, "servers: bulkhead.dtb parsed (%u servers, %u rejected, status %d)",
+           config.nservers, config.nrejected, cfg_status);
+    for (unsigned i = 0; i < diag.count; i++)
+        bh_printf("# config: %s\n", diag.msg[i]);
+    return cfg_status == BH_OK;
+}
+
+static bool make_infrastructure(unsigned ncpus)
+{
+    park_sm = rt_sel(), shared_sm = rt_sel();
+    enum bh_status s = bh_create_sm(park_sm, SEL_PD, 0);
+    if (s == BH_OK)
+        s = bh_create_sm(shared_sm, SEL_PD, 0);
+    for (unsigned c = 0; s == BH_OK && c < ncpus && c < MAX_CPUS; c++) {
+        svc_ec[c] = rt_sel();
+        s = bh_create_ec(svc_ec[c], SEL_PD, c, BH_EC_LOCAL, rt_utcb(), (uint64_t)svc_entry,
+                         rt_stack() - 8);
+    }
+    bh_tap(s == BH_OK, "servers: service ECs and semaphores created (status %d)", s);
+    return s == BH_OK;
+}
+
+/* Measured start, then start. */
+static void start_one(struct server *srv)
+{
+    const struct bh_server_cfg *c = srv->cfg;
+    char why[MEASURE_WHY_LEN];
+    if (!boot_module(c->module, &srv->img, &srv->len)) {
+        srv->refused = true, srv->refuse_status = BH_ENOENT;
+        bh_printf("# server %s: refused: no boot module '%s'\n", c->name, c->module);
+        return;
+    }
+    enum bh_status s = measure_check(c, srv->img, srv->len, why);
+    if (s != BH_OK) {
+        srv->refused = true, srv->refuse_status = s;
+        bh_printf("# server %s: refused: %s\n", c->name, why);
+        return;
+    }
+    srv->death_sm = rt_sel(), srv->ready_sm = rt_sel(), srv->report_sm = rt_sel(),
+    srv->fault_sm = rt_sel();
+    s = bh_create_sm(srv->death_sm, SEL_PD, 0);
+    if (s == BH_OK)
+        s = bh_create_sm(srv->ready_sm, SEL_PD, 0);
+    if (s == BH_OK)
+        s = bh_create_sm(srv->report_sm, SEL_PD, 0);
+    if (s == BH_OK)
+        s = bh_create_sm(srv->fault_sm, SEL_PD, 0);
+    const char *step = "semaphores";
+    if (s == BH_OK)
+        s = start(srv, &step);
+    if (s == BH_OK)
+        started(srv);
+    else
+        bh_printf("# server %s: start failed: %s (status %d)\n", c->name, step, s);
+    bh_tap(s == BH_OK, "servers: %s started from %s in its own PD (status %d)", c->name, c->module, s);
+}
+
+bool servers_start_all(void)
+{
+    if (!read_config() || !make_infrastructure(rt_cpus()))
+        return false;
+    nservers = config.nservers;
+    for (unsigned i = 0; i < nservers; i++) {
+        struct server *srv = &servers[i];
+        srv->cfg = &config.servers[i];
+        srv->idx = i;
+        srv->cpu = srv->cfg->cpu < rt_cpus() && srv->cfg->cpu < MAX_CPUS ? srv->cfg->cpu : 0;
+        start_one(srv);
+    }
+    return true;
+}

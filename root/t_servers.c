@@ -1,0 +1,179 @@
+/* Multi-PD tests on the servers the boot configuration starts
+   (root/servers.c, servers/): cross-PD IPC, reduced rights, shared and
+   revoked memory, page faults, restarts, measured start, the fuzzer
+   and quotas. */
+#include "rt.h"
+#include "servers.h"
+#include <bh/srv.h>
+
+#define REPORT_TIMEOUT_US 3000000u
+
+static struct server *need(const char *name)
+{
+    struct server *s = server_find(name);
+    if (!s || !s->running)
+        bh_tap(false, "servers: %s is running (configured in bulkhead.dtb)", name);
+    return s && s->running ? s : NULL;
+}
+
+static bool ping(struct server *srv, uint64_t x)
+{
+    struct bh_msg m = { 4, { SRV_PING, x, 0, 0 } };
+    return server_call(srv, &m) == BH_OK && m.w[0] == BH_OK && m.w[1] == x + 1;
+}
+
+static void t_echo(void)
+{
+    struct server *echo = need("echo");
+    if (!echo)
+        return;
+    struct bh_msg m = { 4, { SRV_PING, 41, 0, 0 } };
+    enum bh_status s = server_call(echo, &m);
+    bh_tap(s == BH_OK && m.w[1] == 42, "servers: cross-PD call to echo and its reply (41+1=%lu, status %d)",
+           m.w[1], s);
+    m = (struct bh_msg){ 4, { SRV_SM_TEST, 0, 0, 0 } };
+    s = server_call(echo, &m);
+    bh_tap(s == BH_OK && m.w[1] == BH_ERIGHTS,
+           "servers: echo's UP-only semaphore copy refuses DOWN (ERIGHTS, got %lu)", m.w[1]);
+    bh_tap(s == BH_OK && m.w[2] == BH_OK && bh_sm_down(servers_test_sm(), 100000) == BH_OK,
+           "servers: echo's UP through the delegated copy reaches the root's semaphore");
+}
+
+static struct server *crash_target;
+static uint64_t crash_done;
+static volatile enum bh_status crash_status = BH_ETIMEOUT;
+
+static void crash_caller(void)
+{
+    struct bh_msg m = { 4, { SRV_CRASH, 0, 0, 0 } };
+    crash_status = server_call(crash_target, &m);
+    bh_sm_up(crash_done);
+    bh_exit(0);
+}
+
+static void t_crasher(void)
+{
+    struct server *c = need("crasher");
+    if (!c)
+        return;
+    bh_tap(ping(c, 1), "servers: crasher answers before the crash");
+    /* From a helper thread, so that a call that never returns is a
+       failure here rather than a hang. */
+    crash_target = c;
+    crash_done = rt_sel();
+    bh_create_sm(crash_done, SEL_PD, 0);
+    rt_thread(CPU0, 100, crash_caller);
+    enum bh_status w = bh_sm_down(crash_done, 2000000);
+    bh_tap(w == BH_OK && crash_status == BH_EABORT,
+           "servers: the call that crashes crasher returns EABORT (wait %d, call %d)", w, crash_status);
+    if (w != BH_OK)
+        return;
+    bh_tap(c->faults == 1 && c->fault_vec == 14 && c->fault_addr == 0,
+           "servers: the fault portal saw crasher's #PF at 0 (faults %lu, vector %lu, address %lx)",
+           c->faults, c->fault_vec, c->fault_addr);
+    unsigned before = c->restarts;
+    bool died = server_kill(c);
+    bh_tap(died && c->restarts == before + 1 && c->running,
+           "servers: crasher's death seen and crasher restarted (%u/%u)", c->restarts,
+           c->cfg->max_restarts);
+    bh_tap(ping(c, 7), "servers: the restarted crasher serves again");
+}
+
+static void t_refused(void)
+{
+    struct server *b = server_find("badhash");
+    bh_tap(b && b->refused && b->refuse_status == BH_ECHECKSUM && !b->running,
+           "servers: a module whose digest does not match is refused (ECHECKSUM)");
+}
+
+static bool report(struct server *srv)
+{
+    return bh_sm_down(srv->report_sm, REPORT_TIMEOUT_US) == BH_OK;
+}
+
+static void t_pagefault(void)
+{
+    struct server *p = need("pager");
+    if (!p)
+        return;
+    bool got = report(p);
+    bh_tap(got && p->faults == 1 && p->fault_vec == 14 && p->fault_addr == MEM_FAULT_VA,
+           "servers: pager's #PF at %lx reached the root's fault portal (faults %lu)",
+           (uint64_t)MEM_FAULT_VA, p->faults);
+    bh_tap(got && p->report[0] == p->fault_value && p->fault_value,
+           "servers: the handler mapped a page and resumed: pager read %lx", p->report[0]);
+    bh_tap(server_reap(p, 1000000) && !p->running, "servers: pager exited after its report");
+}
+
+static void t_revoke(void)
+{
+    struct server *p = need("sharer");
+    if (!p)
+        return;
+    bool got = report(p);
+    bh_tap(got && p->report[0] == 0x5a5e0000ull + p->idx,
+           "servers: sharer reads the page the root shared (%lx)", p->report[0]);
+    bh_sm_down(p->fault_sm, 20000);          /* let it read a while */
+    uint64_t own = p->extra - 0x1000;         /* the shared page, last in the window */
+    enum bh_status s = bh_unmap(own, 1, 0);
+    bh_tap(s == BH_OK, "servers: the root unmaps the shared page while sharer reads it (%d)", s);
+    bool faulted = bh_sm_down(p->fault_sm, 1000000) == BH_OK;
+    bh_tap(faulted && p->fault_vec == 14 && p->fault_addr == MEM_SHARE_VA,
+           "servers: sharer faults at the revoked page (vector %lu at %lx)", p->fault_vec, p->fault_addr);
+    bh_tap(*(volatile uint64_t *)own == 0x5a5e0000ull + p->idx,
+           "servers: the root's own copy of the page is untouched");
+    bh_tap(server_reap(p, 1000000) && !p->running, "servers: sharer ended by the fault");
+}
+
+static void t_quota(void)
+{
+    struct server *q = need("quota");
+    struct server *echo = server_find("echo");
+    if (!q)
+        return;
+    bool got = report(q);
+    bh_tap(got && q->report[1] == BH_ENOMEM && q->report[0] < q->cfg->memory_kib / 4,
+           "servers: a %u KiB quota: ENOMEM after %lu semaphores (status %lu)", q->cfg->memory_kib,
+           q->report[0], q->report[1]);
+    server_reap(q, 1000000);
+    uint64_t sm = rt_sel();
+    bh_tap(bh_create_sm(sm, SEL_PD, 0) == BH_OK && echo && ping(echo, 99),
+           "servers: after the child's ENOMEM the root still creates objects and echo answers");
+    bh_revoke(sm, BH_REVOKE_SELF);
+}
+
+static void t_fuzz(void)
+{
+    struct server *f = need("fuzz");
+    struct server *echo = server_find("echo");
+    if (!f)
+        return;
+    unsigned calls = 0, bad = 0, waits = 0;
+    bool got = false;
+    while (!got && waits < 15000) {           /* 2 ms per wait: 30 s at most */
+        for (int i = 0; i < 10; i++, calls++)
+            if (!echo || !ping(echo, calls))
+                bad++;
+        got = bh_sm_down(f->report_sm, 2000) == BH_OK;
+        waits++;
+    }
+    uint64_t want = srv_arg(f->cfg->args, "count", 1000000);
+    bh_tap(got && f->report[0] == want, "servers: fuzz made %lu random system calls (%lu succeeded)",
+           f->report[0], f->report[1]);
+    bh_tap(got && calls && !bad, "servers: echo answered all %u calls made meanwhile (%u bad)", calls, bad);
+    bh_tap(server_reap(f, 2000000) && !f->running, "servers: fuzz exited after its report");
+}
+
+void test_servers(void)
+{
+    if (!servers_start_all())
+        return;
+    t_refused();
+    t_echo();
+    t_crasher();
+    t_pagefault();
+    t_revoke();
+    t_quota();
+    t_fuzz();
+    servers_stop_all();
+}
