@@ -138,6 +138,8 @@ static void setup_cpus(void)
             lapic_id(), timer_mode_name(got), timer_tsc_hz() / 1000);
     selftest_timer(got);
     syscall_init_cpu();
+    if (percpu_io_init(&cpus[0]) != BH_OK)
+        panic("no memory for the I/O bitmap window");
     sched_init_cpu(0);
     uint32_t ids[MAX_CPUS];
     unsigned n = 0;

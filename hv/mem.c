@@ -8,9 +8,11 @@
 #include "cap.h"
 #include "kmem.h"
 #include "paging.h"
+#include "percpu.h"
 #include <string.h>
 
 #define MEM_NODE 0xfe        /* cap.type of mapping nodes (never a selector) */
+#define IO_NODE 0xfd         /* cap.type of I/O port nodes; va = port << 12 */
 
 struct mnode {
     struct cap c;            /* c.obj = the node itself, c.rights = BH_M_* */
@@ -23,12 +25,13 @@ struct mnode {
 
 static unsigned level_idx(uint64_t va, unsigned l) { return (va >> (12 + 9 * l)) & 511; }
 
-/* The radix slot for va; levels are created (charged to pd) if create. */
-static struct mnode **slot(struct pd *pd, uint64_t va, bool create)
+/* The slot for key in the radix *root; levels are created (charged to pd)
+   if create. */
+static struct mnode **slot_in(struct pd *pd, uint64_t **root, uint64_t va, bool create)
 {
-    if (!pd->mtree && (!create || quota_alloc(pd, 1, (void **)&pd->mtree) != BH_OK))
+    if (!*root && (!create || quota_alloc(pd, 1, (void **)root) != BH_OK))
         return NULL;
-    uint64_t *t = pd->mtree;
+    uint64_t *t = *root;
     for (unsigned l = 3; l > 0; l--) {
         uint64_t *e = &t[level_idx(va, l)];
         if (!*e && (!create || quota_alloc(pd, 1, (void **)e) != BH_OK))
@@ -36,6 +39,25 @@ static struct mnode **slot(struct pd *pd, uint64_t va, bool create)
         t = (uint64_t *)*e;
     }
     return (struct mnode **)&t[level_idx(va, 0)];
+}
+
+static struct mnode **slot(struct pd *pd, uint64_t va, bool create)
+{
+    return slot_in(pd, &pd->mtree, va, create);
+}
+
+static struct mnode **io_slot(struct pd *pd, unsigned port, bool create)
+{
+    return slot_in(pd, &pd->iotree, (uint64_t)port << 12, create);
+}
+
+static void io_set(struct pd *pd, unsigned port, bool allow)
+{
+    uint8_t *b = &pd->iobm[port >> 15][(port >> 3) & 4095];
+    if (allow)
+        *b &= (uint8_t)~(1u << (port & 7));
+    else
+        *b |= (uint8_t)(1u << (port & 7));
 }
 
 static struct mnode *node_alloc(struct pd *pd)
@@ -139,6 +161,16 @@ static void release(void *ctx, struct cap *c)
 {
     struct gone *g = ctx;
     struct mnode *n = (struct mnode *)c;
+    if (c->type == IO_NODE) {
+        unsigned port = (unsigned)(n->va >> 12);
+        if (!n->pd->all_ports)
+            io_set(n->pd, port, false);
+        struct mnode **sl = io_slot(n->pd, port, false);
+        if (sl)
+            *sl = NULL;
+        g->node[g->n++] = n;
+        return;
+    }
     uint64_t old = as_unmap(n->pd->root, n->va);
     if (old & PTE_OWNED) {
         kmem_free_pages(n->pa, 1);
@@ -202,10 +234,99 @@ void mem_destroy(struct pd *pd)
         quota_free(pd, pd->mtree, 1);
         pd->mtree = NULL;
     }
+    if (pd->iotree) {
+        revoke_level(pd, pd->iotree, 3);
+        quota_free(pd, pd->iotree, 1);
+        pd->iotree = NULL;
+    }
+    for (unsigned i = 0; i < 2; i++)
+        if (pd->iobm[i]) {
+            quota_free(pd, pd->iobm[i], 1);
+            pd->iobm[i] = NULL;
+        }
     while (pd->mpages) {
         void *next = *(void **)pd->mpages;
         quota_free(pd, pd->mpages, 1);
         pd->mpages = next;
     }
     pd->mfree = NULL;
+}
+
+/* The bitmap pages of pd, all ports denied at first (all allowed for the
+   root task, which holds every port). */
+static enum bh_status io_bitmap(struct pd *pd)
+{
+    for (unsigned i = 0; i < 2; i++)
+        if (!pd->iobm[i]) {
+            if (quota_alloc(pd, 1, (void **)&pd->iobm[i]) != BH_OK)
+                return BH_ENOMEM;
+            memset(pd->iobm[i], pd->all_ports ? 0 : 0xff, PAGE_SIZE);
+        }
+    return BH_OK;
+}
+
+enum bh_status mem_io_root(struct pd *pd)
+{
+    pd->all_ports = true;
+    return io_bitmap(pd);
+}
+
+enum bh_status mem_io_grant(struct pd *src, struct pd *dst, unsigned port)
+{
+    struct mnode **ss = io_slot(src, port, src->all_ports);
+    if (!ss)
+        return src->all_ports ? BH_ENOMEM : BH_ERIGHTS;
+    if (!*ss) {                       /* the root's implicit port gets a node */
+        if (!src->all_ports)
+            return BH_ERIGHTS;
+        struct mnode *r = node_alloc(src);
+        if (!r)
+            return BH_ENOMEM;
+        r->c.obj = r, r->c.type = IO_NODE, r->pd = src, r->va = (uint64_t)port << 12;
+        *ss = r;
+    }
+    struct mnode *p = *ss;
+    if (p->c.depth >= CAP_MAX_DEPTH)
+        return BH_ERANGE;
+    if (io_bitmap(dst) != BH_OK)
+        return BH_ENOMEM;
+    struct mnode **ds = io_slot(dst, port, true);
+    if (!ds)
+        return BH_ENOMEM;
+    if (*ds)
+        return BH_OK;                  /* already granted: nothing to do */
+    struct mnode *n = node_alloc(dst);
+    if (!n)
+        return BH_ENOMEM;
+    n->c.obj = n, n->c.type = IO_NODE, n->pd = dst, n->va = (uint64_t)port << 12;
+    *ds = n;
+    cap_attach(&p->c, &n->c);
+    if (!dst->all_ports)
+        io_set(dst, port, true);
+    return BH_OK;
+}
+
+enum bh_status mem_io_revoke(struct pd *pd, unsigned port, bool self, unsigned *budget)
+{
+    struct mnode **sl = io_slot(pd, port, false);
+    if (!sl || !*sl)
+        return BH_ENOENT;
+    struct gone g = { 0 };
+    unsigned b = *budget > 64 ? 64 : *budget, used = b;
+    enum bh_status s = cap_revoke(&(*sl)->c, self, &b, release, &g);
+    *budget -= used - b;
+    free_gone(&g);
+    return s;
+}
+
+void mem_io_bitmap_pages(const struct pd *pd, uint64_t *pa0, uint64_t *pa1)
+{
+    *pa0 = pd->iobm[0] ? virt_to_phys(pd->iobm[0]) : percpu_io_deny(0);
+    *pa1 = pd->iobm[1] ? virt_to_phys(pd->iobm[1]) : percpu_io_deny(1);
+}
+
+bool mem_io_held(struct pd *pd, unsigned port)
+{
+    struct mnode **sl = io_slot(pd, port, false);
+    return sl && *sl;
 }

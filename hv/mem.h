@@ -19,6 +19,20 @@ enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint6
    if self), at most *budget nodes; BH_EBUSY when more remain. BH_ENOENT
    if pd has no delegatable page there. The caller runs tlb_shootdown(). */
 enum bh_status mem_unmap(struct pd *pd, uint64_t va, bool self, unsigned *budget);
-/* When pd dies: revokes all its pages and frees the bookkeeping. */
+/* I/O ports, delegated like pages: the root task holds every port
+   implicitly (mem_io_root); others hold what was granted to them, and a
+   revocation removes a port from every PD it was passed on to. */
+enum bh_status mem_io_root(struct pd *pd);
+/* Grants port from src to dst (BH_ERIGHTS if src does not hold it). */
+enum bh_status mem_io_grant(struct pd *src, struct pd *dst, unsigned port);
+/* True if pd holds a delegated node for port. */
+bool mem_io_held(struct pd *pd, unsigned port);
+/* Revokes what pd granted of port (and pd's own, if self); bounded like
+   mem_unmap. BH_ENOENT if pd holds no delegated node for the port. */
+enum bh_status mem_io_revoke(struct pd *pd, unsigned port, bool self, unsigned *budget);
+/* The bitmap pages for pd (the shared deny pages if it has none). */
+void mem_io_bitmap_pages(const struct pd *pd, uint64_t *pa0, uint64_t *pa1);
+
+/* When pd dies: revokes all its pages and ports and frees the bookkeeping. */
 void mem_destroy(struct pd *pd);
 #endif

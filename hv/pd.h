@@ -15,6 +15,9 @@ struct pd {
     uint64_t *mtree;           /* radix of mapping nodes by VA (mem.c) */
     struct mnode *mfree;       /* free mapping nodes */
     void *mpages;              /* pages holding mapping nodes, chained */
+    uint64_t *iotree;          /* radix of I/O port nodes by port (mem.c) */
+    uint8_t *iobm[2];          /* I/O permission bitmap (bit set = denied), or NULL */
+    bool all_ports;            /* the root task: every port, implicitly */
     uint32_t live_ecs;
     bool dying;
     struct sm *death_sm;       /* upped when the PD dies (may be NULL) */

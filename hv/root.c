@@ -4,6 +4,7 @@
 #include "ec.h"
 #include "elf.h"
 #include "boot.h"
+#include "mem.h"
 #include "pd.h"
 #include "sc.h"
 #include "console.h"
@@ -122,6 +123,8 @@ enum bh_status root_start(const struct boot_info *bi, unsigned index, const char
     if (s != BH_OK)
         return s;
     s = pd_create(NULL, ROOT_SLOTS, kmem_free_count() - 64, m->cmd.name, &root_pd);
+    if (s == BH_OK)
+        s = mem_io_root(root_pd);          /* the root task holds every port */
     if (s == BH_OK && (s = map_modules(bi)) == BH_OK)
         s = build(img, &ei, m->cmd.args, &sc);
     if (s != BH_OK)

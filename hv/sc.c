@@ -5,6 +5,7 @@
 #include "ec.h"
 #include "pd.h"
 #include "sm.h"
+#include "mem.h"
 #include "bkl.h"
 #include "cpu.h"
 #include "lapic.h"
@@ -183,6 +184,10 @@ void ec_resume(struct ec *ec)
         p->current = ec;
         percpu_set_frame(p, ec_frame_end(ec));
     }
+    uint64_t io0, io1;
+    mem_io_bitmap_pages(ec->pd, &io0, &io1);
+    if (p->io_bitmap != io0)
+        percpu_io_switch(p, io0, io1);
     tlb_check();
     tlb_set_in_user(1);
     bkl_unlock();

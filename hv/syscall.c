@@ -334,6 +334,54 @@ static uint64_t sys_unmap(struct ec *ec)
     return s;
 }
 
+static enum bh_status check_ports(uint64_t base, uint64_t n)
+{
+    if (n == 0 || n > BH_IO_MAX)
+        return BH_EINVAL;
+    return base > 0xffff || n > 0x10000 - base ? BH_ERANGE : BH_OK;
+}
+
+static uint64_t sys_io_grant(struct ec *ec)
+{
+    struct pd *dst;
+    uint64_t base = ec->regs.rsi, n = ec->regs.rdx;
+    enum bh_status s;
+    if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&dst)) != BH_OK ||
+        (s = check_ports(base, n)) != BH_OK)
+        return s;
+    if (dst == ec->pd)
+        return BH_EINVAL;
+    for (uint64_t i = 0; i < n; i++)   /* rights first: nothing changes on refusal */
+        if (!ec->pd->all_ports && !mem_io_held(ec->pd, (unsigned)(base + i)))
+            return BH_ERIGHTS;
+    for (uint64_t i = 0; i < n && s == BH_OK; i++)
+        s = mem_io_grant(ec->pd, dst, (unsigned)(base + i));
+    return s;
+}
+
+#define IO_REVOKE_BUDGET 64u
+static uint64_t sys_io_revoke(struct ec *ec)
+{
+    uint64_t base = ec->regs.rsi, n = ec->regs.rdx, fl = ec->regs.r8;
+    enum bh_status s;
+    if (fl & ~(uint64_t)BH_REVOKE_SELF)
+        return BH_EINVAL;
+    if ((s = check_ports(base, n)) != BH_OK)
+        return s;
+    unsigned budget = IO_REVOKE_BUDGET;
+    for (uint64_t i = 0; i < n && s != BH_EBUSY; i++) {
+        s = mem_io_revoke(ec->pd, (unsigned)(base + i), fl & BH_REVOKE_SELF, &budget);
+        if (s == BH_ENOENT)
+            s = BH_OK;
+    }
+    if (s == BH_EBUSY) {
+        ec->regs.rip -= 2;
+        ec->regs.rax = BH_SYS_IO_REVOKE;
+        schedule();
+    }
+    return s;
+}
+
 static uint64_t sys_lookup(struct ec *ec)
 {
     struct cap *c;
@@ -364,6 +412,8 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_UNMAP] = sys_unmap,
     [BH_SYS_CREATE_PD] = sys_create_pd,
     [BH_SYS_KILL_PD] = sys_kill_pd,
+    [BH_SYS_IO_GRANT] = sys_io_grant,
+    [BH_SYS_IO_REVOKE] = sys_io_revoke,
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -29,7 +29,7 @@ static volatile uintptr_t null_page = 0x10, kernel_page = 0xffffffff80200000ull;
 static void fault(const char *args)
 {
     if (has_arg(args, "fault=gp"))
-        __asm__ volatile("outb %%al, $0x80" ::"a"(0));       /* no I/O rights */
+        __asm__ volatile("cli");                             /* IOPL 0: #GP in ring 3 */
     if (has_arg(args, "fault=pf"))
         *(volatile int *)null_page = 1;
     if (has_arg(args, "fault=kernel"))

@@ -102,6 +102,11 @@ enum bh_syscall {
                                caller's own) */
     BH_SYS_KILL_PD = 15,    /* rdi = PD sel (CTRL): ends every EC of that PD and
                                frees what it holds; its death SM is upped */
+    BH_SYS_IO_GRANT = 16,   /* rdi = dst PD sel (CTRL), rsi = first port,
+                               rdx = count (<= BH_IO_MAX): ports the caller holds */
+    BH_SYS_IO_REVOKE = 17,  /* rsi = first port, rdx = count, r8 = flags
+                               (BH_REVOKE_SELF): removes the ports from every PD
+                               they were granted to, recursively */
     BH_SYS_COUNT
 };
 
@@ -123,6 +128,7 @@ enum bh_syscall {
                                     may carry W and X: the PTE is then RW-,
                                     and read-only copies may be R-X */
 #define BH_MAP_MAX 512u          /* pages per MAP/UNMAP call */
+#define BH_IO_MAX 1024u          /* ports per IO_GRANT/IO_REVOKE call */
 
 /*
  * Faults. When an EC takes an exception, the kernel calls the portal at

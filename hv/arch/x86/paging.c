@@ -195,6 +195,16 @@ enum bh_status paging_physmap_extend(uint64_t base, uint64_t end)
     return BH_OK;
 }
 
+int paging_map_kernel(uint64_t va, uint64_t pa)
+{
+    uint64_t *e = walk(kernel_pml4, va, 0, PTE_P | PTE_W);
+    if (!e)
+        return BH_ENOMEM;
+    /* Global: INVLPG then drops it whatever PCID cached it (SDM 4.10.4.1). */
+    *e = pa | PTE_P | PTE_W | PTE_G | nx_bit;
+    return BH_OK;
+}
+
 volatile void *mmio_map(uint64_t phys, uint64_t len)
 {
     uint64_t off = phys & (PAGE_SIZE - 1), first = phys - off;

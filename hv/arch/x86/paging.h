@@ -34,6 +34,9 @@ uint64_t paging_kernel_root(void);
 /* Extends the physmap to cover [base, end) (RAM above 4 GiB).
    Returns BH_ENOMEM if a page table could not be allocated. */
 enum bh_status paging_physmap_extend(uint64_t base, uint64_t end);
+/* Maps one kernel page (RW, NX, global) at va in the kernel half;
+   the caller flushes a previous mapping. BH_ENOMEM without a table. */
+int paging_map_kernel(uint64_t va, uint64_t pa);
 /* Maps [phys, phys+len) uncached in the MMIO window; NULL if full. */
 volatile void *mmio_map(uint64_t phys, uint64_t len);
 /* Adds (on) or removes (off) an identity map of the low 2 MiB, used

@@ -45,8 +45,10 @@ struct percpu {
     struct ec *current;           /* EC whose frame is at frame_top */
     uint64_t loaded_root;         /* the user PML4 in CR3, 0 for the kernel's */
     struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
+    uint64_t io_bitmap;           /* physical page mapped as I/O bitmap page 0 */
+    struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-    struct tss tss __attribute__((aligned(16)));
+    struct tss boot_tss __attribute__((aligned(16)));
 };
 _Static_assert(offsetof(struct percpu, frame_top) == 8, "entry.asm uses gs:8");
 _Static_assert(offsetof(struct percpu, kstack_top) == 32, "entry.asm uses gs:32");
@@ -64,10 +66,19 @@ static inline struct percpu *this_cpu(void)
 
 /* Loads this CPU's GDT, TSS and GS base; stacks come from the caller. */
 void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t ist_base);
+/* Moves this CPU's TSS into its I/O window so that the two pages after it
+   (the I/O permission bitmap) can be remapped per PD (gdt.c). Needs the
+   page allocator. Returns BH_ENOMEM if it is out of pages. */
+int percpu_io_init(struct percpu *c);
+/* Maps the I/O bitmap pages (pa0, pa1) after this CPU's TSS. */
+void percpu_io_switch(struct percpu *c, uint64_t pa0, uint64_t pa1);
+/* The shared all-ones ("no port") bitmap pages. */
+uint64_t percpu_io_deny(unsigned half);
+
 /* Points SYSCALL and user-mode interrupt entry at frame_end (TSS.RSP0). */
 static inline void percpu_set_frame(struct percpu *c, uint64_t frame_end)
 {
     c->frame_top = frame_end;
-    c->tss.rsp[0] = frame_end;
+    c->tss->rsp[0] = frame_end;
 }
 #endif

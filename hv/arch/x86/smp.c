@@ -11,6 +11,7 @@
 #include "console.h"
 #include "sc.h"
 #include "bkl.h"
+#include "panic.h"
 #include "syscall.h"
 #include <string.h>
 
@@ -71,6 +72,8 @@ static void __attribute__((noreturn)) ap_main(struct percpu *c)
     kprintf("# cpu %lu online apic=%u\n", c->id, lapic_id());
     ap_check_timer(c);
     syscall_init_cpu();
+    if (percpu_io_init(c) != BH_OK)
+        panic("no memory for the I/O bitmap window");
     sched_init_cpu((unsigned)c->id);
     bkl_lock();
     schedule();
