@@ -5,6 +5,8 @@
 #include "sm.h"
 #include "ipc.h"
 #include "root.h"
+#include "lapic.h"
+#include "trap.h"
 #include "paging.h"
 #include "cpu.h"
 #include "percpu.h"
@@ -97,19 +99,59 @@ void ec_kill(struct ec *ec, uint64_t code)
         pd_kill(ec->pd);               /* its last EC ended: the PD dies */
 }
 
+/* ECs whose object went while some CPU still had them as its current EC
+   (its TSS.RSP0 points into the EC): freed once no CPU does (ec_reap). */
+#define EC_ZOMBIES 32
+static struct ec *zombie[EC_ZOMBIES];
+static unsigned nzombies;
+
+static void ec_free(struct ec *ec)
+{
+    struct pd *pd = ec->pd;
+    quota_free(pd, ec, 1);             /* the UTCB page goes with the PD */
+    kobj_put(&pd->obj);
+}
+
+static bool in_use(const struct ec *ec)
+{
+    for (unsigned i = 0; i < smp_online(); i++)
+        if (cpus[i].current == ec)
+            return true;
+    return false;
+}
+
+void ec_reap(void)
+{
+    for (unsigned i = 0; nzombies && i < EC_ZOMBIES; i++)
+        if (zombie[i] && !in_use(zombie[i])) {
+            struct ec *ec = zombie[i];
+            zombie[i] = NULL;
+            nzombies--;
+            ec_free(ec);
+        }
+}
+
 void ec_destroy(struct ec *ec)
 {
     ec_kill(ec, 0);
-    for (unsigned i = 0; i < MAX_CPUS; i++)   /* no stale "current" pointer */
-        if (cpus[i].current == ec)
-            cpus[i].current = NULL;
     struct pd *pd = ec->pd;
     for (struct ec **p = &pd->ecs; *p; p = &(*p)->pd_next)
         if (*p == ec) {
             *p = ec->pd_next;
             break;
         }
-    /* The UTCB page stays mapped in the PD until the PD goes. */
-    quota_free(pd, ec, 1);
-    kobj_put(&pd->obj);
+    if (!in_use(ec)) {
+        ec_free(ec);
+        return;
+    }
+    for (unsigned i = 0; i < smp_online(); i++)   /* make it leave soon */
+        if (cpus[i].current == ec && i != this_cpu()->id)
+            lapic_ipi(cpus[i].apic_id, 0, VEC_IPI_WAKE, 0);
+    for (unsigned i = 0; i < EC_ZOMBIES; i++)
+        if (!zombie[i]) {
+            zombie[i] = ec;
+            nzombies++;
+            return;
+        }
+    /* No slot: keep the page (a bounded leak) rather than free it in use. */
 }

@@ -55,6 +55,8 @@ _Static_assert(sizeof(struct trapframe) % 16 == 0, "EC frame end 16-byte aligned
 enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_va,
                          uint64_t rip, uint64_t rsp, struct ec **out);
 void ec_destroy(struct ec *ec);
+/* Frees destroyed ECs that no CPU runs any more (after a CPU switched). */
+void ec_reap(void);
 /* Ends ec (exit, fault, kill): wakes whoever waits on it with BH_EABORT. */
 void ec_kill(struct ec *ec, uint64_t code);
 /* Frame end for TSS.RSP0 / SYSCALL. */

@@ -1,8 +1,8 @@
-/* IPC slow path. A call to a waiting handler switches to it at once and
-   lends it the caller's SC (the handler runs on the caller's time); a
-   call to a busy handler queues the caller and blocks its SC. Portals
-   are CPU-local: a handler serves callers on its own CPU (cross-CPU
-   wake-up goes through semaphores). */
+/* IPC slow path. A call to a waiting handler on the same CPU switches to
+   it at once and lends it the caller's SC (the handler runs on the
+   caller's time); a handler with an SC of its own also serves callers on
+   other CPUs (IPI wake-up both ways); a call to a busy handler queues the
+   caller and blocks its SC. Faults arrive here as calls too. */
 #include "ipc.h"
 #include "ec.h"
 #include "pd.h"
@@ -54,7 +54,7 @@ static void begin(struct ec *h, struct ec *c, struct ksc *sc)
 {
     if (c->faulting) {                 /* the message is the fault, not regs */
         h->regs.rax = BH_OK;
-        h->regs.r10 = 4;
+        h->regs.r10 = 4 | BH_MSG_FAULT;    /* no user call can carry this bit */
         h->regs.rsi = c->fault[0], h->regs.rdx = c->fault[1];
         h->regs.r8 = c->fault[2], h->regs.r9 = c->fault[3];
     } else {

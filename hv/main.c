@@ -15,6 +15,7 @@
 #include "paging.h"
 #include "percpu.h"
 #include "pic.h"
+#include "ioapic.h"
 #include "power.h"
 #include "serial.h"
 #include "smp.h"
@@ -140,6 +141,7 @@ static void setup_cpus(void)
     syscall_init_cpu();
     if (percpu_io_init(&cpus[0]) != BH_OK)
         panic("no memory for the I/O bitmap window");
+    kprintf("# ioapic: %u interrupt lines\n", ioapic_init(&ai));
     sched_init_cpu(0);
     uint32_t ids[MAX_CPUS];
     unsigned n = 0;

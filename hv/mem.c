@@ -91,7 +91,11 @@ static uint64_t pte_flags(unsigned rights)
 static enum bh_status place(struct pd *pd, struct mnode *n, struct mnode **sl, uint64_t va,
                             uint64_t pa, unsigned rights, uint64_t owned)
 {
+    if (quota_left(pd) < 3)            /* page tables as_map may need */
+        return BH_ENOMEM;
+    uint64_t before = kmem_free_count();
     enum bh_status s = as_map(pd->root, va, pa, pte_flags(rights) | owned);
+    pd->used += before - kmem_free_count();
     if (s != BH_OK)
         return s;
     n->c.obj = n;

@@ -5,6 +5,7 @@
 #include "sc.h"
 #include "pt.h"
 #include "sm.h"
+#include "irq.h"
 #include "kmem.h"
 #include "paging.h"
 #include "spinlock.h"
@@ -66,6 +67,7 @@ static void destroy(struct kobj *o)
     case BH_OBJ_SC: ksc_destroy((struct ksc *)o); return;
     case BH_OBJ_PT: pt_destroy((struct pt *)o); return;
     case BH_OBJ_SM: sm_destroy((struct sm *)o); return;
+    case BH_OBJ_IRQ: irq_destroy((struct irq *)o); return;
     default: return;
     }
 }

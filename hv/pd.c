@@ -1,5 +1,6 @@
-/* Protection domains. This slice creates only the root PD; child PDs,
-   memory delegation and PD kill by capability come with the next slice. */
+/* Protection domains: creation with a quota carved from the parent's, PD
+   death (kill, or its last EC ending) and the deferred free of page-table
+   roots a CPU may still have loaded. */
 #include "pd.h"
 #include "ec.h"
 #include "mem.h"
@@ -44,9 +45,9 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
         return s;
     }
     pd->used++;                        /* the PML4 */
-    bool wrapped;
-    pd->pcid = paging_pcid_alloc(&wrapped);
-    if (wrapped)
+    bool flush;
+    pd->pcid = paging_pcid_alloc(&flush);
+    if (flush)
         tlb_shootdown();               /* no CPU may keep old entries of a reused PCID */
     capspace_init(&pd->caps, slots, nslots);
     *out = pd;
@@ -154,6 +155,7 @@ void pd_destroy(struct pd *pd)
         quota_free(pd, pd->caps.slots, slot_pages(pd->nslots));
     if (pd->root)
         free_tables(pd->root);
+    paging_pcid_free(pd->pcid);
     struct pd *parent = pd->parent;
     uint64_t quota = pd->quota;
     kmem_free_pages(virt_to_phys(pd), 1);

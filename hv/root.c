@@ -5,6 +5,7 @@
 #include "elf.h"
 #include "boot.h"
 #include "mem.h"
+#include "irq.h"
 #include "pd.h"
 #include "sc.h"
 #include "console.h"
@@ -17,7 +18,7 @@
 #include "lib/fmt.h"
 #include <string.h>
 
-#define ROOT_SLOTS 1024u
+#define ROOT_SLOTS 2048u      /* BH_SEL_IRQ_BASE (1024) + every GSI fits */
 
 static struct pd *root_pd;
 static struct ec *root_ec;
@@ -81,6 +82,8 @@ static enum bh_status build(const void *img, const struct elf_image *ei, const c
     s = ksc_create(root_pd, root_ec, 100, 10000, 10000, sc);
     if (s == BH_OK)
         cap_install(cs, BH_SEL_SELF_SC, *sc, BH_OBJ_SC, BH_R_ALL);
+    if (s == BH_OK)
+        s = irq_setup_root(root_pd);       /* every interrupt line */
     return s;
 }
 
@@ -177,7 +180,8 @@ void root_check_end(struct ec *ec)
     tap_result(ec->exit_code == 0, "root task exited with status 0");
     paging_load_kernel();              /* the root PD's tables are about to go */
     this_cpu()->loaded_root = 0;
-    this_cpu()->current = NULL;
+    for (unsigned i = 0; i < smp_online(); i++)
+        cpus[i].current = NULL;            /* the others are stopped for good */
     struct cap_space_kill k = { 0 };
     unsigned budget = ~0u;
     cap_clear_space(&root_pd->caps, &k, &budget, release, NULL);

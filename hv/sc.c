@@ -6,6 +6,7 @@
 #include "pd.h"
 #include "sm.h"
 #include "mem.h"
+#include "irq.h"
 #include "bkl.h"
 #include "cpu.h"
 #include "lapic.h"
@@ -183,6 +184,7 @@ void ec_resume(struct ec *ec)
         wrmsr(MSR_KERNEL_GS_BASE, ec->gs_base);
         p->current = ec;
         percpu_set_frame(p, ec_frame_end(ec));
+        ec_reap();
     }
     uint64_t io0, io1;
     mem_io_bitmap_pages(ec->pd, &io0, &io1);
@@ -202,6 +204,7 @@ static void go_idle(struct percpu *p)
         p->current->fs_base = rdmsr(MSR_FS_BASE);
         p->current->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
         p->current = NULL;
+        ec_reap();
     }
     if (p->loaded_root) {
         paging_load_kernel();
@@ -217,6 +220,7 @@ void schedule(void)
     for (;;) {
         uint64_t now = sched_now_us();
         account(c, now);
+        irq_deliver();
         expire_timeouts(c);
         p->resched = false;
         struct sc *s = runq_pick(&c->rq, now);

@@ -9,6 +9,7 @@
 #include "sm.h"
 #include "ipc.h"
 #include "mem.h"
+#include "irq.h"
 #include "root.h"
 #include "bkl.h"
 #include "console.h"
@@ -154,10 +155,12 @@ static uint64_t sys_create_pd(struct ec *ec)
         return s;
     if (slots == 0 || slots > 65536 || quota < 8)
         return BH_ERANGE;
-    if (nameva) {
-        if ((s = copy_from_user(ec->pd, name, nameva, sizeof name - 1)) != BH_OK)
+    for (unsigned i = 0; nameva && i < sizeof name - 1; i++) {   /* up to the NUL */
+        if ((s = copy_from_user(ec->pd, &name[i], nameva + i, 1)) != BH_OK)
             return s;
-        name[sizeof name - 1] = 0;
+        if (!name[i])
+            break;
+        name[i + 1] = 0;
     }
     if ((s = pd_create(parent, (uint32_t)slots, quota, name, &pd)) != BH_OK)
         return s;
@@ -382,6 +385,22 @@ static uint64_t sys_io_revoke(struct ec *ec)
     return s;
 }
 
+static uint64_t sys_irq_ctrl(struct ec *ec)
+{
+    struct irq *irq;
+    struct sm *sm = NULL;
+    uint64_t op = ec->regs.rsi;
+    enum bh_status s;
+    if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_IRQ, BH_R_CTRL, (void **)&irq)) != BH_OK)
+        return s;
+    if (op > BH_IRQ_MASK)
+        return BH_EINVAL;
+    if (op == BH_IRQ_BIND &&
+        (s = lookup(ec, ec->regs.rdx, BH_OBJ_SM, BH_R_UP, (void **)&sm)) != BH_OK)
+        return s;
+    return irq_ctrl(irq, op, sm, ec->regs.r10);
+}
+
 static uint64_t sys_lookup(struct ec *ec)
 {
     struct cap *c;
@@ -414,6 +433,7 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_KILL_PD] = sys_kill_pd,
     [BH_SYS_IO_GRANT] = sys_io_grant,
     [BH_SYS_IO_REVOKE] = sys_io_revoke,
+    [BH_SYS_IRQ_CTRL] = sys_irq_ctrl,
 };
 
 void syscall_dispatch(struct trapframe *tf)
@@ -436,7 +456,10 @@ void syscall_dispatch(struct trapframe *tf)
         root_check_end(ec);
         schedule();
     }
-    if (this_cpu()->resched)
+    /* Resume the caller only if its SC still runs it here: a call may
+       have taken the SC away (e.g. revoking the caller's own SC). */
+    struct ksc *sc = sched_current();
+    if (this_cpu()->resched || !sc || sc->exec != ec)
         schedule();
     ec_resume(ec);
 }

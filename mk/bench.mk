@@ -2,5 +2,5 @@
 .PHONY: bench
 bench:
 	@$(MAKE) --no-print-directory deps DEPS_PROFILE=run
-	@$(MAKE) --no-print-directory $(BUILD)/hv/hv.bin $(BUILD)/root/root.elf
+	@$(MAKE) --no-print-directory $(BUILD)/hv/hv.bin $(BUILD)/root/root.elf $(BUILD)/servers/bench.elf
 	@bash scripts/bench.sh

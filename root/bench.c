@@ -1,10 +1,29 @@
-/* IPC benchmark (make bench): round trips through a portal on one CPU,
-   measured with RDTSC around each call. In Bochs the TSC counts executed
-   instructions, so the numbers are instruction counts. */
+/* IPC benchmark (make bench): portal round trips, measured with RDTSC
+   around each one, N per row; min, median and p99 after subtracting the
+   cost of the timing itself. In Bochs the TSC counts executed
+   instructions, so the numbers are instruction counts. Rows:
+     same-pd/fast-path/4w     root (CPU 0) -> a local EC in the root PD
+     same-pd/general-path/8w  the same, 8 words (4 travel in the UTCBs)
+     cross-pd/fast-path/4w    root -> the local EC of servers/bench, in its
+     cross-pd/general-path/8w   own PD, on CPU 0 (server manager start)
+     cross-pd/call+delegate+revoke/4w
+                              DELEGATE of a semaphore into bench's PD, the
+                              call, then REVOKE of that copy: the kernel has
+                              no capability items in messages yet, so this
+                              is what a capability transfer costs today
+     cross-cpu/4w, /8w        root on CPU 0 -> a local EC with its own SC
+                              on CPU 1, in the root PD (IPI both ways) */
 #include "rt.h"
+#include "servers.h"
+#include "lib/sha256.h"
 
 #define N 2000
+#define BENCH_OP_LOOKUP 0xbe9c4ull   /* servers/bench: type of the cap at w1 */
+#define BENCH_CAP_SEL 32u            /* where the delegated copy lands in bench's PD */
+
 static uint64_t samples[N];
+static uint64_t timing_cost;
+static unsigned failures;
 
 static void echo(uint64_t badge, uint64_t w0, uint64_t w1, uint64_t unused, uint64_t w2, uint64_t w3)
 {
@@ -31,38 +50,146 @@ static void sort(uint64_t *v, unsigned n)
         }
 }
 
-static unsigned failures;
-
-static void run(const char *name, uint64_t pt, uint64_t words)
+/* The smallest cost of two back-to-back timer reads. */
+static void measure_timing_cost(void)
 {
-    uint64_t base = 0;
-    for (unsigned i = 0; i < N; i++) {       /* cost of the timing itself */
+    for (unsigned i = 0; i < N; i++) {
         uint64_t t0 = rdtsc();
         samples[i] = rdtsc() - t0;
     }
     sort(samples, N);
-    base = samples[0];
-    for (unsigned i = 0; i < N; i++) {
-        struct bh_msg m = { words, { i, 2, 3, 4 } };
-        uint64_t t0 = rdtsc();
-        if (bh_call(pt, &m) != BH_OK || m.w[0] != i)
-            failures++;
-        samples[i] = rdtsc() - t0 - base;
-    }
+    timing_cost = samples[0];
+}
+
+static void report(const char *name)
+{
     sort(samples, N);
     bh_printf("# bench: ipc %s min=%lu median=%lu p99=%lu ticks\n", name, samples[0],
               samples[N / 2], samples[N * 99 / 100]);
 }
 
+/* One untimed call first: it makes sure the handler is waiting and, for
+   servers/bench, sets its reply length to the call's. */
+static void time_calls(const char *name, uint64_t pt, uint64_t words)
+{
+    struct bh_msg m = { words, { 0, 2, 3, 4 } };
+    if (bh_call(pt, &m) != BH_OK)
+        failures++;
+    for (unsigned i = 0; i < N; i++) {
+        m = (struct bh_msg){ words, { i, 2, 3, 4 } };
+        uint64_t t0 = rdtsc();
+        if (bh_call(pt, &m) != BH_OK || m.w[0] != i || m.mi != words)
+            failures++;
+        samples[i] = rdtsc() - t0 - timing_cost;
+    }
+    report(name);
+}
+
+static void time_delegate_calls(const char *name, uint64_t pt, uint64_t pd, uint64_t sm)
+{
+    for (unsigned i = 0; i < N; i++) {
+        struct bh_msg m = { 4, { i, BENCH_CAP_SEL, 3, 4 } };
+        uint64_t t0 = rdtsc();
+        enum bh_status d = bh_delegate(pd, sm, BENCH_CAP_SEL, BH_R_UP);
+        enum bh_status c = bh_call(pt, &m);
+        enum bh_status r = bh_revoke(sm, 0);
+        samples[i] = rdtsc() - t0 - timing_cost;
+        if (d != BH_OK || c != BH_OK || r != BH_OK || m.w[0] != i)
+            failures++;
+    }
+    report(name);
+}
+
+/* The type bench sees at BENCH_CAP_SEL (BH_OBJ_NONE if nothing is there). */
+static unsigned bench_lookup(uint64_t pt)
+{
+    struct bh_msg m = { 4, { BENCH_OP_LOOKUP, BENCH_CAP_SEL, 0, 0 } };
+    if (bh_call(pt, &m) != BH_OK || m.w[2] != BH_OK)
+        return BH_OBJ_NONE;
+    return (unsigned)m.w[1];
+}
+
+/* A local EC in the root PD on cpu (with its own SC when sc_prio is not
+   0) and a portal to it; returns the portal or 0. */
+static uint64_t local_echo(unsigned cpu, unsigned sc_prio)
+{
+    uint64_t ec = rt_sel(), pt = rt_sel(), sc = rt_sel();
+    enum bh_status s = bh_create_ec(ec, SEL_PD, cpu, BH_EC_LOCAL, rt_utcb(), (uint64_t)echo,
+                                    rt_stack() - 8);
+    if (s == BH_OK)
+        s = bh_create_pt(pt, SEL_PD, ec, 1);
+    if (s == BH_OK && sc_prio)
+        s = bh_create_sc(sc, SEL_PD, ec, sc_prio, 10000, 10000);
+    return s == BH_OK ? pt : 0;
+}
+
+/* make bench has no boot configuration: the root starts servers/bench
+   from this entry, and the digest it checks is the one it records here
+   of the module it was given. */
+static struct bh_server_cfg bench_cfg = {
+    .name = "bench", .module = "bench.elf", .priority = 50, .cpu = 0,
+    .budget_us = 10000, .period_us = 10000, .memory_kib = 256,
+};
+
+static void bench_cross_pd(void)
+{
+    const void *img;
+    size_t len;
+    if (!boot_module(bench_cfg.module, &img, &len)) {
+        bh_tap(false, "bench: boot module %s present (cross-PD rows)", bench_cfg.module);
+        return;
+    }
+    sha256(img, len, bench_cfg.sha256);
+    struct server *srv = server_start(&bench_cfg);
+    if (!srv || !srv->pt) {
+        bh_tap(false, "bench: servers/bench started in its own PD");
+        return;
+    }
+    time_calls("cross-pd/fast-path/4w", srv->pt, 4);
+    time_calls("cross-pd/general-path/8w", srv->pt, 8);
+
+    uint64_t sm = rt_sel();
+    enum bh_status s = bh_create_sm(sm, SEL_PD, 0);
+    if (s == BH_OK)
+        s = bh_delegate(srv->pd, sm, BENCH_CAP_SEL, BH_R_UP);
+    unsigned there = bench_lookup(srv->pt);
+    if (s == BH_OK)
+        s = bh_revoke(sm, 0);
+    unsigned gone = bench_lookup(srv->pt);
+    bh_tap(s == BH_OK && there == BH_OBJ_SM && gone == BH_OBJ_NONE,
+           "bench: the delegated semaphore reaches bench's PD and the revoke removes it "
+           "(type %u, then %u, status %d)", there, gone, s);
+    if (s == BH_OK)
+        time_delegate_calls("cross-pd/call+delegate+revoke/4w", srv->pt, srv->pd, sm);
+    servers_stop_all();
+}
+
+static void bench_cross_cpu(void)
+{
+    if (rt_cpus() < 2) {
+        bh_printf("ok - bench: cross-CPU rows # SKIP only one CPU online\n");
+        return;
+    }
+    uint64_t pt = local_echo(CPU1, 120);
+    if (!pt) {
+        bh_tap(false, "bench: a handler with its own SC on cpu 1");
+        return;
+    }
+    time_calls("cross-cpu/4w", pt, 4);
+    time_calls("cross-cpu/8w", pt, 8);
+}
+
 void bench_ipc(void)
 {
-    uint64_t ec = rt_sel(), pt = rt_sel();
-    if (bh_create_ec(ec, SEL_PD, CPU0, BH_EC_LOCAL, rt_utcb(), (uint64_t)echo, rt_stack() - 8) != BH_OK ||
-        bh_create_pt(pt, SEL_PD, ec, 1) != BH_OK) {
+    uint64_t pt = local_echo(CPU0, 0);
+    if (!pt) {
         bh_tap(false, "bench: create the echo server");
         return;
     }
-    run("fast-path,4-words", pt, 4);
-    run("general-path,8-words", pt, 8);
+    measure_timing_cost();
+    time_calls("same-pd/fast-path/4w", pt, 4);
+    time_calls("same-pd/general-path/8w", pt, 8);
+    bench_cross_pd();
+    bench_cross_cpu();
     bh_tap(failures == 0, "bench: every timed call returned its own message (%u failed)", failures);
 }

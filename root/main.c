@@ -77,6 +77,7 @@ int main(const char *args, unsigned long cpus)
     test_caps();
     test_ipc();
     test_sm();
+    test_irq();
     if (has_arg(args, "servers"))
         run_servers();
     fault(args);

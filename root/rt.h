@@ -25,6 +25,7 @@ unsigned rt_cpus(void);
 void test_caps(void);
 void test_ipc(void);
 void test_sm(void);
+void test_irq(void);
 void test_syscalls(void);
 void bench_ipc(void);
 void test_servers(void);

@@ -133,14 +133,21 @@ static void on_service(struct server *srv, struct bh_msg *m, uint64_t badge)
 
 /* The local EC behind every server's service and fault portal (one per
    CPU); the badge names the server. */
-static void svc_entry(uint64_t badge, uint64_t w0, uint64_t w1, uint64_t unused, uint64_t w2,
-                      uint64_t w3)
+void svc_entry(uint64_t badge, uint64_t w0, uint64_t w1, uint64_t mi, uint64_t w2, uint64_t w3);
+
+/* The first call reaches a local EC with the msginfo in r10, which no C
+   argument covers: this stub hands it over as the fourth argument. */
+__asm__(".text\n.globl svc_entry_asm\nsvc_entry_asm:\n\tmov %r10, %rcx\n\tjmp svc_entry\n");
+void svc_entry_asm(void);
+
+void svc_entry(uint64_t badge, uint64_t w0, uint64_t w1, uint64_t mi, uint64_t w2, uint64_t w3)
 {
-    (void)unused;
-    struct bh_msg m = { 4, { w0, w1, w2, w3 } };
+    struct bh_msg m = { mi, { w0, w1, w2, w3 } };
     for (;;) {
         unsigned i = (unsigned)(badge & 0xff) - 1;
-        if (i < nservers && (badge & FAULT_BADGE))
+        if (i < nservers && (badge & FAULT_BADGE) && !(m.mi & BH_MSG_FAULT))
+            m.w[0] = BH_FAULT_RESUME;  /* a call, not an exception: ignore it */
+        else if (i < nservers && (badge & FAULT_BADGE))
             on_fault(&servers[i], &m);
         else if (i < nservers)
             on_service(&servers[i], &m, badge);
@@ -380,17 +387,21 @@ static bool read_config(void)
 
 static bool make_infrastructure(unsigned ncpus)
 {
+    static bool made;
+    if (made)
+        return true;
     park_sm = rt_sel(), shared_sm = rt_sel();
     enum bh_status s = bh_create_sm(park_sm, SEL_PD, 0);
     if (s == BH_OK)
         s = bh_create_sm(shared_sm, SEL_PD, 0);
     for (unsigned c = 0; s == BH_OK && c < ncpus && c < MAX_CPUS; c++) {
         svc_ec[c] = rt_sel();
-        s = bh_create_ec(svc_ec[c], SEL_PD, c, BH_EC_LOCAL, rt_utcb(), (uint64_t)svc_entry,
+        s = bh_create_ec(svc_ec[c], SEL_PD, c, BH_EC_LOCAL, rt_utcb(), (uint64_t)svc_entry_asm,
                          rt_stack() - 8);
     }
     bh_tap(s == BH_OK, "servers: service ECs and semaphores created (status %d)", s);
-    return s == BH_OK;
+    made = s == BH_OK;
+    return made;
 }
 
 /* Measured start, then start. */
@@ -428,17 +439,32 @@ static void start_one(struct server *srv)
     bh_tap(s == BH_OK, "servers: %s started from %s in its own PD (status %d)", c->name, c->module, s);
 }
 
+static void slot_init(struct server *srv, const struct bh_server_cfg *cfg, unsigned idx)
+{
+    srv->cfg = cfg;
+    srv->idx = idx;
+    srv->cpu = cfg->cpu < rt_cpus() && cfg->cpu < MAX_CPUS ? cfg->cpu : 0;
+}
+
 bool servers_start_all(void)
 {
     if (!read_config() || !make_infrastructure(rt_cpus()))
         return false;
     nservers = config.nservers;
     for (unsigned i = 0; i < nservers; i++) {
-        struct server *srv = &servers[i];
-        srv->cfg = &config.servers[i];
-        srv->idx = i;
-        srv->cpu = srv->cfg->cpu < rt_cpus() && srv->cfg->cpu < MAX_CPUS ? srv->cfg->cpu : 0;
-        start_one(srv);
+        slot_init(&servers[i], &config.servers[i], i);
+        start_one(&servers[i]);
     }
     return true;
+}
+
+struct server *server_start(const struct bh_server_cfg *cfg)
+{
+    if (nservers >= CONFIG_MAX_SERVERS || !make_infrastructure(rt_cpus()))
+        return NULL;
+    struct server *srv = &servers[nservers];
+    slot_init(srv, cfg, nservers);
+    nservers++;                       /* before the start: its service calls check it */
+    start_one(srv);
+    return srv->running ? srv : NULL;
 }

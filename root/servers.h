@@ -34,6 +34,13 @@ struct server {
    started because the kernel or the boot modules lack what it needs. */
 bool servers_start_all(void);
 
+/* Starts one server from cfg, which the caller provides instead of the
+   boot configuration (make bench starts only its own server this way);
+   cfg must stay valid while the server runs, and its digest is checked
+   like any other. Sets up the service ECs on first use. Returns the
+   server, or NULL (the root prints why) if it did not start. */
+struct server *server_start(const struct bh_server_cfg *cfg);
+
 /* The server named name, or NULL. */
 struct server *server_find(const char *name);
 

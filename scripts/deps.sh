@@ -21,7 +21,7 @@ set -euo pipefail
 #   perl             prove, Test::More (perl-modules, a dependency of perl)
 #   coreutils        timeout, sha256sum, stat   util-linux  unshare
 #   device-tree-compiler, libfdt-dev   device-tree support
-pkgs_build=(build-essential binutils nasm perl coreutils)
+pkgs_build=(build-essential binutils nasm perl coreutils device-tree-compiler libfdt-dev)
 pkgs_test=(libcmocka-dev qemu-system-x86 ipxe-qemu bochs bochs-term bochsbios
            vgabios grub-common grub-pc-bin xorriso mtools util-linux
            device-tree-compiler libfdt-dev)

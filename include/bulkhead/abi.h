@@ -43,23 +43,25 @@ enum bh_obj {
     BH_OBJ_SC = 3,   /* scheduling context: priority, budget, period */
     BH_OBJ_PT = 4,   /* portal: IPC entry bound to a server EC, badged */
     BH_OBJ_SM = 5,   /* semaphore (also the target of interrupts) */
+    BH_OBJ_IRQ = 6,  /* an interrupt line (an I/O APIC GSI) */
     BH_OBJ_COUNT
 };
 
 /* Capability rights. A delegated copy never has more than its parent. */
 #define BH_R_CTRL (1u << 0)     /* PD: create objects in it / delegate into it;
-                                   EC, SC: control */
+                                   EC: bind an SC or a portal to it */
 #define BH_R_DELEGATE (1u << 1) /* the capability may be delegated further */
 #define BH_R_CALL (1u << 2)     /* PT: call it */
 #define BH_R_UP (1u << 3)       /* SM: up */
 #define BH_R_DOWN (1u << 4)     /* SM: down */
 #define BH_R_ALL 0x1fu
 
-/* Fixed selectors every new PD's creator may rely on. */
+/* Fixed selectors of the root task (a child PD's space starts empty). */
 #define BH_SEL_SELF_PD 0u       /* the root task's own PD */
 #define BH_SEL_SELF_EC 1u       /* the root task's first EC */
 #define BH_SEL_SELF_SC 2u       /* and its SC (slot 3 is BH_SEL_FAULT_PT) */
 #define BH_SEL_FIRST_FREE 16u
+#define BH_SEL_IRQ_BASE 1024u    /* the root task's IRQ cap for GSI n: base + n */
 
 /*
  * System calls. Entered with SYSCALL: rax = number, arguments in rdi,
@@ -82,7 +84,7 @@ enum bh_syscall {
     BH_SYS_CREATE_EC = 5,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = CPU,
                                r10 = UTCB address in that PD, r8 = entry, r9 = stack;
                                flags in the upper 32 bits of rdx (BH_EC_*) */
-    BH_SYS_CREATE_SC = 6,   /* rdi = dst sel, rsi = own PD sel (CTRL), rdx = EC sel (CTRL),
+    BH_SYS_CREATE_SC = 6,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = EC sel (CTRL),
                                r10 = priority, r8 = budget (us), r9 = period (us) */
     BH_SYS_CREATE_PT = 7,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = local EC sel (CTRL),
                                r10 = badge */
@@ -107,6 +109,8 @@ enum bh_syscall {
     BH_SYS_IO_REVOKE = 17,  /* rsi = first port, rdx = count, r8 = flags
                                (BH_REVOKE_SELF): removes the ports from every PD
                                they were granted to, recursively */
+    BH_SYS_IRQ_CTRL = 18,   /* rdi = IRQ sel (CTRL), rsi = BH_IRQ_* op;
+                               BIND: rdx = SM sel (UP), r10 = CPU */
     BH_SYS_COUNT
 };
 
@@ -116,6 +120,12 @@ enum bh_syscall {
 #define BH_REVOKE_SELF (1u << 0) /* remove the capability itself as well */
 
 #define BH_PRIO_MAX 255u
+
+/* BH_SYS_IRQ_CTRL operations. A bound line is masked by the kernel when
+   it fires and its SM is upped; the driver unmasks it to acknowledge. */
+#define BH_IRQ_BIND 0u
+#define BH_IRQ_UNMASK 1u
+#define BH_IRQ_MASK 2u
 
 #define BH_SEL_NONE (~0ull)      /* "no selector" where one is optional */
 
@@ -144,6 +154,9 @@ enum bh_syscall {
 
 /* msginfo: how many message words travel (bits 0-8). */
 #define BH_MSG_WORDS(mi) ((unsigned)((mi) & 0x1ffu))
+/* Set by the kernel only, in the msginfo a fault handler receives: the
+   message is an exception report (user calls with it are refused). */
+#define BH_MSG_FAULT (1u << 9)
 #define BH_MSG_REG_WORDS 4u      /* words carried in rsi, rdx, r8, r9 */
 
 /*

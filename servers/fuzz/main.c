@@ -121,6 +121,7 @@ int main(const char *args, unsigned long arg2)
         rng = 1;
     if (svc_serve(NULL) != BH_OK)
         return 1;
+    rng = srv_arg(args, "seed", rng);          /* seed=N replays a run */
     uint64_t count = srv_arg(args, "count", 1000000), ok = 0;
     bh_printf("# fuzz: %lu random system calls, seed %lx\n", count, rng);
     for (uint64_t i = 0; i < count; i++) {

@@ -15,7 +15,7 @@ use Exporter 'import';
 our @EXPORT = qw(setup token run_qemu run_bochs make_iso boot_info
                  check_kernel_tap check_boot check_module file_sha256
                  serial_tail dump_serial qemu_base bochs_boot_test system_modules
-                 initrd_arg $ROOT $HV $ROOT_ELF $BOOT_DTB @SERVER_ELFS);
+                 check_servers initrd_arg $ROOT $HV $ROOT_ELF $BOOT_DTB @SERVER_ELFS);
 
 our $ROOT     = abs_path(dirname(__FILE__) . '/../..');
 our $HV       = $ENV{BULKHEAD_HV} // 'build/hv/hv.bin';   # override: try another kernel
@@ -135,21 +135,56 @@ sub run_bochs {
 
 # The whole Bochs boot-path test for CPU MODEL: GRUB ISO, 2 CPUs, the same
 # checks as the QEMU boot paths. Options: args (extra kernel options),
-# apic and timer (expected modes). Bochs always exits 1: judged by serial.
+# apic and timer (expected modes), servers (boot every system module with
+# the root's `servers` argument and make check_servers' checks too).
+# Bochs always exits 1: judged by serial.
 sub bochs_boot_test {
     my ($name, $model, %o) = @_;
     my $extra = $o{args};
-    setup($name);
     my $tok = token();
+    my $margs = ($o{servers} ? 'servers ' : '') . "rootarg=$tok";
+    my @mods = $o{servers} ? system_modules($margs) : ([$ROOT_ELF, $margs]);
+    setup($name, need => [map { $_->[0] } @mods]);
     my $cmdline = join ' ', "serial=0x3f8,115200 exit=poweroff id=$tok", $extra // ();
-    my $margs = "rootarg=$tok";
-    my $iso = make_iso(cmdline => $cmdline, modules => [[$ROOT_ELF, $margs]]);
-    my $r = run_bochs(iso => $iso, model => $model, cpus => 2, timeout => 120);
+    my $iso = make_iso(cmdline => $cmdline, modules => \@mods);
+    # The server suite (fuzz's 1,000,000 calls) takes about 35 s alone.
+    my $r = run_bochs(iso => $iso, model => $model, cpus => 2,
+                      timeout => $o{servers} ? 240 : 120);
     check_kernel_tap($r);
     check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline,
-               apic => $o{apic}, timer => $o{timer},
-               cpus => '2/2', modules => [{ file => $ROOT_ELF, args => $margs }]);
+               apic => $o{apic}, timer => $o{timer}, cpus => '2/2',
+               modules => [ map { { file => $_->[0], args => $_->[1] } } @mods ]);
+    check_servers($r, "bochs $model") if $o{servers};
     return $r;
+}
+
+# The multi-PD tests (root/t_servers.c) in run R, as one subtest "LABEL:
+# servers": each server started in its own PD, the hash-mismatch entry
+# refused, crasher restarted, fuzz's calls (fuzz: how many the root was
+# configured to expect, default 1,000,000) with echo answering meanwhile.
+# If the root task skipped the server tests, so does this (and says why).
+sub check_servers {
+    my ($r, $label, %o) = @_;
+    my $fuzz = $o{fuzz} // 1000000;
+    my $fuzz_text = $fuzz =~ s/(\d)(?=(\d{3})+$)/$1,/gr;
+    my @s = @{ $r->{serial} };
+    subtest "$label: servers" => sub {
+        if (my ($why) = map { /^ok \d+ - servers: # SKIP (.*)/ ? $1 : () } @s) {
+            plan skip_all => "root task skipped the server tests: $why";
+        }
+        for my $name (qw(echo crasher pager sharer quota fuzz)) {
+            ok((grep { /^\[root\.elf\] # server \Q$name\E: started \(pd sel \d+\)$/ } @s),
+               "$name started in its own PD");
+        }
+        ok((grep { /^\[root\.elf\] # server badhash: refused: .*sha256 mismatch/ } @s),
+           'badhash refused with a sha256 mismatch');
+        ok((grep { /^\[root\.elf\] # server crasher: died, restarting \(1\/2\)$/ } @s),
+           'crasher died and was restarted');
+        ok((grep { /^ok \d+ - servers: fuzz made \Q$fuzz\E random system calls/ } @s),
+           "fuzz made $fuzz_text system calls");
+        ok((grep { /^ok \d+ - servers: echo answered all \d+ calls made meanwhile \(0 bad\)/ } @s),
+           'echo kept answering meanwhile');
+    };
 }
 
 # The full module list of a system boot: the root task (with ROOTARGS),

@@ -19,28 +19,6 @@ my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my @mods = system_modules("servers rootarg=$tok");
 my $want = [ map { { file => $_->[0], args => $_->[1] } } @mods ];
 
-sub check_servers {
-    my ($r, $label) = @_;
-    my @s = @{ $r->{serial} };
-    subtest "$label: servers" => sub {
-        if (my ($why) = map { /^ok \d+ - servers: # SKIP (.*)/ ? $1 : () } @s) {
-            plan skip_all => "root task skipped the server tests: $why";
-        }
-        for my $name (qw(echo crasher pager sharer quota fuzz)) {
-            ok((grep { /^\[root\.elf\] # server \Q$name\E: started \(pd sel \d+\)$/ } @s),
-               "$name started in its own PD");
-        }
-        ok((grep { /^\[root\.elf\] # server badhash: refused: .*sha256 mismatch/ } @s),
-           'badhash refused with a sha256 mismatch');
-        ok((grep { /^\[root\.elf\] # server crasher: died, restarting \(1\/2\)$/ } @s),
-           'crasher died and was restarted');
-        ok((grep { /^ok \d+ - servers: fuzz made 1000000 random system calls/ } @s),
-           'fuzz made 1,000,000 system calls');
-        ok((grep { /^ok \d+ - servers: echo answered all \d+ calls made meanwhile \(0 bad\)/ } @s),
-           'echo kept answering meanwhile');
-    };
-}
-
 my $r = run_qemu(tag => 'kernel', timeout => 60, args => [
     '-nic', 'none', '-kernel', $HV, '-append', $cmdline, '-initrd', initrd_arg(@mods) ]);
 check_kernel_tap($r, label => 'qemu -kernel');

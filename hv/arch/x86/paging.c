@@ -122,23 +122,38 @@ static void enable_features(void)
 bool paging_has_pcid(void) { return pcid_on; }
 bool paging_has_invpcid(void) { return invpcid_on; }
 
-uint16_t paging_pcid_alloc(bool *wrapped)
+/* PCIDs: 1..4095 handed out once, then reused from those freed by dead
+   PDs, but only after a global flush (tlb_shootdown flushes every PCID on
+   every CPU), so no CPU keeps entries of a PCID's previous owner. */
+static uint16_t freed[4096], nfreed, dirty[4096], ndirty;
+
+uint16_t paging_pcid_alloc(bool *flush)
 {
-    *wrapped = false;
+    *flush = false;
     if (!pcid_on)
         return 0;
-    if (next_pcid == 4096) {           /* reuse: every CPU flushes all first */
-        next_pcid = 1;
-        *wrapped = true;
+    if (next_pcid < 4096)
+        return next_pcid++;
+    if (!nfreed && ndirty) {           /* caller flushes, then they are clean */
+        while (ndirty)
+            freed[nfreed++] = dirty[--ndirty];
+        *flush = true;
     }
-    return next_pcid++;
+    return nfreed ? freed[--nfreed] : 0;   /* 0: untagged, flushed on load */
+}
+
+void paging_pcid_free(uint16_t pcid)
+{
+    if (pcid)
+        dirty[ndirty++] = pcid;
 }
 
 void paging_load_user(uint64_t root, uint16_t pcid)
 {
     /* Bit 63 keeps the PCID's TLB entries: they are never stale here,
-       because shootdowns flush every PCID (paging_flush_all). */
-    write_cr3(pcid_on ? root | pcid | (1ull << 63) : root);
+       because shootdowns flush every PCID (paging_flush_all). An untagged
+       PD (PCID 0, all PCIDs in use) is loaded with a flush. */
+    write_cr3(pcid_on && pcid ? root | pcid | (1ull << 63) : root | pcid);
 }
 
 void paging_load_kernel(void)

@@ -47,9 +47,12 @@ bool paging_has_nx(void);
 /* PCIDs: tagged address spaces, so switching PDs flushes no TLB. */
 bool paging_has_pcid(void);
 bool paging_has_invpcid(void);
-/* A PCID for a new address space (0 without PCIDs); *wrapped says all
-   PCIDs were handed out once and every CPU must flush before reuse. */
-uint16_t paging_pcid_alloc(bool *wrapped);
+/* A PCID for a new address space (0 without PCIDs, or when all are in
+   use); *flush says the caller must run tlb_shootdown() before using it
+   (it reuses PCIDs of dead PDs). */
+uint16_t paging_pcid_alloc(bool *flush);
+/* Gives a dead PD's PCID back (reused only after a global flush). */
+void paging_pcid_free(uint16_t pcid);
 /* Loads a user address space / the kernel's, keeping cached entries. */
 void paging_load_user(uint64_t root, uint16_t pcid);
 void paging_load_kernel(void);

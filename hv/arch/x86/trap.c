@@ -12,6 +12,8 @@
 #include "bkl.h"
 #include "pic.h"
 #include "tlb.h"
+#include "ioapic.h"
+#include "irq.h"
 #include "ipc.h"
 #include "paging.h"
 
@@ -125,6 +127,12 @@ void trap_dispatch(struct trapframe *tf)
         return;                          /* masked 8259: spurious only */
     if (tf->vector == VEC_TLB) {
         tlb_ipi();
+        lapic_eoi();
+        return;
+    }
+    if (tf->vector >= VEC_IRQ_BASE && tf->vector < VEC_IRQ_BASE + IRQ_MAX_GSI) {
+        irq_fire((unsigned)(tf->vector - VEC_IRQ_BASE));   /* masked, remembered */
+        this_cpu()->resched = true;
         lapic_eoi();
         return;
     }
