@@ -247,6 +247,7 @@ void mem_destroy(struct pd *pd)
         if (pd->iobm[i]) {
             quota_free(pd, pd->iobm[i], 1);
             pd->iobm[i] = NULL;
+            mem_io_gen++;
         }
     while (pd->mpages) {
         void *next = *(void **)pd->mpages;
@@ -258,6 +259,8 @@ void mem_destroy(struct pd *pd)
 
 /* The bitmap pages of pd, all ports denied at first (all allowed for the
    root task, which holds every port). */
+uint64_t mem_io_gen;
+
 static enum bh_status io_bitmap(struct pd *pd)
 {
     for (unsigned i = 0; i < 2; i++)
@@ -265,6 +268,7 @@ static enum bh_status io_bitmap(struct pd *pd)
             if (quota_alloc(pd, 1, (void **)&pd->iobm[i]) != BH_OK)
                 return BH_ENOMEM;
             memset(pd->iobm[i], pd->all_ports ? 0 : 0xff, PAGE_SIZE);
+            mem_io_gen++;              /* CPUs re-check which pages to map */
         }
     return BH_OK;
 }

@@ -186,10 +186,14 @@ void ec_resume(struct ec *ec)
         percpu_set_frame(p, ec_frame_end(ec));
         ec_reap();
     }
-    uint64_t io0, io1;
-    mem_io_bitmap_pages(ec->pd, &io0, &io1);
-    if (p->io_bitmap != io0)
-        percpu_io_switch(p, io0, io1);
+    if (p->io_pd != ec->pd || p->io_gen != mem_io_gen) {   /* rarely */
+        uint64_t io0, io1;
+        mem_io_bitmap_pages(ec->pd, &io0, &io1);
+        if (p->io_bitmap != io0)
+            percpu_io_switch(p, io0, io1);
+        p->io_pd = ec->pd;
+        p->io_gen = mem_io_gen;
+    }
     tlb_check();
     tlb_set_in_user(1);
     bkl_unlock();

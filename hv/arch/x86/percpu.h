@@ -46,6 +46,8 @@ struct percpu {
     uint64_t loaded_root;         /* the user PML4 in CR3, 0 for the kernel's */
     struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
     uint64_t io_bitmap;           /* physical page mapped as I/O bitmap page 0 */
+    const void *io_pd;            /* the PD whose bitmap that is */
+    uint64_t io_gen;              /* mem_io_gen when it was mapped */
     struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));

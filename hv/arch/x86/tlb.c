@@ -19,10 +19,12 @@ static void flush_local(void)
     seen[id] = g;
 }
 
+/* No fence: an initiator waits only while it still sees in_user set, and
+   x86 makes the store visible promptly; entering user mode is ordered by
+   the kernel lock's release. */
 void tlb_set_in_user(int v)
 {
-    in_user[this_cpu()->id] = v;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&in_user[this_cpu()->id], v, __ATOMIC_RELAXED);
 }
 
 void tlb_check(void)
