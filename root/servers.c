@@ -234,6 +234,10 @@ static enum bh_status start(struct server *srv, const char **why)
     for (unsigned i = 0; s == BH_OK && i < c->ncaps; i++)
         if ((s = grant(srv, &c->caps[i])) != BH_OK)
             *why = "delegate a configured capability";
+    for (unsigned i = 0; s == BH_OK && i < c->nioports; i++)   /* only its configured ports */
+        if ((s = (enum bh_status)bh_syscall6(BH_SYS_IO_GRANT, srv->pd, c->ioports[i].base,
+                                             c->ioports[i].count, 0, 0, 0)) != BH_OK)
+            *why = "grant its I/O ports";
     if (s == BH_OK && (s = prepare(srv)) != BH_OK)
         *why = "test set-up";
     srv->ec = rt_sel(), srv->sc = rt_sel();

@@ -79,6 +79,59 @@ static void t_crasher(void)
     bh_tap(ping(c, 7), "servers: the restarted crasher serves again");
 }
 
+static struct server *io_target;
+static volatile enum bh_status io_status = BH_ETIMEOUT;
+
+static uint64_t io_port;
+
+static void io_port_caller(void)
+{
+    struct bh_msg m = { 4, { SRV_IO_IN, io_port, 0, 0 } };
+    io_status = server_call(io_target, &m);
+    bh_sm_up(crash_done);
+    bh_exit(0);
+}
+
+/* A server reaches exactly the ports its configuration grants: port 0x80
+   works, port 0x61 raises #GP, and after the root revokes 0x80 so does
+   0x80. The fault goes to the root's fault portal; the server is ended. */
+static bool io_probe_fails(struct server *io, uint64_t port, uint64_t *vec)
+{
+    io_target = io;
+    crash_done = rt_sel();
+    bh_create_sm(crash_done, SEL_PD, 0);
+    io_status = BH_ETIMEOUT;
+    uint64_t faults = io->faults;
+    io_port = port;
+    rt_thread(CPU0, 100, io_port_caller);
+    enum bh_status w = bh_sm_down(crash_done, 2000000);
+    *vec = io->faults > faults ? io->fault_vec : 0;
+    return w == BH_OK && io_status == BH_EABORT;
+}
+
+static void t_io(void)
+{
+    struct server *io = need("io");
+    if (!io)
+        return;
+    struct bh_msg m = { 4, { SRV_IO_IN, 0x80, 0, 0 } };
+    bh_tap(server_call(io, &m) == BH_OK && m.w[0] == BH_OK,
+           "servers: io reads the port its configuration grants (0x80)");
+    uint64_t vec = 0;
+    bool gp = io_probe_fails(io, 0x61, &vec);
+    bh_tap(gp && vec == 13, "servers: io cannot reach port 0x61, never granted (#GP to the fault portal, vector %lu)",
+           vec);
+    unsigned before = io->restarts;
+    bool back = server_kill(io) && io->restarts == before + 1 && io->running;
+    bh_tap(back, "servers: io restarted with its ports granted again");
+    m = (struct bh_msg){ 4, { SRV_IO_IN, 0x80, 0, 0 } };
+    bh_tap(back && server_call(io, &m) == BH_OK && m.w[0] == BH_OK, "servers: the restarted io reads 0x80 again");
+    bh_tap(bh_syscall6(BH_SYS_IO_REVOKE, 0, 0x80, 1, 0, 0, 0) == BH_OK,
+           "servers: the root revokes port 0x80 from every PD it granted it to");
+    gp = back && io_probe_fails(io, 0x80, &vec);
+    bh_tap(gp && vec == 13, "servers: after the revocation io's access to 0x80 faults (vector %lu)", vec);
+}
+
 static void t_refused(void)
 {
     struct server *b = server_find("badhash");
@@ -171,6 +224,7 @@ void test_servers(void)
     t_refused();
     t_echo();
     t_crasher();
+    t_io();
     t_pagefault();
     t_revoke();
     t_quota();

@@ -21,7 +21,7 @@ our $ROOT     = abs_path(dirname(__FILE__) . '/../..');
 our $HV       = $ENV{BULKHEAD_HV} // 'build/hv/hv.bin';   # override: try another kernel
 our $ROOT_ELF = 'build/root/root.elf';
 our $BOOT_DTB = 'build/boot/bulkhead.dtb';     # mk/root.mk, from boot/bulkhead.dts
-our @SERVER_ELFS = map { "build/servers/$_.elf" } qw(echo crasher mem quota fuzz);
+our @SERVER_ELFS = map { "build/servers/$_.elf" } qw(echo crasher mem quota fuzz io);
 my $LOGDIR;
 my @LAST_SERIAL;                 # serial lines of the most recent run
 my $LAST_RUN;                    # the most recent run's result

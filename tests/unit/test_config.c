@@ -81,7 +81,7 @@ static void test_default_config(void **state)
         dump_diag();
     assert_int_equal(diag.count, 0);
     assert_int_equal(cfg.version, 1);
-    assert_int_equal(cfg.nservers, 7);
+    assert_int_equal(cfg.nservers, 8);
     assert_int_equal(cfg.nrejected, 0);
     const struct bh_server_cfg *e = find("echo"), *c = find("crasher"), *b = find("badhash"),
                                *q = find("quota"), *f = find("fuzz");
@@ -103,6 +103,11 @@ static void test_default_config(void **state)
     assert_string_equal(q->caps[0].target, "self");
     assert_int_equal(f->cpu, 1);
     assert_string_equal(f->args, "count=1000000");
+    const struct bh_server_cfg *io = find("io");
+    assert_non_null(io);
+    assert_int_equal(io->nioports, 1);
+    assert_int_equal(io->ioports[0].base, 0x80);
+    assert_int_equal(io->ioports[0].count, 1);
 }
 
 static void test_good_all_fields(void **state)

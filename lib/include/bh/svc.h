@@ -36,6 +36,7 @@ enum srv_op {
     SRV_SM_TEST = 2,   /* echo: down then up on its SM at selector 20;
                           reply w1 = status of down, w2 = status of up */
     SRV_CRASH = 3,     /* crasher: write to address 0 */
+    SRV_IO_IN = 4,     /* io: w1 = port: reply w1 = inb(port) (faults without the port) */
 };
 
 #define SRV_ECHO_SM_SEL 20u  /* echo's semaphore capability (configured UP only) */
