@@ -61,6 +61,6 @@ $(BOOT_DTB): boot/bulkhead.dts root/mkconfig.sh $(SERVER_ELFS)
 all: $(BOOT_DTB)
 
 # The system tests boot the servers too (mk/system.mk names hv and root).
-systest smoke iso run: $(SERVER_ELFS) $(BOOT_DTB)
+systest smoke iso: $(SERVER_ELFS) $(BOOT_DTB)
 
 -include $(ULIB_OBJS:.o=.d) $(patsubst %.c,$(BUILD)/user/%.d,$(ROOT_SRCS) $(wildcard servers/*/*.c))

@@ -45,5 +45,5 @@ $(BUILD)/bulkhead.iso: $(SYSTEM_IMAGES) boot/grub.cfg scripts/mkiso.sh
 # deps first (profile run), then the images, then boot.
 run:
 	@$(MAKE) --no-print-directory deps DEPS_PROFILE=run
-	@$(MAKE) --no-print-directory $(SYSTEM_IMAGES)
+	@$(MAKE) --no-print-directory all
 	@bash scripts/run.sh $(PLATFORM) $(ARGS)

@@ -10,11 +10,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 platform=${1:-auto}; shift || true
-hv=build/hv/hv.bin root=build/root/root.elf
+hv=build/hv/hv.bin root=build/root/root.elf dtb=build/boot/bulkhead.dtb
 cmdline="serial=0x3f8,115200 exit=poweroff${*:+ $*}"
-for f in "$hv" "$root"; do
+# The whole system: the root task (running its tests and then the servers
+# of the measured boot configuration), the configuration, the servers.
+servers="echo crasher mem quota fuzz io"
+for f in "$hv" "$root" "$dtb" $(for s in $servers; do echo build/servers/$s.elf; done); do
     [ -f "$f" ] || { echo "run.sh: $f is missing; run make all" >&2; exit 1; }
 done
+initrd="$root servers,$dtb$(for s in $servers; do printf ',build/servers/%s.elf' "$s"; done)"
+isomods=(-m "$root servers" -m "$dtb")
+for s in $servers; do isomods+=(-m "build/servers/$s.elf"); done
 
 if [ "$platform" = auto ]; then
     if why=$(scripts/kvm-probe.sh); then
@@ -32,16 +38,16 @@ kvm)
     exec qemu-system-x86_64 -enable-kvm -cpu host -M q35,kernel-irqchip=split \
         -device intel-iommu,intremap=on -smp 2 -m 512M -nic none \
         -serial mon:stdio -display none -no-reboot \
-        -kernel "$hv" -append "$cmdline" -initrd "$root" ;;
+        -kernel "$hv" -append "$cmdline" -initrd "$initrd" ;;
 qemu)
     echo "make run: QEMU TCG, no VT-x ($why)"
     exec qemu-system-x86_64 -cpu max -M q35 -device intel-iommu,intremap=on \
         -smp 2 -m 512M -nic none -serial mon:stdio -display none -no-reboot \
-        -kernel "$hv" -append "$cmdline" -initrd "$root" ;;
+        -kernel "$hv" -append "$cmdline" -initrd "$initrd" ;;
 bochs)
     echo "make run: Bochs corei7_skylake_x, 2 CPUs ($why)"
     mkdir -p build/run
-    scripts/mkiso.sh -o build/run/run.iso -k "$hv" -c "$cmdline" -m "$root"
+    scripts/mkiso.sh -o build/run/run.iso -k "$hv" -c "$cmdline" "${isomods[@]}"
     # COM1 goes to our stdout (as fd 3); Bochs's own chatter (banner,
     # debugger prompt) and log go to files. Bochs always exits 1, even after
     # a clean ACPI power-off.
