@@ -9,9 +9,72 @@
 #include "pt.h"
 #include "sc.h"
 #include "percpu.h"
+#include "mem.h"
+#include "paging.h"
 #include "root.h"
 #include "trap.h"
 #include <string.h>
+
+/* One typed item from src to dst, into dst's receive window; returns
+   where it landed, or ~0 if it did not (the message goes through anyway).
+   *pages counts the window pages used so far. */
+static uint64_t item_one(struct ec *dst, const struct ec *src, const struct bh_item *it,
+                         unsigned idx, uint64_t *pages)
+{
+    const struct bh_utcb *w = dst->utcb;
+    unsigned kind = it->kind & 0xff, rights = (it->kind >> 8) & 0xff;
+    struct cap *c;
+    if (kind == BH_ITEM_DELEGATE) {
+        if (idx >= w->rcv_sels || w->rcv_sel + idx >= dst->pd->caps.nslots ||
+            cap_lookup(&src->pd->caps, it->base, BH_OBJ_NONE, BH_R_DELEGATE, &c) != BH_OK ||
+            cap_derive(&dst->pd->caps, w->rcv_sel + idx, c, rights & BH_R_ALL) != BH_OK)
+            return ~0ull;
+        kobj_get(c->obj);
+        return w->rcv_sel + idx;
+    }
+    if (kind == BH_ITEM_MAP) {
+        uint64_t n = it->count, va = w->rcv_va + *pages * PAGE_SIZE;
+        if (n == 0 || n > BH_MAP_MAX || n > w->rcv_pages - *pages || *pages > w->rcv_pages ||
+            (it->base | w->rcv_va) & (PAGE_SIZE - 1))
+            return ~0ull;
+        for (uint64_t k = 0; k < n; k++)
+            if (mem_map_share(src->pd, it->base + k * PAGE_SIZE, dst->pd, va + k * PAGE_SIZE,
+                              rights & (BH_M_R | BH_M_W | BH_M_X)) != BH_OK)
+                return ~0ull;          /* pages already shared stay shared */
+        *pages += n;
+        return va;
+    }
+    if (kind == BH_ITEM_PORTS) {
+        uint64_t n = it->count;
+        if (!w->rcv_ports || dst->pd == src->pd || n == 0 || n > BH_IO_MAX ||
+            it->base > 0xffff || n > 0x10000 - it->base)
+            return ~0ull;
+        for (uint64_t p = it->base; p < it->base + n; p++)
+            if (!src->pd->all_ports && !mem_io_held(src->pd, (unsigned)p))
+                return ~0ull;
+        for (uint64_t p = it->base; p < it->base + n; p++)
+            if (mem_io_grant(src->pd, dst->pd, (unsigned)p) != BH_OK)
+                return ~0ull;
+        return it->base;
+    }
+    return ~0ull;
+}
+
+/* Transfers src's typed items; returns how many dst accepted. Bounded:
+   at most BH_ITEMS_MAX items of at most BH_MAP_MAX pages / BH_IO_MAX ports. */
+static unsigned items(struct ec *dst, const struct ec *src, uint64_t mi)
+{
+    unsigned n = BH_MSG_ITEMS(mi), ok = 0;
+    uint64_t pages = 0;
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t r = item_one(dst, src, &src->utcb->item[k], k, &pages);
+        dst->utcb->item[k].kind = src->utcb->item[k].kind;
+        dst->utcb->item[k].count = src->utcb->item[k].count;
+        dst->utcb->item[k].result = r;
+        ok += r != ~0ull;
+    }
+    return ok;
+}
 
 /* Copies a message from src's frame (and UTCB) into dst's; rdi (the
    badge on a call) is the caller's business. */
@@ -19,7 +82,7 @@ static void deliver(struct ec *dst, const struct ec *src, uint64_t mi)
 {
     unsigned n = BH_MSG_WORDS(mi);
     dst->regs.rax = BH_OK;
-    dst->regs.r10 = mi;
+    dst->regs.r10 = BH_MSG_ITEMS(mi) ? BH_MSG_WORDS(mi) | BH_MSG_MKITEMS(items(dst, src, mi)) : mi;
     dst->regs.rsi = src->regs.rsi;
     dst->regs.rdx = src->regs.rdx;
     dst->regs.r8 = src->regs.r8;
@@ -31,7 +94,7 @@ static void deliver(struct ec *dst, const struct ec *src, uint64_t mi)
 
 static enum bh_status check_msginfo(uint64_t mi)
 {
-    if (mi & ~0x1ffull)
+    if ((mi & ~(0x1ffull | BH_MSG_MKITEMS(7))) || BH_MSG_ITEMS(mi) > BH_ITEMS_MAX)
         return BH_EINVAL;
     return BH_MSG_WORDS(mi) > BH_UTCB_WORDS ? BH_ERANGE : BH_OK;
 }

@@ -2,7 +2,7 @@
    a handler that dies, and a stress run checking every reply. */
 #include "rt.h"
 
-enum { OP_ADD = 1, OP_SUM_UTCB = 2, OP_BLOCK = 3, OP_DIE = 4, OP_SEQ = 5 };
+enum { OP_ADD = 1, OP_SUM_UTCB = 2, OP_BLOCK = 3, OP_DIE = 4, OP_SEQ = 5, OP_ITEMS = 6 };
 
 static uint64_t server_utcb, gate_sm;
 
@@ -20,6 +20,10 @@ static void serve(struct bh_msg *m, uint64_t badge)
     case OP_BLOCK: m->w[1] = bh_sm_down(gate_sm, 0); break;
     case OP_DIE: bh_exit(7);
     case OP_SEQ: m->w[1] = m->w[1] + 1; break;
+    case OP_ITEMS:                       /* what arrived with the message */
+        m->w[1] = BH_MSG_ITEMS(m->mi);
+        m->w[2] = u->item[1].result;
+        break;
     default: m->w[1] = ~0ull;
     }
     m->w[3] = badge;
@@ -119,6 +123,44 @@ static void test_queue_busy(uint64_t pt)
     bh_tap(queued_result == 11, "ipc: the queued caller is served after the first (11)");
 }
 
+/* Typed items: a capability (rights reduced on the way) and a page go
+   with one call into the handler's receive window; bad items are refused
+   one by one while the message still arrives. */
+static void test_items(uint64_t pt)
+{
+    struct bh_utcb *su = (struct bh_utcb *)server_utcb, *mu = (struct bh_utcb *)BH_ROOT_UTCB;
+    uint64_t sm = rt_sel(), land = rt_sel(), spare = rt_sel(), nodel = rt_sel();
+    uint64_t src = 0x30000000, dst = 0x30100000;
+    unsigned type = 0, rights = 0;
+    (void)spare;
+    bh_create_sm(sm, SEL_PD, 0);
+    bh_delegate(SEL_PD, sm, nodel, BH_R_UP);           /* a copy that may not be passed on */
+    bh_map(SEL_PD, 0, src, 1, BH_M_R | BH_M_W | BH_MAP_FRESH);
+    *(volatile uint64_t *)src = 0x1dea5;
+    su->rcv_sel = land, su->rcv_sels = 2, su->rcv_va = dst, su->rcv_pages = 1, su->rcv_ports = 0;
+    mu->item[0] = (struct bh_item){ BH_ITEM_DELEGATE | (BH_R_UP << 8), sm, 1, 0 };
+    mu->item[1] = (struct bh_item){ BH_ITEM_MAP | (BH_M_R << 8), src, 1, 0 };
+    struct bh_msg m = { 4 | BH_MSG_MKITEMS(2), { OP_ITEMS, 0, 0, 0 } };
+    enum bh_status s = bh_call(pt, &m);
+    bh_tap(s == BH_OK && m.w[1] == 2 && m.w[2] == dst,
+           "items: a capability and a page arrive with one call (%lu accepted)", m.w[1]);
+    bh_tap(bh_lookup(land, &type, &rights) == BH_OK && type == BH_OBJ_SM && rights == BH_R_UP,
+           "items: the capability landed in the window with rights reduced to UP");
+    bh_tap(*(volatile uint64_t *)dst == 0x1dea5, "items: the page is shared at the window address");
+    mu->item[0] = (struct bh_item){ BH_ITEM_DELEGATE | (BH_R_ALL << 8), nodel, 1, 0 };
+    mu->item[1] = (struct bh_item){ BH_ITEM_MAP | (BH_M_R << 8), 0x1000, 1, 0 };
+    su->rcv_sel = spare, su->rcv_sels = 1, su->rcv_pages = 0;
+    m = (struct bh_msg){ 4 | BH_MSG_MKITEMS(2), { OP_ITEMS, 0, 0, 0 } };
+    s = bh_call(pt, &m);
+    bh_tap(s == BH_OK && m.w[1] == 0 && m.w[2] == ~0ull,
+           "items: a copy without DELEGATE and a page outside the window are refused, the message arrives");
+    m = (struct bh_msg){ 4 | BH_MSG_MKITEMS(5), { OP_ITEMS, 0, 0, 0 } };
+    bh_tap(bh_call(pt, &m) == BH_EINVAL, "items: more than BH_ITEMS_MAX items: EINVAL");
+    bh_unmap(src, 1, 0);
+    bh_tap(bh_revoke(sm, 0) == BH_OK && bh_lookup(land, &type, &rights) == BH_ECAP,
+           "items: revoking the sender's capability removes the delivered copy");
+}
+
 static void test_stress(uint64_t pt)
 {
     unsigned bad = 0;
@@ -194,6 +236,7 @@ void test_ipc(void)
         return;
     }
     test_basic(pt);
+    test_items(pt);
     test_queue(pt);
     test_queue_busy(pt);
     test_stress(pt);

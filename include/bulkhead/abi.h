@@ -152,8 +152,12 @@ enum bh_syscall {
 #define BH_FAULT_RESUME 0u
 #define BH_FAULT_KILL 1u
 
-/* msginfo: how many message words travel (bits 0-8). */
+/* msginfo: how many message words travel (bits 0-8), how many typed
+   items (bits 10-12, at most BH_ITEMS_MAX, in the sender's UTCB item[]).
+   The receiver's msginfo gives the number of items that were accepted. */
 #define BH_MSG_WORDS(mi) ((unsigned)((mi) & 0x1ffu))
+#define BH_MSG_ITEMS(mi) ((unsigned)(((mi) >> 10) & 7u))
+#define BH_MSG_MKITEMS(n) ((uint64_t)(n) << 10)
 /* Set by the kernel only, in the msginfo a fault handler receives: the
    message is an exception report (user calls with it are refused). */
 #define BH_MSG_FAULT (1u << 9)
@@ -187,9 +191,28 @@ _Static_assert(sizeof(struct bh_bootinfo) <= 4096, "bootinfo fits one page");
  * mr[] (mr[0..3] mirror the registers).
  */
 #define BH_UTCB_WORDS 480u
+#define BH_ITEMS_MAX 4u
+
+/* A typed item: what the sender hands over with the message. */
+struct bh_item {
+    uint64_t kind;       /* BH_ITEM_* | rights << 8 (the receiver's copy gets at most these) */
+    uint64_t base;       /* DELEGATE: sender's selector; MAP: sender's VA; PORTS: first port */
+    uint64_t count;      /* MAP: pages; PORTS: ports; DELEGATE: 1 */
+    uint64_t result;     /* set for the receiver: where it landed (sel, VA, port), or ~0 */
+};
+#define BH_ITEM_DELEGATE 1u
+#define BH_ITEM_MAP 2u
+#define BH_ITEM_PORTS 3u
+
 struct bh_utcb {
     uint64_t msginfo;
-    uint64_t reserved[31];
+    /* Receive window: what this EC accepts in the items of the next
+       message it receives (a call as handler, or the reply as caller). */
+    uint64_t rcv_sel, rcv_sels;     /* capabilities land at rcv_sel + i */
+    uint64_t rcv_va, rcv_pages;     /* pages land at rcv_va onwards */
+    uint64_t rcv_ports;             /* nonzero: ports are accepted */
+    uint64_t reserved[10];
+    struct bh_item item[BH_ITEMS_MAX];
     uint64_t mr[BH_UTCB_WORDS];
 };
 _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
