@@ -10,6 +10,8 @@
 #include "sc.h"
 #include "percpu.h"
 #include "mem.h"
+#include "timer.h"
+#include "cpu.h"
 #include "paging.h"
 #include "root.h"
 #include "trap.h"
@@ -115,6 +117,7 @@ void ipc_unqueue(struct ec *h, struct ec *c)
 /* Starts serving caller c on handler h, on the SC c was running on. */
 static void begin(struct ec *h, struct ec *c, struct ksc *sc)
 {
+    sched_cancel_timeout(c);           /* taken: the call no longer times out */
     if (c->faulting) {                 /* the message is the fault, not regs */
         h->regs.rax = BH_OK;
         h->regs.r10 = 4 | BH_MSG_FAULT;    /* no user call can carry this bit */
@@ -164,6 +167,10 @@ static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
     else
         h->queue_head = c;
     h->queue_tail = c;
+    uint64_t us = c->faulting ? 0 : c->utcb->call_timeout_us;
+    uint64_t per_us = timer_tsc_hz() / 1000000 ? timer_tsc_hz() / 1000000 : 1;
+    if (us && us < (UINT64_MAX - rdtsc()) / per_us)
+        sched_add_timeout(c, rdtsc() + us * per_us);   /* see expire_timeouts */
     sched_block(sc);
     schedule();
 }

@@ -6,6 +6,7 @@
 #include "pd.h"
 #include "sm.h"
 #include "mem.h"
+#include "ipc.h"
 #include "irq.h"
 #include "bkl.h"
 #include "cpu.h"
@@ -134,6 +135,8 @@ static void expire_timeouts(struct cpu_sched *c)
         ec->timeout_next = NULL;
         if (ec->state == EC_WAIT_SM && ec->wait_sm)
             sm_unlink(ec->wait_sm, ec);
+        if (ec->state == EC_WAIT_QUEUED && ec->queued_on)
+            ipc_unqueue(ec->queued_on, ec);    /* a call nobody took in time */
         ec->regs.rax = BH_ETIMEOUT;
         ec->state = EC_READY;
         struct ksc *sc = ec->wait_sc;

@@ -119,6 +119,12 @@ static void test_queue_busy(uint64_t pt)
     rt_thread(CPU0, 150, blocker);          /* handler now blocked in its call */
     rt_thread(CPU0, 150, queued_caller);    /* handler busy: this one queues */
     bh_tap(queued_result == 0, "ipc: a caller queues while the handler is busy");
+    struct bh_utcb *mu = (struct bh_utcb *)BH_ROOT_UTCB;
+    struct bh_msg m = { 4, { OP_ADD, 1, 2, 0 } };
+    mu->call_timeout_us = 5000;
+    enum bh_status ts = bh_call(pt, &m);
+    mu->call_timeout_us = 0;
+    bh_tap(ts == BH_ETIMEOUT, "ipc: a call the busy handler does not take within 5 ms: ETIMEOUT (%d)", ts);
     bh_sm_up(gate_sm);                      /* let the handler finish */
     bh_tap(queued_result == 11, "ipc: the queued caller is served after the first (11)");
 }

@@ -211,7 +211,10 @@ struct bh_utcb {
     uint64_t rcv_sel, rcv_sels;     /* capabilities land at rcv_sel + i */
     uint64_t rcv_va, rcv_pages;     /* pages land at rcv_va onwards */
     uint64_t rcv_ports;             /* nonzero: ports are accepted */
-    uint64_t reserved[10];
+    uint64_t call_timeout_us;       /* BH_SYS_CALL: give up with BH_ETIMEOUT if
+                                       a busy handler has not taken the call by
+                                       then (0 = wait forever) */
+    uint64_t reserved[9];
     struct bh_item item[BH_ITEMS_MAX];
     uint64_t mr[BH_UTCB_WORDS];
 };
