@@ -38,6 +38,7 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
     if (parent)
         parent->used += quota - 1;     /* the rest of the quota is reserved */
     pd->nslots = nslots;
+    pd->prio_max = parent ? parent->prio_max : BH_PRIO_MAX;
     snfmt(pd->name, sizeof pd->name, "%s", name);
     if ((s = quota_alloc(pd, slot_pages(nslots), &slots)) != BH_OK ||
         (s = as_create(&pd->root)) != BH_OK) {

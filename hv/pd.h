@@ -18,6 +18,7 @@ struct pd {
     uint64_t *iotree;          /* radix of I/O port nodes by port (mem.c) */
     uint8_t *iobm[2];          /* I/O permission bitmap (bit set = denied), or NULL */
     bool all_ports;            /* the root task: every port, implicitly */
+    uint8_t prio_max;          /* priority ceiling for SCs charged to it */
     uint32_t live_ecs;
     bool dying;
     struct sm *death_sm;       /* upped when the PD dies (may be NULL) */

@@ -116,8 +116,8 @@ static uint64_t sys_create_sc(struct ec *ec)
         return BH_EINVAL;              /* a local EC's SC serves remote calls */
     if (target->sc)
         return BH_EEXIST;
-    if (ec->regs.r10 > BH_PRIO_MAX)
-        return BH_ERANGE;
+    if (ec->regs.r10 > pd->prio_max)
+        return BH_ERANGE;              /* above the PD's priority ceiling */
     s = ksc_create(pd, target, (unsigned)ec->regs.r10, ec->regs.r8, ec->regs.r9, &sc);
     return s != BH_OK ? s : install(ec, dst, sc, BH_OBJ_SC);
 }
@@ -144,7 +144,8 @@ static uint64_t sys_create_pd(struct ec *ec)
     struct pd *parent, *pd;
     struct sm *death = NULL;
     char name[32] = "pd";
-    uint64_t dst = ec->regs.rdi, slots = ec->regs.rdx, quota = ec->regs.r10;
+    uint64_t dst = ec->regs.rdi, slots = ec->regs.rdx & 0xffffffffu, quota = ec->regs.r10;
+    uint64_t hi = ec->regs.rdx >> 32;
     uint64_t dsel = ec->regs.r8, nameva = ec->regs.r9;
     enum bh_status s;
     if ((s = free_slot(ec, dst)) != BH_OK ||
@@ -153,7 +154,10 @@ static uint64_t sys_create_pd(struct ec *ec)
     if (dsel != BH_SEL_NONE &&
         (s = lookup(ec, dsel, BH_OBJ_SM, BH_R_UP, (void **)&death)) != BH_OK)
         return s;
-    if (slots == 0 || slots > 65536 || quota < 8)
+    if (hi & ~0x1ffull)
+        return BH_EINVAL;              /* unknown bits */
+    unsigned ceiling = (hi & 0x100) ? (unsigned)(hi & 0xff) : parent->prio_max;
+    if (slots == 0 || slots > 65536 || quota < 8 || ceiling > parent->prio_max)
         return BH_ERANGE;
     for (unsigned i = 0; nameva && i < sizeof name - 1; i++) {   /* up to the NUL */
         if ((s = copy_from_user(ec->pd, &name[i], nameva + i, 1)) != BH_OK)
@@ -164,6 +168,7 @@ static uint64_t sys_create_pd(struct ec *ec)
     }
     if ((s = pd_create(parent, (uint32_t)slots, quota, name, &pd)) != BH_OK)
         return s;
+    pd->prio_max = (uint8_t)ceiling;
     if (death) {
         kobj_get(&death->obj);
         pd->death_sm = death;

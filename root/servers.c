@@ -215,7 +215,8 @@ static enum bh_status start(struct server *srv, const char **why)
     srv->ld = (struct bh_elf_loaded){ .scratch = scratch };
     srv->pd = rt_sel();
     *why = "create its PD";
-    s = bh_create_pd(srv->pd, SEL_PD, CHILD_SLOTS, c->memory_kib / 4, srv->death_sm);
+    s = bh_create_pd(srv->pd, SEL_PD, CHILD_SLOTS | BH_PD_CEILING(c->priority),   /* no SC above it */
+                     c->memory_kib / 4, srv->death_sm);
     if (s != BH_OK) {
         srv->pd = 0;
         return s;

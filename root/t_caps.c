@@ -20,6 +20,17 @@ static void test_create_checks(void)
            "caps: a UTCB over mapped memory: EEXIST");
     bh_tap(bh_create_sc(rt_sel(), SEL_PD, BH_SEL_SELF_EC, 10, 1, 1) == BH_EEXIST,
            "caps: a second SC for an EC: EEXIST");
+    uint64_t child = rt_sel(), cec = rt_sel();
+    bool made = bh_create_pd(child, SEL_PD, 16 | BH_PD_CEILING(40), 64, BH_SEL_NONE) == BH_OK &&
+                bh_create_ec(cec, child, 0, 0, 0x10000000, 0x400000, 0x500000) == BH_OK;
+    bh_tap(made && bh_create_sc(rt_sel(), child, cec, 41, 1000, 1000) == BH_ERANGE &&
+           bh_create_sc(rt_sel(), child, cec, 40, 1000, 1000) == BH_OK,
+           "caps: no SC above its PD's priority ceiling (41 > 40: ERANGE; 40 is fine)");
+    bh_tap(bh_create_pd(rt_sel(), child, 16 | BH_PD_CEILING(41), 16, BH_SEL_NONE) == BH_ERANGE &&
+           bh_create_pd(rt_sel(), SEL_PD, 16 | (1ull << 50), 64, BH_SEL_NONE) == BH_EINVAL,
+           "caps: a child PD's ceiling never exceeds its parent's; unknown bits: EINVAL");
+    if (made)
+        bh_kill_pd(child);
     bh_tap(bh_syscall6(BH_SYS_SM_CTRL, sm, 7, 0, 0, 0, 0) == BH_EINVAL,
            "caps: unknown semaphore operation: EINVAL");
     unsigned type = 0, rights = 0;

@@ -78,7 +78,9 @@ enum bh_syscall {
     BH_SYS_REPLY_WAIT = 3,  /* r10 = msginfo of the reply, words as above;
                                returns with the next call: rdi = badge, r10, words */
     BH_SYS_CREATE_PD = 4,   /* rdi = dst sel, rsi = parent PD sel (CTRL),
-                               rdx = capability slots, r10 = quota (pages, taken
+                               rdx = capability slots | BH_PD_CEILING(p)
+                               (optional; default: the parent's ceiling),
+                               r10 = quota (pages, taken
                                from the parent's), r8 = SM sel (UP) the kernel
                                ups when the new PD dies, or BH_SEL_NONE */
     BH_SYS_CREATE_EC = 5,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = CPU,
@@ -115,6 +117,9 @@ enum bh_syscall {
 };
 
 #define BH_EC_LOCAL (1u << 0)    /* server EC: runs only on portal calls, no SC */
+/* CREATE_PD: the highest priority any SC charged to the new PD may have
+   (at most the parent's). The root PD's ceiling is BH_PRIO_MAX. */
+#define BH_PD_CEILING(p) (((uint64_t)(p) & 0xff) << 32 | 1ull << 40)
 #define BH_SM_UP 0u
 #define BH_SM_DOWN 1u
 #define BH_REVOKE_SELF (1u << 0) /* remove the capability itself as well */
