@@ -21,8 +21,8 @@ int fastpath_call(struct ec *c)
         return 0;
     struct pt *pt = cap->obj;
     struct ec *h = pt->handler;
-    if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu))
-        return 0;
+    if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu || h->sc))
+        return 0;                      /* handlers with an SC: ipc.c decides */
     struct ksc *sc = this_cpu()->sched->rq.current->owner;
 
     /* Point of no return. */
@@ -47,7 +47,7 @@ int fastpath_reply(struct ec *h)
     uint64_t mi = h->regs.r10;
     struct ec *c = h->caller;
     if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting ||
-                 c->cpu != h->cpu ||
+                 c->cpu != h->cpu || (h->sc && h->donor == h->sc) ||
                  h->queue_head || this_cpu()->resched))
         return 0;
     struct ksc *sc = h->donor;

@@ -135,8 +135,17 @@ static void begin(struct ec *h, struct ec *c, struct ksc *sc)
     sc->exec = h;
 }
 
-/* A call from another CPU: the handler runs on its own SC on its CPU
-   (woken by IPI); the caller's SC blocks until the reply readies it. */
+/* Whether handler h serves caller c (running on csc) on its own SC:
+   always for callers on other CPUs, and on h's CPU when h's own SC has the
+   higher priority (an active server), so a low-priority client cannot hold
+   h while higher-priority work starves it (priority inversion). */
+static bool runs_own(const struct ec *h, const struct ec *c, const struct ksc *csc)
+{
+    return h->sc && (h->cpu != c->cpu || !csc || h->sc->core.prio > csc->core.prio);
+}
+
+/* The handler runs on its own SC on its CPU (woken by IPI if remote);
+   the caller's SC blocks until the reply readies it. */
 static void __attribute__((noreturn)) call_remote(struct ec *h, struct ec *c, struct ksc *sc)
 {
     begin(h, c, h->sc);
@@ -153,7 +162,7 @@ static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
     struct ksc *sc = sched_current();
     c->badge = pt->badge;
     if (h->state == EC_WAIT_CALL) {
-        if (h->cpu != c->cpu)
+        if (runs_own(h, c, sc))
             call_remote(h, c, sc);
         begin(h, c, sc);
         ec_resume(h);
@@ -217,27 +226,28 @@ uint64_t ipc_reply_wait(struct ec *h)
     struct ec *c = h->caller;
     h->caller = NULL;
     h->donor = NULL;
+    bool own = h->sc && sc == h->sc;    /* we ran on our own SC, not the caller's */
     bool resume = c && c->state == EC_WAIT_REPLY;
     if (resume && c->faulting) {        /* reply to a fault: resume or kill */
         c->faulting = false;
         if (h->regs.rsi != BH_FAULT_RESUME) {
             c->state = EC_READY;
-            sc->exec = c;
+            if (!own)
+                sc->exec = c;           /* its chain continues on this SC */
             ec_kill(c, 0x100 + c->fault[0]);
             root_check_end(c);
             resume = false;
         }
     }
-    bool remote = resume && c->cpu != h->cpu;
     if (resume) {
         if (c->regs.vector == VEC_SYSCALL)
             deliver(c, h, h->regs.r10);  /* a fault resumes with its registers */
         c->state = EC_READY;
-        struct ksc *csc = remote ? c->wait_sc : sc;
+        struct ksc *csc = own ? c->wait_sc : sc;
         c->wait_sc = NULL;
         csc->exec = c;
-        if (remote) {
-            sched_ready(csc);           /* IPI to the caller's CPU */
+        if (own) {
+            sched_ready(csc);           /* (an IPI if the caller is remote) */
             sched_block(sc);            /* our own SC waits for work */
         }
     } else if (sc->exec == h || sc->exec->state != EC_READY) {
@@ -246,10 +256,10 @@ uint64_t ipc_reply_wait(struct ec *h)
     struct ec *w = h->queue_head;
     if (w) {                            /* next caller in line */
         ipc_unqueue(h, w);
-        if (w->cpu != h->cpu) {         /* remote: run on our own SC */
-            struct ksc *own = w->wait_sc;
+        if (runs_own(h, w, w->wait_sc)) {   /* on our own SC */
+            struct ksc *wsc = w->wait_sc;
             begin(h, w, h->sc);
-            w->wait_sc = own;           /* begin() set it to our SC */
+            w->wait_sc = wsc;           /* begin() set it to our SC */
         } else {
             begin(h, w, w->wait_sc);
         }
@@ -257,7 +267,7 @@ uint64_t ipc_reply_wait(struct ec *h)
     } else {
         h->state = EC_WAIT_CALL;
     }
-    if (resume && !remote && !this_cpu()->resched)
+    if (resume && !own && !this_cpu()->resched)
         ec_resume(c);
     schedule();
 }

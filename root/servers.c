@@ -403,6 +403,10 @@ static bool make_infrastructure(unsigned ncpus)
         svc_ec[c] = rt_sel();
         s = bh_create_ec(svc_ec[c], SEL_PD, c, BH_EC_LOCAL, rt_utcb(), (uint64_t)svc_entry_asm,
                          rt_stack() - 8);
+        /* An SC of its own above every server: it then serves on it, so a
+           low-priority server cannot hold it while others starve it. */
+        if (s == BH_OK)
+            s = bh_create_sc(rt_sel(), SEL_PD, svc_ec[c], 150, 10000, 10000);
     }
     bh_tap(s == BH_OK, "servers: service ECs and semaphores created (status %d)", s);
     made = s == BH_OK;
