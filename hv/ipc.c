@@ -20,10 +20,16 @@
 /* One typed item from src to dst, into dst's receive window; returns
    where it landed, or ~0 if it did not (the message goes through anyway).
    *pages counts the window pages used so far. */
-static uint64_t item_one(struct ec *dst, const struct ec *src, const struct bh_item *it,
+static uint64_t item_one(struct ec *dst, const struct ec *src, const struct bh_item *item,
                          unsigned idx, uint64_t *pages)
 {
-    const struct bh_utcb *w = dst->utcb;
+    /* Both UTCBs are user memory that other threads may change at any
+       time: read each field once, into kernel copies, then check those. */
+    const struct bh_item copy = *(const volatile struct bh_item *)item, *it = &copy;
+    const volatile struct bh_utcb *vw = dst->utcb;
+    const struct { uint64_t rcv_sel, rcv_sels, rcv_va, rcv_pages, rcv_ports; } win = {
+        vw->rcv_sel, vw->rcv_sels, vw->rcv_va, vw->rcv_pages, vw->rcv_ports };
+    const __typeof__(win) *w = &win;
     unsigned kind = it->kind & 0xff, rights = (it->kind >> 8) & 0xff;
     struct cap *c;
     if (kind == BH_ITEM_DELEGATE) {

@@ -192,7 +192,7 @@ void ec_resume(struct ec *ec)
     if (p->io_pd != ec->pd || p->io_gen != mem_io_gen) {   /* rarely */
         uint64_t io0, io1;
         mem_io_bitmap_pages(ec->pd, &io0, &io1);
-        if (p->io_bitmap != io0)
+        if (p->io_bitmap != io0 || p->io_bitmap1 != io1)
             percpu_io_switch(p, io0, io1);
         p->io_pd = ec->pd;
         p->io_gen = mem_io_gen;

@@ -8,9 +8,9 @@
      cross-pd/general-path/8w   own PD, on CPU 0 (server manager start)
      cross-pd/call+delegate+revoke/4w
                               DELEGATE of a semaphore into bench's PD, the
-                              call, then REVOKE of that copy: the kernel has
-                              no capability items in messages yet, so this
-                              is what a capability transfer costs today
+                              call, then REVOKE of that copy (typed items in
+                              messages exist now, but this row still measures
+                              the system-call way of handing a capability over)
      cross-cpu/4w, /8w        root on CPU 0 -> a local EC with its own SC
                               on CPU 1, in the root PD (IPI both ways) */
 #include "rt.h"

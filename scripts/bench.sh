@@ -36,8 +36,8 @@ while read -r p a b c; do
 done <<<"$rows"
 echo "(TSC ticks per round trip, user stubs included, the timer's own cost subtracted;"
 echo " same-pd: a local EC in the root PD; cross-pd: servers/bench in its own PD;"
-echo " call+delegate+revoke: DELEGATE of a semaphore into that PD, the call, REVOKE,"
-echo " as the kernel has no capability items in messages yet; cross-cpu: a local EC"
+echo " call+delegate+revoke: DELEGATE of a semaphore into that PD, the call, REVOKE"
+echo " (system calls, not a typed item in the message); cross-cpu: a local EC"
 echo " with its own SC on CPU 1, woken by IPI. With 2 CPUs, Bochs's TSC was seen to"
 echo " move in steps of 5. CSV: $out/ipc.csv)"
 failed=$(grep -c '^not ok' "$out/serial.log" || true)

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# A root task that faults in ring 3 (#GP from port I/O without rights,
+# A root task that faults in ring 3 (#GP from CLI without rights,
 # #PF on a kernel address): hv reports the exception, kills the EC, tears
 # the root PD down with every page returned, and ends cleanly.
 use strict;

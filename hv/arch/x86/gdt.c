@@ -98,6 +98,7 @@ int percpu_io_init(struct percpu *c)
     t->iomap_base = sizeof *t;             /* the bitmap starts right after */
     c->tss = t;
     c->io_bitmap = deny_pa[0];
+    c->io_bitmap1 = deny_pa[1];
     uint64_t base = (uint64_t)t, limit = sizeof *t + 8192;   /* + the 0xff byte */
     c->gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
@@ -114,4 +115,5 @@ void percpu_io_switch(struct percpu *c, uint64_t pa0, uint64_t pa1)
     invlpg(win + PAGE_SIZE);
     invlpg(win + 2 * PAGE_SIZE);
     c->io_bitmap = pa0;
+    c->io_bitmap1 = pa1;
 }

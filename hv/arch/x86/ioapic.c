@@ -5,12 +5,17 @@
 #include "acpi.h"
 #include "paging.h"
 #include "console.h"
+#include "spinlock.h"
 
 struct unit { volatile uint32_t *mmio; uint32_t gsi_base, count; };
 static struct unit units[4];
 static unsigned nunits, ngsi;
 static uint32_t flags_of[IRQ_MAX_GSI];    /* MPS INTI flags per GSI */
 static bool level_of[IRQ_MAX_GSI], low_of[IRQ_MAX_GSI];
+
+/* The select/data pair is shared state: interrupt context (irq_fire, no
+   kernel lock) and system calls on other CPUs both use it. */
+static struct spinlock lock = SPINLOCK_INIT;
 
 static uint32_t rd(struct unit *u, uint32_t reg) { u->mmio[0] = reg; return u->mmio[4]; }
 static void wr(struct unit *u, uint32_t reg, uint32_t v) { u->mmio[0] = reg; u->mmio[4] = v; }
@@ -75,8 +80,10 @@ bool ioapic_route(unsigned gsi, uint32_t apic_id)
         return false;                   /* xAPIC-format destinations only */
     uint32_t lo = (VEC_IRQ_BASE + gsi) | (1u << 16) |
                   (low_of[gsi] ? 1u << 13 : 0) | (level_of[gsi] ? 1u << 15 : 0);
+    spin_lock(&lock);
     wr(u, 0x11 + 2 * pin, apic_id << 24);
     wr(u, 0x10 + 2 * pin, lo);
+    spin_unlock(&lock);
     return true;
 }
 
@@ -86,6 +93,8 @@ void ioapic_mask(unsigned gsi, bool masked)
     struct unit *u = gsi < ngsi ? unit_of(gsi, &pin) : 0;
     if (!u)
         return;
+    spin_lock(&lock);
     uint32_t lo = rd(u, 0x10 + 2 * pin);
     wr(u, 0x10 + 2 * pin, masked ? lo | (1u << 16) : lo & ~(1u << 16));
+    spin_unlock(&lock);
 }

@@ -45,7 +45,7 @@ struct percpu {
     struct ec *current;           /* EC whose frame is at frame_top */
     uint64_t loaded_root;         /* the user PML4 in CR3, 0 for the kernel's */
     struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
-    uint64_t io_bitmap;           /* physical page mapped as I/O bitmap page 0 */
+    uint64_t io_bitmap, io_bitmap1;   /* physical pages mapped as I/O bitmap */
     const void *io_pd;            /* the PD whose bitmap that is */
     uint64_t io_gen;              /* mem_io_gen when it was mapped */
     struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
