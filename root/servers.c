@@ -215,8 +215,9 @@ static enum bh_status start(struct server *srv, const char **why)
     srv->ld = (struct bh_elf_loaded){ .scratch = scratch };
     srv->pd = rt_sel();
     *why = "create its PD";
-    s = bh_create_pd(srv->pd, SEL_PD, CHILD_SLOTS | BH_PD_CEILING(c->priority),   /* no SC above it */
-                     c->memory_kib / 4, srv->death_sm);
+    s = (enum bh_status)bh_syscall6(BH_SYS_CREATE_PD, srv->pd, SEL_PD,
+                                    CHILD_SLOTS | BH_PD_CEILING(c->priority),   /* no SC above it */
+                                    c->memory_kib / 4, srv->death_sm, (uint64_t)c->name);
     if (s != BH_OK) {
         srv->pd = 0;
         return s;
