@@ -9,7 +9,7 @@
 
 static struct spinlock con_lock = SPINLOCK_INIT;
 static volatile int lock_broken;
-static unsigned tap_count, tap_failed;
+static unsigned tap_count;
 
 static void lock(void)
 {
@@ -49,13 +49,6 @@ void kprintf(const char *fmt, ...)
     unlock();
 }
 
-void console_write(const char *s, size_t len)
-{
-    lock();
-    emit(s, len);
-    unlock();
-}
-
 void tap_result(bool ok, const char *fmt, ...)
 {
     char buf[256];
@@ -65,8 +58,6 @@ void tap_result(bool ok, const char *fmt, ...)
     va_end(ap);
     lock();
     unsigned n = ++tap_count;
-    if (!ok)
-        tap_failed++;
     char line[300];
     int len = snfmt(line, sizeof line, "%sok %u - %s\n", ok ? "" : "not ", n, buf);
     emit(line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
@@ -92,9 +83,4 @@ void tap_user_line(const char *line, size_t len)
 void tap_plan(void)
 {
     kprintf("1..%u\n", tap_count);
-}
-
-unsigned tap_failures(void)
-{
-    return tap_failed;
 }

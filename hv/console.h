@@ -6,8 +6,6 @@
 
 /* printf-style output; whole calls are atomic with respect to other CPUs. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Writes len raw bytes (used for user output). */
-void console_write(const char *s, size_t len);
 /* After a panic: stop taking the lock so a dead holder cannot block us. */
 void console_break_lock(void);
 
@@ -17,6 +15,4 @@ void tap_result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 
 void tap_user_line(const char *line, size_t len);
 /* Prints the plan "1..N" for everything emitted so far. */
 void tap_plan(void);
-/* Number of failed results so far. */
-unsigned tap_failures(void);
 #endif

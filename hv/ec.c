@@ -53,17 +53,50 @@ enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_
     return BH_OK;
 }
 
-/* Wakes a blocked caller with BH_EABORT on the SC that was running it. */
-static void abort_waiter(struct ec *w)
+void ecq_push(struct ecq *q, struct ec *ec)
 {
-    if (w->state == EC_DEAD)
-        return;
-    w->regs.rax = BH_EABORT;
-    w->state = EC_READY;
-    struct ksc *sc = w->wait_sc;
-    w->wait_sc = NULL;
+    ec->wait_next = NULL;
+    if (q->tail)
+        q->tail->wait_next = ec;
+    else
+        q->head = ec;
+    q->tail = ec;
+}
+
+struct ec *ecq_pop(struct ecq *q)
+{
+    struct ec *ec = q->head;
+    if (ec) {
+        q->head = ec->wait_next;
+        if (!q->head)
+            q->tail = NULL;
+        ec->wait_next = NULL;
+    }
+    return ec;
+}
+
+void ecq_remove(struct ecq *q, struct ec *ec)
+{
+    for (struct ec **p = &q->head, *prev = NULL; *p; prev = *p, p = &(*p)->wait_next)
+        if (*p == ec) {
+            *p = ec->wait_next;
+            if (q->tail == ec)
+                q->tail = prev;
+            break;
+        }
+    ec->wait_next = NULL;
+}
+
+void ec_wake(struct ec *ec, enum bh_status st)
+{
+    sched_cancel_timeout(ec);
+    ec->regs.rax = st;
+    ec->state = EC_READY;
+    ec->wait_sm = NULL;
+    struct ksc *sc = ec->wait_sc;
+    ec->wait_sc = NULL;
     if (sc) {
-        sc->exec = w;
+        sc->exec = ec;
         sched_ready(sc);
     }
 }
@@ -81,16 +114,15 @@ void ec_kill(struct ec *ec, uint64_t code)
     ec->state = EC_DEAD;
     ec->faulting = false;
     /* Callers queued on us, and the one we were serving, get BH_EABORT. */
-    for (struct ec *w = ec->queue_head, *n; w; w = n) {
-        n = w->wait_next;
-        w->wait_next = NULL;
-        abort_waiter(w);
+    for (struct ec *w; (w = ecq_pop(&ec->callers)) != NULL;) {
+        w->queued_on = NULL;
+        ec_wake(w, BH_EABORT);
     }
-    ec->queue_head = ec->queue_tail = NULL;
     if (ec->caller) {               /* c->wait_sc: the SC that resumes it */
         struct ec *c = ec->caller;
         ec->caller = NULL;
-        abort_waiter(c);
+        if (c->state != EC_DEAD)
+            ec_wake(c, BH_EABORT);
     }
     ec->donor = NULL;
     if (ec->sc)

@@ -9,6 +9,10 @@
 struct ksc;
 struct pd;
 
+/* A FIFO of blocked ECs (portal callers, semaphore waiters), linked
+   through ec->wait_next. */
+struct ecq { struct ec *head, *tail; };
+
 enum ec_state {
     EC_READY,        /* runnable (or running) */
     EC_WAIT_CALL,    /* local EC waiting for a portal call */
@@ -37,7 +41,7 @@ struct ec {
     struct ec *caller;          /* whom to reply to */
     struct ksc *wait_sc;        /* the SC that was running us when we blocked */
     struct ec *wait_next;       /* link in a portal or semaphore queue */
-    struct ec *queue_head, *queue_tail; /* callers queued on this handler */
+    struct ecq callers;         /* callers queued on this handler */
     struct ec *queued_on;       /* the handler we are queued on */
     struct sm *wait_sm;
     uint64_t timeout_at;        /* TSC deadline of a timed wait, 0 = none */
@@ -57,6 +61,13 @@ enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_
 void ec_destroy(struct ec *ec);
 /* Frees destroyed ECs that no CPU runs any more (after a CPU switched). */
 void ec_reap(void);
+/* Queue operations; all O(1) but ecq_remove, O(queue length). */
+void ecq_push(struct ecq *q, struct ec *ec);
+struct ec *ecq_pop(struct ecq *q);
+void ecq_remove(struct ecq *q, struct ec *ec);
+/* Makes a blocked ec runnable again with status st, on the SC that was
+   running it when it blocked (cancelling any timeout). */
+void ec_wake(struct ec *ec, enum bh_status st);
 /* Ends ec (exit, fault, kill): wakes whoever waits on it with BH_EABORT. */
 void ec_kill(struct ec *ec, uint64_t code);
 /* Frame end for TSS.RSP0 / SYSCALL. */

@@ -29,10 +29,7 @@ int fastpath_call(struct ec *c)
     h->regs.rax = BH_OK;
     h->regs.rdi = pt->badge;
     h->regs.r10 = mi;
-    h->regs.rsi = c->regs.rsi;
-    h->regs.rdx = c->regs.rdx;
-    h->regs.r8 = c->regs.r8;
-    h->regs.r9 = c->regs.r9;
+    ipc_copy_words(&h->regs, &c->regs);
     h->caller = c;
     h->donor = sc;
     h->state = EC_READY;
@@ -48,17 +45,14 @@ int fastpath_reply(struct ec *h)
     struct ec *c = h->caller;
     if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting ||
                  c->cpu != h->cpu || (h->sc && h->donor == h->sc) ||
-                 h->queue_head || this_cpu()->resched))
+                 h->callers.head || this_cpu()->resched))
         return 0;
     struct ksc *sc = h->donor;
 
     /* Point of no return. */
     c->regs.rax = BH_OK;
     c->regs.r10 = mi;
-    c->regs.rsi = h->regs.rsi;
-    c->regs.rdx = h->regs.rdx;
-    c->regs.r8 = h->regs.r8;
-    c->regs.r9 = h->regs.r9;
+    ipc_copy_words(&c->regs, &h->regs);
     c->state = EC_READY;
     c->wait_sc = NULL;
     h->caller = NULL;

@@ -91,10 +91,7 @@ static void deliver(struct ec *dst, const struct ec *src, uint64_t mi)
     unsigned n = BH_MSG_WORDS(mi);
     dst->regs.rax = BH_OK;
     dst->regs.r10 = BH_MSG_ITEMS(mi) ? BH_MSG_WORDS(mi) | BH_MSG_MKITEMS(items(dst, src, mi)) : mi;
-    dst->regs.rsi = src->regs.rsi;
-    dst->regs.rdx = src->regs.rdx;
-    dst->regs.r8 = src->regs.r8;
-    dst->regs.r9 = src->regs.r9;
+    ipc_copy_words(&dst->regs, &src->regs);
     if (n > BH_MSG_REG_WORDS)
         memcpy(&dst->utcb->mr[BH_MSG_REG_WORDS], &src->utcb->mr[BH_MSG_REG_WORDS],
                (n - BH_MSG_REG_WORDS) * sizeof(uint64_t));
@@ -109,14 +106,7 @@ static enum bh_status check_msginfo(uint64_t mi)
 
 void ipc_unqueue(struct ec *h, struct ec *c)
 {
-    for (struct ec **p = &h->queue_head, *prev = NULL; *p; prev = *p, p = &(*p)->wait_next)
-        if (*p == c) {
-            *p = c->wait_next;
-            if (h->queue_tail == c)
-                h->queue_tail = prev;
-            break;
-        }
-    c->wait_next = NULL;
+    ecq_remove(&h->callers, c);
     c->queued_on = NULL;
 }
 
@@ -176,12 +166,7 @@ static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
     c->state = EC_WAIT_QUEUED;       /* handler busy: wait in line */
     c->wait_sc = sc;
     c->queued_on = h;
-    c->wait_next = NULL;
-    if (h->queue_tail)
-        h->queue_tail->wait_next = c;
-    else
-        h->queue_head = c;
-    h->queue_tail = c;
+    ecq_push(&h->callers, c);
     uint64_t us = c->faulting ? 0 : c->utcb->call_timeout_us;
     uint64_t per_us = timer_tsc_hz() / 1000000 ? timer_tsc_hz() / 1000000 : 1;
     if (us && us < (UINT64_MAX - rdtsc()) / per_us)
@@ -259,9 +244,9 @@ uint64_t ipc_reply_wait(struct ec *h)
     } else if (sc->exec == h || sc->exec->state != EC_READY) {
         sched_block(sc);                /* nobody left to run on this SC */
     }
-    struct ec *w = h->queue_head;
+    struct ec *w = ecq_pop(&h->callers);
     if (w) {                            /* next caller in line */
-        ipc_unqueue(h, w);
+        w->queued_on = NULL;
         if (runs_own(h, w, w->wait_sc)) {   /* on our own SC */
             struct ksc *wsc = w->wait_sc;
             begin(h, w, h->sc);

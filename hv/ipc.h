@@ -5,6 +5,14 @@
 struct ec;
 struct trapframe;
 
+#include "trap.h"
+
+/* The message words that travel in registers (rsi, rdx, r8, r9). */
+static inline void ipc_copy_words(struct trapframe *d, const struct trapframe *s)
+{
+    d->rsi = s->rsi, d->rdx = s->rdx, d->r8 = s->r8, d->r9 = s->r9;
+}
+
 /* BH_SYS_CALL from ec (its frame holds the arguments). Returns only with
    an error status for ec; on success it switches to the handler. */
 uint64_t ipc_call(struct ec *ec);

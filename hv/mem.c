@@ -195,18 +195,22 @@ static void free_gone(struct gone *g)
     }
 }
 
-enum bh_status mem_unmap(struct pd *pd, uint64_t va, bool self, unsigned *budget)
+/* Revokes node *sl (bounded by *budget, at most 64 per call). */
+static enum bh_status revoke_node(struct mnode **sl, bool self, unsigned *budget)
 {
-    struct mnode **sl = slot(pd, va, false);
     if (!sl || !*sl)
         return BH_ENOENT;
     struct gone g = { 0 };
-    unsigned b = *budget > 64 ? 64 : *budget, used;
-    used = b;
+    unsigned b = *budget > 64 ? 64 : *budget, used = b;
     enum bh_status s = cap_revoke(&(*sl)->c, self, &b, release, &g);
     *budget -= used - b;
     free_gone(&g);
     return s;
+}
+
+enum bh_status mem_unmap(struct pd *pd, uint64_t va, bool self, unsigned *budget)
+{
+    return revoke_node(slot(pd, va, false), self, budget);
 }
 
 /* Revokes every node found under table t (level l) of pd's radix. */
@@ -316,15 +320,7 @@ enum bh_status mem_io_grant(struct pd *src, struct pd *dst, unsigned port)
 
 enum bh_status mem_io_revoke(struct pd *pd, unsigned port, bool self, unsigned *budget)
 {
-    struct mnode **sl = io_slot(pd, port, false);
-    if (!sl || !*sl)
-        return BH_ENOENT;
-    struct gone g = { 0 };
-    unsigned b = *budget > 64 ? 64 : *budget, used = b;
-    enum bh_status s = cap_revoke(&(*sl)->c, self, &b, release, &g);
-    *budget -= used - b;
-    free_gone(&g);
-    return s;
+    return revoke_node(io_slot(pd, port, false), self, budget);
 }
 
 void mem_io_bitmap_pages(const struct pd *pd, uint64_t *pa0, uint64_t *pa1)

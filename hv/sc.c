@@ -137,14 +137,7 @@ static void expire_timeouts(struct cpu_sched *c)
             sm_unlink(ec->wait_sm, ec);
         if (ec->state == EC_WAIT_QUEUED && ec->queued_on)
             ipc_unqueue(ec->queued_on, ec);    /* a call nobody took in time */
-        ec->regs.rax = BH_ETIMEOUT;
-        ec->state = EC_READY;
-        struct ksc *sc = ec->wait_sc;
-        ec->wait_sc = NULL;
-        if (sc) {
-            sc->exec = ec;
-            sched_ready(sc);
-        }
+        ec_wake(ec, BH_ETIMEOUT);
     }
 }
 

@@ -16,41 +16,15 @@ enum bh_status sm_create(struct pd *pd, uint64_t count, struct sm **out)
 
 void sm_unlink(struct sm *sm, struct ec *ec)
 {
-    for (struct ec **p = &sm->head, *prev = NULL; *p; prev = *p, p = &(*p)->wait_next)
-        if (*p == ec) {
-            *p = ec->wait_next;
-            if (sm->tail == ec)
-                sm->tail = prev;
-            break;
-        }
-    ec->wait_next = NULL;
+    ecq_remove(&sm->waiters, ec);
     ec->wait_sm = NULL;
-}
-
-/* Makes a blocked EC runnable again with status st on the SC it had. */
-static void wake(struct ec *ec, enum bh_status st)
-{
-    sched_cancel_timeout(ec);
-    ec->regs.rax = st;
-    ec->state = EC_READY;
-    ec->wait_sm = NULL;
-    struct ksc *sc = ec->wait_sc;
-    ec->wait_sc = NULL;
-    if (sc) {
-        sc->exec = ec;
-        sched_ready(sc);
-    }
 }
 
 enum bh_status sm_up(struct sm *sm)
 {
-    struct ec *w = sm->head;
+    struct ec *w = ecq_pop(&sm->waiters);
     if (w) {
-        sm->head = w->wait_next;
-        if (!sm->head)
-            sm->tail = NULL;
-        w->wait_next = NULL;
-        wake(w, BH_OK);
+        ec_wake(w, BH_OK);
         return BH_OK;
     }
     if (sm->count == UINT64_MAX)
@@ -67,13 +41,8 @@ enum bh_status sm_down(struct sm *sm, struct ec *ec, uint64_t deadline)
     }
     ec->state = EC_WAIT_SM;
     ec->wait_sm = sm;
-    ec->wait_next = NULL;
     ec->wait_sc = sched_current();
-    if (sm->tail)
-        sm->tail->wait_next = ec;
-    else
-        sm->head = ec;
-    sm->tail = ec;
+    ecq_push(&sm->waiters, ec);
     if (deadline)
         sched_add_timeout(ec, deadline);
     if (ec->wait_sc)
@@ -83,11 +52,7 @@ enum bh_status sm_down(struct sm *sm, struct ec *ec, uint64_t deadline)
 
 void sm_destroy(struct sm *sm)
 {
-    while (sm->head) {
-        struct ec *w = sm->head;
-        sm->head = w->wait_next;
-        w->wait_next = NULL;
-        wake(w, BH_EABORT);
-    }
+    for (struct ec *w; (w = ecq_pop(&sm->waiters)) != NULL;)
+        ec_wake(w, BH_EABORT);
     quota_free(sm->obj.quota, sm, 1);
 }

@@ -3,12 +3,13 @@
 #ifndef HV_SM_H
 #define HV_SM_H
 #include "obj.h"
+#include "ec.h"
 struct ec;
 struct pd;
 struct sm {
     struct kobj obj;
     uint64_t count;
-    struct ec *head, *tail;
+    struct ecq waiters;
 };
 enum bh_status sm_create(struct pd *pd, uint64_t count, struct sm **out);
 void sm_destroy(struct sm *sm);

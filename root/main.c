@@ -38,25 +38,9 @@ static void fault(const char *args)
         __asm__ volatile("ud2");
 }
 
-/* The multi-PD tests need child PDs, and the ELF loader needs fresh
-   pages it can fill and then share executable (BH_MAP_FRESH with
-   R|W|X: see lib/elf_load.c). Without them the tests are skipped, and
-   TAP says why. */
+/* The multi-PD tests: servers started from the measured configuration. */
 static void run_servers(void)
 {
-    const uint64_t probe = 0x00004ff000000000ull;
-    enum bh_status s = bh_create_pd(BH_SEL_SELF_PD, BH_SEL_SELF_PD, 16, 16, BH_SEL_NONE);
-    if (s == BH_ENOSYS) {
-        bh_printf("ok - servers: # SKIP the kernel has no BH_SYS_CREATE_PD yet\n");
-        return;
-    }
-    s = bh_map(BH_SEL_SELF_PD, probe, probe, 1, BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH);
-    if (s != BH_OK) {
-        bh_printf("ok - servers: # SKIP the kernel refuses BH_MAP_FRESH with R|W|X (status %d), "
-                  "so no executable segment can be loaded into a child\n", s);
-        return;
-    }
-    bh_unmap(probe, 1, BH_REVOKE_SELF);
     test_servers();
 }
 

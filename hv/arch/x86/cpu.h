@@ -52,7 +52,6 @@ static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq; popq %0" : "=r"(f)); return f; }
-static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_EFER 0xc0000080
@@ -79,7 +78,5 @@ static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
 #define RFLAGS_IF (1u << 9)
 
-static inline void stac(void) { __asm__ volatile(".byte 0x0f,0x01,0xcb" ::: "memory"); }
-static inline void clac(void) { __asm__ volatile(".byte 0x0f,0x01,0xca" ::: "memory"); }
 
 #endif

@@ -29,7 +29,6 @@ static uint64_t *table_virt(uint64_t pa)
 }
 
 bool paging_has_nx(void) { return nx_bit != 0; }
-unsigned paging_pool_used(void) { return pool_used; }
 uint64_t paging_kernel_root(void) { return virt_to_phys(kernel_pml4); }
 
 /* A zeroed table page: from the static pool before the allocator is up. */
@@ -346,8 +345,3 @@ void as_clear(uint64_t root)
         }
 }
 
-void as_destroy(uint64_t root)
-{
-    as_clear(root);
-    kmem_free_pages(root, 1);
-}

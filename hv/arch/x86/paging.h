@@ -58,8 +58,6 @@ void paging_load_user(uint64_t root, uint16_t pcid);
 void paging_load_kernel(void);
 /* Flushes every non-global TLB entry of every PCID on this CPU. */
 void paging_flush_all(void);
-/* Number of page-table pages taken from the static boot pool. */
-unsigned paging_pool_used(void);
 
 /* The kernel-table leaf entry for va (0 if unmapped); 2M entries as is. */
 uint64_t paging_kernel_pte(uint64_t va);
@@ -73,9 +71,8 @@ bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
 /* Removes the mapping of va; returns the old entry (0 if none). The
    caller flushes TLBs. */
 uint64_t as_unmap(uint64_t root, uint64_t va);
-/* Frees every user-half table and every PTE_OWNED page mapped in it, then
-   root. Pages mapped without PTE_OWNED belong to someone else. */
-void as_destroy(uint64_t root);
-/* The same, but keeps the PML4 page itself (see pd.c's deferred free). */
+/* Frees every user-half table and every PTE_OWNED page mapped in it (pages
+   mapped without PTE_OWNED belong to someone else); the PML4 page itself
+   stays (pd.c frees it once no CPU has it loaded). */
 void as_clear(uint64_t root);
 #endif
