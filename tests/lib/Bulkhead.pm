@@ -169,10 +169,7 @@ sub check_servers {
     my $fuzz_text = $fuzz =~ s/(\d)(?=(\d{3})+$)/$1,/gr;
     my @s = @{ $r->{serial} };
     subtest "$label: servers" => sub {
-        if (my ($why) = map { /^ok \d+ - servers: # SKIP (.*)/ ? $1 : () } @s) {
-            plan skip_all => "root task skipped the server tests: $why";
-        }
-        for my $name (qw(echo crasher pager sharer quota fuzz)) {
+        for my $name (qw(echo crasher io pager sharer quota fuzz)) {
             ok((grep { /^\[root\.elf\] # server \Q$name\E: started \(pd sel \d+\)$/ } @s),
                "$name started in its own PD");
         }

@@ -4,8 +4,6 @@
 # and by a GRUB ISO, and checks the multi-PD tests (root/t_servers.c):
 # servers started in their own PDs from the measured configuration, the
 # hash-mismatch entry refused, crasher restarted, fuzz's 1,000,000 calls.
-# If the kernel lacks what the loader needs, the root says SKIP and so do
-# the server checks here.
 use strict;
 use warnings;
 use FindBin;
