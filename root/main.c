@@ -3,8 +3,8 @@
    the kernel then tears its PD down and checks every page came back.
    With servers it also starts the servers of the boot configuration
    (module bulkhead.dtb) and runs the multi-PD tests on them.
-   With fault=<kind> in its arguments it deliberately faults, to test that
-   hv contains it; with bench it prints the IPC benchmark instead. */
+   With fault=<kind> in its arguments it deliberately faults first thing, to
+   test that hv contains it; with bench it prints the IPC benchmark instead. */
 #include "rt.h"
 #include <string.h>
 
@@ -57,6 +57,7 @@ int main(const char *args, unsigned long cpus)
         bench_ipc();
         return 0;
     }
+    fault(args);            /* returns only without a fault= argument */
     test_syscalls();
     test_caps();
     test_ipc();
@@ -64,6 +65,5 @@ int main(const char *args, unsigned long cpus)
     test_irq();
     if (has_arg(args, "servers"))
         run_servers();
-    fault(args);
     return 0;
 }

@@ -99,7 +99,7 @@ sub run_qemu {
     my @cmd = ($a{qemu} // 'qemu-system-x86_64',
                ($a{base} ? @{ $a{base} } : qemu_base()),
                '-serial', "file:$serial", @{ $a{args} // [] });
-    return run_cmd(tag => $tag, timeout => $a{timeout} // 60,
+    return run_cmd(tag => $tag, timeout => $a{timeout} // 120,
                    serial => $serial, cmd => \@cmd);
 }
 

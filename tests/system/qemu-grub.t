@@ -13,7 +13,7 @@ my $tok = token();
 my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my $margs = "rootarg=$tok";
 my $iso = make_iso(cmdline => $cmdline, modules => [[$ROOT_ELF, $margs]]);
-my $r = run_qemu(timeout => 90, args => ['-nic', 'none', '-cdrom', $iso, '-boot', 'd']);
+my $r = run_qemu(timeout => 180, args => ['-nic', 'none', '-cdrom', $iso, '-boot', 'd']);
 check_kernel_tap($r);
 check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline,
            cpus => '2/2', modules => [{ file => $ROOT_ELF, args => $margs }]);

@@ -13,7 +13,7 @@ setup('qemu-kernel');
 my $tok = token();
 my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my $margs = "rootarg=$tok";
-my $r = run_qemu(timeout => 60, args => [
+my $r = run_qemu(timeout => 120, args => [
     '-nic', 'none', '-kernel', $HV, '-append', $cmdline,
     '-initrd', "$ROOT_ELF $margs" ]);
 check_kernel_tap($r);

@@ -27,7 +27,7 @@ open my $out, '>', "$tftp/boot.ipxe" or die "$tftp/boot.ipxe: $!";
 print $out $script;
 close $out;
 
-my $r = run_qemu(timeout => 90, args => [
+my $r = run_qemu(timeout => 180, args => [
     '-netdev', "user,id=n,tftp=$tftp,bootfile=boot.ipxe",
     '-device', 'e1000,netdev=n', '-boot', 'n' ]);
 check_kernel_tap($r);

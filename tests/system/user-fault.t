@@ -12,7 +12,7 @@ use Test::More;
 setup('user-fault');
 for my $case ([gp => qr/#GP general protection/], [kernel => qr/#PF page fault/]) {
     my ($kind, $what) = @$case;
-    my $r = run_qemu(tag => "user-fault-$kind", timeout => 60, args => [
+    my $r = run_qemu(tag => "user-fault-$kind", timeout => 120, args => [
         '-nic', 'none', '-kernel', $HV, '-append', 'serial=0x3f8,115200 exit=poweroff',
         '-initrd', "$ROOT_ELF fault=$kind"]);
     my @s = @{ $r->{serial} };
@@ -24,6 +24,6 @@ for my $case ([gp => qr/#GP general protection/], [kernel => qr/#PF page fault/]
            'root PD torn down with every page returned');
         ok(!(grep { /^PANIC/ } @s), 'no kernel panic');
         ok((grep { /^# bulkhead: end/ } @s), 'system ended cleanly');
-    } or diag(join "\n", serial_tail(30));
+    } or dump_serial($r);
 }
 done_testing();
