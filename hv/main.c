@@ -21,6 +21,7 @@
 #include "smp.h"
 #include "timer.h"
 #include "trap.h"
+#include "vmx.h"
 #include <string.h>
 
 void __attribute__((noreturn)) kmain(uint32_t magic, uint32_t info);
@@ -143,6 +144,7 @@ static void setup_cpus(void)
         panic("no memory for the I/O bitmap window");
     kprintf("# ioapic: %u interrupt lines\n", ioapic_init(&ai));
     sched_init_cpu(0);
+    vmx_init_cpu(0);
     uint32_t ids[MAX_CPUS];
     unsigned n = 0;
     for (unsigned i = 0; i < ai.madt.ncpus && n < MAX_CPUS; i++)
@@ -154,6 +156,7 @@ static void setup_cpus(void)
     kprintf("# cpus: %u/%u\n", up, n ? n : 1);
     tap_result(up == expect, "smp: %u of %u CPUs online", up, expect);
     selftest_ap_timers(up);
+    vmx_report(up);
 }
 
 /* Starts the root task (the module named by root=, else the first) and

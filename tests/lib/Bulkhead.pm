@@ -152,7 +152,7 @@ sub bochs_boot_test {
                       timeout => $o{servers} ? 240 : 120);
     check_kernel_tap($r);
     check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline,
-               apic => $o{apic}, timer => $o{timer}, cpus => '2/2',
+               apic => $o{apic}, timer => $o{timer}, cpus => '2/2', vmx => 1,
                modules => [ map { { file => $_->[0], args => $_->[1] } } @mods ]);
     check_servers($r, "bochs $model") if $o{servers};
     return $r;
@@ -288,7 +288,25 @@ sub check_boot {
         $k++;
     }
     is(scalar @{ $i->{modules} }, $k, "kernel saw $k module(s)") if $e{modules};
+    check_vmx($r, $e{vmx}, $i->{cpus_online}) if defined $e{vmx};
     return $i;
+}
+
+# VMX expected on every online CPU (Bochs, nested KVM), or expected absent
+# with hv saying why and carrying on (QEMU TCG).
+sub check_vmx {
+    my ($r, $want, $cpus) = @_;
+    my @s = @{ $r->{serial} };
+    if ($want) {
+        ok((grep { /^# vmx: revision \d+, ept 2M 1G/ } @s), 'VMX capabilities reported (EPT with 2M and 1G pages)');
+        for my $c (0 .. ($cpus // 1) - 1) {
+            ok((grep { /^ok \d+ - vmx: cpu $c in VMX root operation$/ } @s), "cpu $c in VMX root operation");
+        }
+    } else {
+        ok((grep { /^hv: vmx: not available: .+; no guests, everything else runs$/ } @s),
+           'no VMX here: hv says why and carries on');
+        ok(!(grep { /^ok \d+ - vmx:/ } @s), 'and claims no VMX CPU');
+    }
 }
 
 # Compares the kernel's report of module K with the host file and args.

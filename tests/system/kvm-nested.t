@@ -25,6 +25,6 @@ my $r = run_qemu(timeout => 60,
     args => ['-nic', 'none', '-kernel', $HV, '-append', $cmdline,
              '-initrd', "$ROOT_ELF $margs"]);
 check_kernel_tap($r);
-check_boot($r, proto => 'mb1', loader => qr/qemu/i, cmdline => $cmdline,
+check_boot($r, vmx => 1, proto => 'mb1', loader => qr/qemu/i, cmdline => $cmdline,
            cpus => '2/2', modules => [{ file => $ROOT_ELF, args => $margs }]);
 done_testing();

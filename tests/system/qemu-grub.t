@@ -15,6 +15,6 @@ my $margs = "rootarg=$tok";
 my $iso = make_iso(cmdline => $cmdline, modules => [[$ROOT_ELF, $margs]]);
 my $r = run_qemu(timeout => 180, args => ['-nic', 'none', '-cdrom', $iso, '-boot', 'd']);
 check_kernel_tap($r);
-check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline,
+check_boot($r, vmx => 0, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline,
            cpus => '2/2', modules => [{ file => $ROOT_ELF, args => $margs }]);
 done_testing();

@@ -31,6 +31,6 @@ my $r = run_qemu(timeout => 180, args => [
     '-netdev', "user,id=n,tftp=$tftp,bootfile=boot.ipxe",
     '-device', 'e1000,netdev=n', '-boot', 'n' ]);
 check_kernel_tap($r);
-check_boot($r, proto => 'mb1', loader => qr/ipxe/i, cmdline => $cmdline,
+check_boot($r, vmx => 0, proto => 'mb1', loader => qr/ipxe/i, cmdline => $cmdline,
            cpus => '2/2', modules => [{ file => $ROOT_ELF, args => $margs }]);
 done_testing();

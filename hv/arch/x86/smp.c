@@ -5,6 +5,7 @@
 #include "paging.h"
 #include "lapic.h"
 #include "timer.h"
+#include "vmx.h"
 #include "trap.h"
 #include "cpu.h"
 #include "kmem.h"
@@ -75,6 +76,7 @@ static void __attribute__((noreturn)) ap_main(struct percpu *c)
     if (percpu_io_init(c) != BH_OK)
         panic("no memory for the I/O bitmap window");
     sched_init_cpu((unsigned)c->id);
+    vmx_init_cpu((unsigned)c->id);
     bkl_lock();
     schedule();
 }
