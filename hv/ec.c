@@ -11,7 +11,20 @@
 #include "cpu.h"
 #include "percpu.h"
 #include "smp.h"
+#include "fpu.h"
+#include "vcpu.h"
 #include <string.h>
+
+/* Counts ec in pd (a PD lives while it has ECs) and gives it a clean FPU. */
+static void link(struct ec *ec, struct pd *pd, uint32_t cpu)
+{
+    ec->cpu = cpu;
+    fpu_init_area(ec->fpu);
+    pd->live_ecs++;
+    ec->pd_next = pd->ecs;
+    pd->ecs = ec;
+    kobj_get(&pd->obj);
+}
 
 enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_va,
                          uint64_t rip, uint64_t rsp, struct ec **out)
@@ -45,10 +58,21 @@ enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_
     ec->regs.ss = GDT_UDATA | 3;
     ec->regs.rflags = RFLAGS_IF | 2;
     ec->regs.vector = 0;               /* first entry leaves through IRETQ */
-    pd->live_ecs++;
-    ec->pd_next = pd->ecs;
-    pd->ecs = ec;
-    kobj_get(&pd->obj);                /* a PD lives while it has ECs */
+    link(ec, pd, cpu);
+    *out = ec;
+    return BH_OK;
+}
+
+enum bh_status ec_create_bare(struct pd *pd, uint32_t cpu, struct ec **out)
+{
+    struct ec *ec;
+    enum bh_status s = kobj_new(pd, BH_OBJ_EC, (void **)&ec);
+    if (s != BH_OK)
+        return s;
+    ec->pd = pd;
+    ec->cpu = cpu;
+    ec->state = EC_READY;
+    link(ec, pd, cpu);
     *out = ec;
     return BH_OK;
 }
@@ -90,7 +114,10 @@ void ecq_remove(struct ecq *q, struct ec *ec)
 void ec_wake(struct ec *ec, enum bh_status st)
 {
     sched_cancel_timeout(ec);
-    ec->regs.rax = st;
+    if (!ec->vcpu)
+        ec->regs.rax = st;
+    else if (st != BH_OK)
+        vcpu_orphan(ec);               /* its exit went unanswered */
     ec->state = EC_READY;
     ec->wait_sm = NULL;
     struct ksc *sc = ec->wait_sc;
@@ -125,7 +152,10 @@ void ec_kill(struct ec *ec, uint64_t code)
             ec_wake(c, BH_EABORT);
     }
     ec->donor = NULL;
-    if (ec->sc)
+    /* Our SC stops, unless it is lent to a handler serving our call: that
+       one finishes on it (ipc_reply_wait blocks it when it replies), so a
+       dying client never wedges a server mid-call. */
+    if (ec->sc && ec->sc->exec == ec)
         sched_block(ec->sc);
     if (--ec->pd->live_ecs == 0 && !root_is_pd(ec->pd))
         pd_kill(ec->pd);               /* its last EC ended: the PD dies */
@@ -140,6 +170,8 @@ static unsigned nzombies;
 static void ec_free(struct ec *ec)
 {
     struct pd *pd = ec->pd;
+    if (ec->vcpu)
+        vcpu_free(ec);
     quota_free(pd, ec, 1);             /* the UTCB page goes with the PD */
     kobj_put(&pd->obj);
 }
@@ -154,6 +186,7 @@ static bool in_use(const struct ec *ec)
 
 void ec_reap(void)
 {
+    vcpu_reap();
     for (unsigned i = 0; nzombies && i < EC_ZOMBIES; i++)
         if (zombie[i] && !in_use(zombie[i])) {
             struct ec *ec = zombie[i];

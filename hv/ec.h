@@ -8,6 +8,7 @@
 
 struct ksc;
 struct pd;
+struct vcpu;
 
 /* A FIFO of blocked ECs (portal callers, semaphore waiters), linked
    through ec->wait_next. */
@@ -51,13 +52,18 @@ struct ec {
     struct ec *pd_next;         /* the PD's list of ECs */
     bool faulting;              /* the pending call is a fault message */
     uint64_t fault[4];          /* vector, error, address, rip */
+    struct vcpu *vcpu;          /* set for a vCPU: runs a guest, not user code */
+    uint8_t fpu[512] __attribute__((aligned(16)));   /* FXSAVE area */
 };
+_Static_assert(sizeof(struct ec) <= 4096, "an EC is one page");
 
 _Static_assert(offsetof(struct ec, regs) % 16 == 0, "EC frame start 16-byte aligned");
 _Static_assert(sizeof(struct trapframe) % 16 == 0, "EC frame end 16-byte aligned");
 
 enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_va,
                          uint64_t rip, uint64_t rsp, struct ec **out);
+/* An EC with no user side (a vCPU's), ready to run once it has an SC. */
+enum bh_status ec_create_bare(struct pd *pd, uint32_t cpu, struct ec **out);
 void ec_destroy(struct ec *ec);
 /* Frees destroyed ECs that no CPU runs any more (after a CPU switched). */
 void ec_reap(void);

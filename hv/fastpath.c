@@ -43,7 +43,7 @@ int fastpath_reply(struct ec *h)
 {
     uint64_t mi = h->regs.r10;
     struct ec *c = h->caller;
-    if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting ||
+    if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting || c->vcpu ||
                  c->cpu != h->cpu || (h->sc && h->donor == h->sc) ||
                  h->callers.head || this_cpu()->resched))
         return 0;

@@ -15,6 +15,7 @@
 #include "paging.h"
 #include "root.h"
 #include "trap.h"
+#include "vcpu.h"
 #include <string.h>
 
 /* One typed item from src to dst, into dst's receive window; returns
@@ -119,6 +120,8 @@ static void begin(struct ec *h, struct ec *c, struct ksc *sc)
         h->regs.r10 = 4 | BH_MSG_FAULT;    /* no user call can carry this bit */
         h->regs.rsi = c->fault[0], h->regs.rdx = c->fault[1];
         h->regs.r8 = c->fault[2], h->regs.r9 = c->fault[3];
+    } else if (c->vcpu) {              /* a VM exit: the guest state */
+        vcpu_message(h, c);
     } else {
         deliver(h, c, c->regs.r10);
     }
@@ -167,7 +170,7 @@ static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
     c->wait_sc = sc;
     c->queued_on = h;
     ecq_push(&h->callers, c);
-    uint64_t us = c->faulting ? 0 : c->utcb->call_timeout_us;
+    uint64_t us = c->faulting || c->vcpu ? 0 : c->utcb->call_timeout_us;
     uint64_t per_us = timer_tsc_hz() / 1000000 ? timer_tsc_hz() / 1000000 : 1;
     if (us && us < (UINT64_MAX - rdtsc()) / per_us)
         sched_add_timeout(c, rdtsc() + us * per_us);   /* see expire_timeouts */
@@ -186,6 +189,19 @@ void ipc_fault(struct ec *c, uint64_t vector, uint64_t error, uint64_t addr)
         return;
     c->fault[0] = vector, c->fault[1] = error, c->fault[2] = addr, c->fault[3] = c->regs.rip;
     c->faulting = true;
+    call_portal(c, pt);
+}
+
+void ipc_vmexit(struct ec *c, struct pd *space, uint64_t sel)
+{
+    struct cap *cap;
+    if (cap_lookup(&space->caps, sel, BH_OBJ_PT, BH_R_CALL, &cap) != BH_OK)
+        return;
+    struct pt *pt = cap->obj;
+    struct ec *h = pt->handler;
+    if (h->state == EC_DEAD || (h->cpu != c->cpu && !h->sc) || !sched_current())
+        return;
+    vcpu_snapshot(c, pt->mtd);
     call_portal(c, pt);
 }
 
@@ -231,7 +247,9 @@ uint64_t ipc_reply_wait(struct ec *h)
         }
     }
     if (resume) {
-        if (c->regs.vector == VEC_SYSCALL)
+        if (c->vcpu)
+            vcpu_reply(c, h);           /* the guest state to write back */
+        else if (c->regs.vector == VEC_SYSCALL)
             deliver(c, h, h->regs.r10);  /* a fault resumes with its registers */
         c->state = EC_READY;
         struct ksc *csc = own ? c->wait_sc : sc;

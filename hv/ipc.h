@@ -24,6 +24,11 @@ int fastpath_reply(struct ec *ec);
 /* Exception in ec: calls the PD's fault portal (BH_SEL_FAULT_PT) on ec's
    behalf. Returns only if there is no usable fault handler. */
 void ipc_fault(struct ec *ec, uint64_t vector, uint64_t error, uint64_t addr);
+/* VM exit of vCPU c: calls the portal at sel in space's capabilities on
+   its behalf, with the guest state the portal's MTD names. Returns only if
+   there is no usable portal. */
+struct pd;
+void ipc_vmexit(struct ec *c, struct pd *space, uint64_t sel);
 /* Removes a queued caller from handler's queue. */
 void ipc_unqueue(struct ec *handler, struct ec *caller);
 #endif

@@ -9,6 +9,7 @@
 #include "kmem.h"
 #include "paging.h"
 #include "percpu.h"
+#include "ept.h"
 #include <string.h>
 
 #define MEM_NODE 0xfe        /* cap.type of mapping nodes (never a selector) */
@@ -94,7 +95,8 @@ static enum bh_status place(struct pd *pd, struct mnode *n, struct mnode **sl, u
     if (quota_left(pd) < 3)            /* page tables as_map may need */
         return BH_ENOMEM;
     uint64_t before = kmem_free_count();
-    enum bh_status s = as_map(pd->root, va, pa, pte_flags(rights) | owned);
+    enum bh_status s = pd->ept ? ept_map(pd->ept, va, pa, rights, owned ? EPT_OWNED : 0)
+                               : as_map(pd->root, va, pa, pte_flags(rights) | owned);
     pd->used += before - kmem_free_count();
     if (s != BH_OK)
         return s;
@@ -175,8 +177,9 @@ static void release(void *ctx, struct cap *c)
         g->node[g->n++] = n;
         return;
     }
-    uint64_t old = as_unmap(n->pd->root, n->va);
-    if (old & PTE_OWNED) {
+    struct pd *pd = n->pd;
+    uint64_t old = pd->ept ? ept_unmap(pd->ept, n->va) : as_unmap(pd->root, n->va);
+    if (old & (pd->ept ? EPT_OWNED : PTE_OWNED)) {
         kmem_free_pages(n->pa, 1);
         n->pd->used--;
     }

@@ -12,6 +12,7 @@
 #include "sm.h"
 #include "tlb.h"
 #include "lib/fmt.h"
+#include "ept.h"
 #include <string.h>
 
 static uint32_t slot_pages(uint32_t nslots)
@@ -116,6 +117,25 @@ static void free_tables(uint64_t root)
     kmem_free_pages(root, 1);
 }
 
+enum bh_status pd_make_vm(struct pd *pd)
+{
+    if (quota_left(pd) < 1)
+        return BH_ENOMEM;
+    enum bh_status s = ept_create(&pd->ept);
+    if (s == BH_OK)
+        pd->used++;
+    return s;
+}
+
+/* After the shootdown (no CPU runs the guest or caches its EPT). */
+static void drop_ept(struct pd *pd)
+{
+    if (!pd->ept)
+        return;
+    ept_destroy(pd->ept);
+    pd->ept = 0;
+}
+
 static void release_cap(void *ctx, struct cap *gone)
 {
     (void)ctx;
@@ -135,6 +155,7 @@ void pd_kill(struct pd *pd)
     cap_clear_space(&pd->caps, &k, &budget, release_cap, NULL);
     mem_destroy(pd);
     tlb_shootdown();                   /* CPUs in this PD leave it (tlb.c) */
+    drop_ept(pd);
     if (pd->root) {
         free_tables(pd->root);
         pd->root = 0;
@@ -155,6 +176,7 @@ void pd_destroy(struct pd *pd)
         pd->obj.refs = 0;
     }
     mem_destroy(pd);
+    drop_ept(pd);
     if (pd->caps.slots)
         quota_free(pd, pd->caps.slots, slot_pages(pd->nslots));
     if (pd->root)

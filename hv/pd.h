@@ -8,6 +8,7 @@ struct pd {
     struct kobj obj;
     struct capspace caps;
     uint64_t root;             /* PML4 physical address */
+    uint64_t ept;              /* a VM's guest-physical space (EPT root), else 0 */
     uint16_t pcid;             /* its TLB tag (0 without PCIDs) */
     uint64_t quota, used;      /* pages this PD may charge / has charged */
     struct pd *parent;         /* where the quota came from */
@@ -36,6 +37,8 @@ void pd_destroy(struct pd *pd);
    its page tables (once no CPU uses them) and ups its death semaphore.
    The object itself lives on while references remain. */
 void pd_kill(struct pd *pd);
+/* Gives a new PD a guest-physical space (BH_PD_VM), charged to it. */
+enum bh_status pd_make_vm(struct pd *pd);
 /* Frees page-table roots that waited for this CPU to stop using them;
    called right after a CPU switched CR3. */
 void pd_reap_roots(void);

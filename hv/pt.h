@@ -9,6 +9,7 @@ struct pt {
     struct kobj obj;
     struct ec *handler;
     uint64_t badge;
+    uint64_t mtd;              /* BH_MTD_*: what a VM exit through it carries */
 };
 enum bh_status pt_create(struct pd *pd, struct ec *handler, uint64_t badge, struct pt **out);
 void pt_destroy(struct pt *pt);

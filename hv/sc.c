@@ -1,6 +1,8 @@
 /* Per-CPU scheduling on top of the scheduler core (sched.c): picking,
    budget accounting, timed waits, the idle loop and returning to user
    mode. Runs under the big kernel lock. */
+#include "fpu.h"
+#include "vcpu.h"
 #include "sc.h"
 #include "ec.h"
 #include "pd.h"
@@ -170,7 +172,9 @@ void ec_resume(struct ec *ec)
         if (prev) {
             prev->fs_base = rdmsr(MSR_FS_BASE);
             prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the user's, after SWAPGS */
+            fpu_save(prev->fpu);
         }
+        fpu_restore(ec->fpu);
         if (p->loaded_root != ec->pd->root) {
             paging_load_user(ec->pd->root, ec->pd->pcid);
             p->loaded_root = ec->pd->root;
@@ -190,6 +194,10 @@ void ec_resume(struct ec *ec)
         p->io_pd = ec->pd;
         p->io_gen = mem_io_gen;
     }
+    if (ec->vcpu)
+        vcpu_enter(ec);
+    if (p->tr_cut && (p->io_bitmap != percpu_io_deny(0) || p->io_bitmap1 != percpu_io_deny(1)))
+        percpu_reload_tr(p);               /* only a PD with ports needs the bitmap */
     tlb_check();
     tlb_set_in_user(1);
     bkl_unlock();
@@ -203,6 +211,7 @@ static void go_idle(struct percpu *p)
     if (p->current) {
         p->current->fs_base = rdmsr(MSR_FS_BASE);
         p->current->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+        fpu_save(p->current->fpu);
         p->current = NULL;
         ec_reap();
     }

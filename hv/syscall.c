@@ -18,7 +18,11 @@
 #include "percpu.h"
 #include "timer.h"
 #include "tlb.h"
+#include "vmx.h"
+#include "vcpu.h"
+#include "ept.h"
 #include <bulkhead/abi.h>
+
 
 extern void syscall_entry(void);
 
@@ -133,10 +137,13 @@ static uint64_t sys_create_pt(struct ec *ec)
         (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK ||
         (s = lookup(ec, ec->regs.rdx, BH_OBJ_EC, BH_R_CTRL, (void **)&h)) != BH_OK)
         return s;
-    if (!h->local)
+    if (!h->local || (ec->regs.r8 & ~(uint64_t)BH_MTD_ALL))
         return BH_EINVAL;
     s = pt_create(pd, h, ec->regs.r10, &pt);
-    return s != BH_OK ? s : install(ec, dst, pt, BH_OBJ_PT);
+    if (s != BH_OK)
+        return s;
+    pt->mtd = ec->regs.r8;
+    return install(ec, dst, pt, BH_OBJ_PT);
 }
 
 static uint64_t sys_create_pd(struct ec *ec)
@@ -154,8 +161,11 @@ static uint64_t sys_create_pd(struct ec *ec)
     if (dsel != BH_SEL_NONE &&
         (s = lookup(ec, dsel, BH_OBJ_SM, BH_R_UP, (void **)&death)) != BH_OK)
         return s;
-    if (hi & ~0x1ffull)
+    if (hi & ~0x3ffull)
         return BH_EINVAL;              /* unknown bits */
+    bool vm = hi & (BH_PD_VM >> 32);
+    if (vm && !vmx_available())
+        return BH_ENOTSUP;
     unsigned ceiling = (hi & 0x100) ? (unsigned)(hi & 0xff) : parent->prio_max;
     if (slots == 0 || slots > 65536 || quota < 8 || ceiling > parent->prio_max)
         return BH_ERANGE;
@@ -168,12 +178,32 @@ static uint64_t sys_create_pd(struct ec *ec)
     }
     if ((s = pd_create(parent, (uint32_t)slots, quota, name, &pd)) != BH_OK)
         return s;
+    if (vm && (s = pd_make_vm(pd)) != BH_OK) {
+        kobj_put(&pd->obj);
+        return s;
+    }
     pd->prio_max = (uint8_t)ceiling;
     if (death) {
         kobj_get(&death->obj);
         pd->death_sm = death;
     }
     return install(ec, dst, pd, BH_OBJ_PD);
+}
+
+static uint64_t sys_create_vcpu(struct ec *ec)
+{
+    struct pd *vm, *vmm;
+    struct ec *n;
+    uint64_t dst = ec->regs.rdi;
+    enum bh_status s;
+    if ((s = free_slot(ec, dst)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&vm)) != BH_OK ||
+        (s = lookup(ec, ec->regs.r10, BH_OBJ_PD, BH_R_CTRL, (void **)&vmm)) != BH_OK)
+        return s;
+    if (ec->regs.rdx > UINT32_MAX)
+        return BH_ERANGE;
+    s = vcpu_create(vm, vmm, (uint32_t)ec->regs.rdx, ec->regs.r8, &n);
+    return s != BH_OK ? s : install(ec, dst, n, BH_OBJ_EC);
 }
 
 static uint64_t sys_kill_pd(struct ec *ec)
@@ -289,21 +319,35 @@ static enum bh_status check_range(uint64_t va, uint64_t n)
     return BH_OK;
 }
 
+/* A range of guest-physical pages (a 4-level EPT covers 48 bits). */
+static enum bh_status check_gpa(uint64_t gpa, uint64_t n)
+{
+    if ((gpa & (PAGE_SIZE - 1)) || n == 0 || n > BH_MAP_MAX)
+        return BH_EINVAL;
+    return gpa >= EPT_GPA_TOP || n > (EPT_GPA_TOP - gpa) / PAGE_SIZE ? BH_EFAULT : BH_OK;
+}
+
 static uint64_t sys_map(struct ec *ec)
 {
     struct pd *dst;
     uint64_t sva = ec->regs.rsi, dva = ec->regs.rdx, n = ec->regs.r10, fl = ec->regs.r8;
     unsigned rights = fl & (BH_M_R | BH_M_W | BH_M_X);
+    bool guest = fl & BH_MAP_GUEST;
     enum bh_status s;
-    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH))
+    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH | BH_MAP_GUEST))
         return BH_EINVAL;
     /* Readable always. W with X only for fresh pages: the PTE is then
        writable but not executable, and X is kept as a right so that a
-       read-only copy can be executable (loading code); every PTE stays W^X. */
-    if (!(rights & BH_M_R) || (rights & BH_M_W && rights & BH_M_X && !(fl & BH_MAP_FRESH)))
+       read-only copy can be executable (loading code); every PTE stays W^X.
+       Guest memory may be RWX: what the guest does with it is its own. */
+    if (!(rights & BH_M_R) ||
+        (rights & BH_M_W && rights & BH_M_X && !(fl & BH_MAP_FRESH) && !guest))
         return BH_EINVAL;
-    if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&dst)) != BH_OK ||
-        (s = check_range(dva, n)) != BH_OK ||
+    if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&dst)) != BH_OK)
+        return s;
+    if (guest != (dst->ept != 0))
+        return BH_EINVAL;              /* guest memory only into VMs, and VMs only that */
+    if ((s = guest ? check_gpa(dva, n) : check_range(dva, n)) != BH_OK ||
         (!(fl & BH_MAP_FRESH) && (s = check_range(sva, n)) != BH_OK))
         return s;
     uint64_t done = 0;
@@ -439,6 +483,7 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_IO_GRANT] = sys_io_grant,
     [BH_SYS_IO_REVOKE] = sys_io_revoke,
     [BH_SYS_IRQ_CTRL] = sys_irq_ctrl,
+    [BH_SYS_CREATE_VCPU] = sys_create_vcpu,
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -41,8 +41,15 @@ $(call user_elf,$(BUILD)/$(1)/$(1).elf,$(2),$(3))
 endef
 
 ROOT_SRCS := root/main.c root/rt.c root/t_syscall.c root/t_caps.c root/t_ipc.c root/t_sm.c root/t_irq.c \
-             root/bench.c root/config.c root/measure.c root/servers.c root/t_servers.c
-$(eval $(call user_prog,root,$(ROOT_SRCS),$(LIBFDT_A)))
+             root/bench.c root/config.c root/measure.c root/servers.c root/t_servers.c root/t_vmx.c
+ROOT_ASM_OBJS := $(BUILD)/user/root/vmguests.o
+$(eval $(call user_prog,root,$(ROOT_SRCS),$(ROOT_ASM_OBJS) $(LIBFDT_A)))
+$(BUILD)/root/root.elf: $(ROOT_ASM_OBJS)
+
+# The tiny real-mode guests of root/t_vmx.c.
+$(BUILD)/user/root/vmguests.o: root/vmguests.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -w+all $< -o $@
 
 # libfdt's headers for the configuration parser (see mk/config.mk).
 $(BUILD)/user/root/config.o: USER_CFLAGS += -isystem $(FDT_USER_INC)

@@ -63,6 +63,7 @@ int main(const char *args, unsigned long cpus)
     test_ipc();
     test_sm();
     test_irq();
+    test_vmx();
     if (has_arg(args, "servers"))
         run_servers();
     return 0;

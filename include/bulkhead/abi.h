@@ -89,7 +89,8 @@ enum bh_syscall {
     BH_SYS_CREATE_SC = 6,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = EC sel (CTRL),
                                r10 = priority, r8 = budget (us), r9 = period (us) */
     BH_SYS_CREATE_PT = 7,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = local EC sel (CTRL),
-                               r10 = badge */
+                               r10 = badge, r8 = BH_MTD_* guest state an exit
+                               through this portal carries (0 elsewhere) */
     BH_SYS_CREATE_SM = 8,   /* rdi = dst sel, rsi = PD sel (CTRL), rdx = initial count */
     BH_SYS_SM_CTRL = 9,     /* rdi = SM sel, rsi = BH_SM_UP / BH_SM_DOWN,
                                rdx = timeout (us, 0 = forever) for DOWN */
@@ -113,6 +114,12 @@ enum bh_syscall {
                                they were granted to, recursively */
     BH_SYS_IRQ_CTRL = 18,   /* rdi = IRQ sel (CTRL), rsi = BH_IRQ_* op;
                                BIND: rdx = SM sel (UP), r10 = CPU */
+    BH_SYS_CREATE_VCPU = 19, /* rdi = dst sel, rsi = VM PD sel (CTRL; made with
+                               BH_PD_VM), rdx = CPU, r10 = VMM PD sel (CTRL):
+                               the space holding the exit portals, r8 = their
+                               base selector there. The new capability names
+                               an EC (BH_OBJ_EC) that runs the guest once an
+                               SC is bound to it. BH_ENOTSUP without VMX. */
     BH_SYS_COUNT
 };
 
@@ -120,6 +127,10 @@ enum bh_syscall {
 /* CREATE_PD: the highest priority any SC charged to the new PD may have
    (at most the parent's). The root PD's ceiling is BH_PRIO_MAX. */
 #define BH_PD_CEILING(p) (((uint64_t)(p) & 0xff) << 32 | 1ull << 40)
+/* CREATE_PD: the new PD is a virtual machine. Its memory space is a
+   guest-physical space (EPT) that MAP with BH_MAP_GUEST fills; it runs
+   no user code, only vCPUs (BH_SYS_CREATE_VCPU). BH_ENOTSUP without VMX. */
+#define BH_PD_VM (1ull << 41)
 #define BH_SM_UP 0u
 #define BH_SM_DOWN 1u
 #define BH_REVOKE_SELF (1u << 0) /* remove the capability itself as well */
@@ -142,6 +153,9 @@ enum bh_syscall {
                                     destination PD) instead of the caller's;
                                     may carry W and X: the PTE is then RW-,
                                     and read-only copies may be R-X */
+#define BH_MAP_GUEST (1u << 4)   /* MAP: dst VA is a guest-physical address in
+                                    a VM PD; R, W and X become the EPT rights
+                                    (write-back memory) */
 #define BH_MAP_MAX 512u          /* pages per MAP/UNMAP call */
 #define BH_IO_MAX 1024u          /* ports per IO_GRANT/IO_REVOKE call */
 
@@ -235,4 +249,76 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 /* The root task's first UTCB, below its stack (guard page between). */
 #define BH_ROOT_UTCB (BH_USER_STACK_TOP - (BH_USER_STACK_PAGES + 2) * 0x1000ull)
 
+/*
+ * VM exits. A vCPU's exit with basic reason r is a call, on the vCPU's
+ * behalf, to the portal at its exit-portal base + r in the VMM's space
+ * (the pseudo reasons below included). The handler receives rdi = the
+ * portal's badge, rsi = the exit reason, r10 = BH_MSG_VMEXIT, and in its
+ * UTCB, from mr[0] on, a struct bh_vmstate holding the fields the portal's
+ * MTD names (mtd says which). It replies with mtd set to the fields the
+ * kernel is to write back; the reply's message words are ignored. What a
+ * VMM writes changes only its guest: host state and the controls hv owns
+ * are never taken from the message, control registers are forced to the
+ * VMX fixed bits, and guest state the CPU rejects makes the next entry fail
+ * (reported as an exit), never the kernel.
+ */
+#define BH_MSG_VMEXIT (1u << 13)
+#define BH_VM_EXITS 128u         /* exit portals per vCPU: base .. base + 127 */
+#define BH_VMEXIT_FAIL 125u      /* VMLAUNCH/VMRESUME failed: qual = VM-instruction error */
+#define BH_VMEXIT_STARTUP 126u   /* before the first entry: set the initial state */
+#define BH_VMEXIT_REASON_FAILED (1u << 31)   /* in reason: the entry failed (33, 34, 41) */
+
+/* MTD: which parts of the guest state travel (exit) or are written (reply). */
+#define BH_MTD_GPR_ACDB (1u << 0)    /* rax rcx rdx rbx */
+#define BH_MTD_GPR_BSD (1u << 1)     /* rbp rsi rdi */
+#define BH_MTD_GPR_R8_R15 (1u << 2)
+#define BH_MTD_RSP (1u << 3)
+#define BH_MTD_RIP_LEN (1u << 4)     /* rip; insn_len (exit only) */
+#define BH_MTD_RFLAGS (1u << 5)
+#define BH_MTD_DS_ES (1u << 6)
+#define BH_MTD_FS_GS (1u << 7)
+#define BH_MTD_CS_SS (1u << 8)
+#define BH_MTD_TR (1u << 9)
+#define BH_MTD_LDTR (1u << 10)
+#define BH_MTD_GDTR (1u << 11)
+#define BH_MTD_IDTR (1u << 12)
+#define BH_MTD_CR (1u << 13)         /* cr0 cr2 cr3 cr4 as the guest sees them */
+#define BH_MTD_DR (1u << 14)         /* dr7 */
+#define BH_MTD_SYSENTER (1u << 15)
+#define BH_MTD_QUAL (1u << 16)       /* qual gpa gla insn_info (exit only) */
+#define BH_MTD_STATE (1u << 17)      /* intr_state actv_state */
+#define BH_MTD_INJ (1u << 18)        /* exit: exit_intr_*, idt_vec_*; reply: inj_* */
+#define BH_MTD_EFER_PAT (1u << 19)
+#define BH_MTD_TSC (1u << 20)        /* exit: tsc (the guest's); reply: tsc_offset */
+#define BH_MTD_CTRL (1u << 21)       /* reply: ctrl and preempt_timer */
+#define BH_MTD_ALL ((1u << 22) - 1)
+
+/* ctrl (reply with BH_MTD_CTRL): exits the VMM asks for. */
+#define BH_VMCTRL_INTR_WINDOW (1u << 0)  /* exit once the guest can take an interrupt */
+#define BH_VMCTRL_NMI_WINDOW (1u << 1)   /* exit once it can take an NMI */
+#define BH_VMCTRL_PREEMPT (1u << 2)      /* exit after preempt_timer TSC ticks of guest time */
+
+struct bh_vmseg {
+    uint16_t sel, ar;        /* ar: the VMX access-rights format */
+    uint32_t limit;
+    uint64_t base;
+};
+struct bh_vmstate {
+    uint64_t mtd;
+    uint64_t reason, qual, gpa, gla, insn_len, insn_info;
+    uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags;
+    uint64_t cr0, cr2, cr3, cr4, dr7, efer, pat;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    struct bh_vmseg es, cs, ss, ds, fs, gs, ldtr, tr, gdtr, idtr;
+    uint64_t intr_state, actv_state;
+    uint64_t exit_intr_info, exit_intr_error, idt_vec_info, idt_vec_error;
+    uint64_t inj_info, inj_error;
+    uint64_t ctrl, preempt_timer;
+    uint64_t tsc, tsc_offset;
+};
+_Static_assert(sizeof(struct bh_vmseg) == 16, "vmseg layout");
+_Static_assert(sizeof(struct bh_vmstate) == 47 * 8 + 10 * 16, "vmstate layout");
+_Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the UTCB");
 #endif

@@ -14,41 +14,7 @@ global isr_table
 global syscall_entry
 global ret_user
 
-%macro PUSH_REGS 0
-    push r15
-    push r14
-    push r13
-    push r12
-    push r11
-    push r10
-    push r9
-    push r8
-    push rbp
-    push rdi
-    push rsi
-    push rdx
-    push rcx
-    push rbx
-    push rax
-%endmacro
-
-%macro POP_REGS 0
-    pop rax
-    pop rbx
-    pop rcx
-    pop rdx
-    pop rsi
-    pop rdi
-    pop rbp
-    pop r8
-    pop r9
-    pop r10
-    pop r11
-    pop r12
-    pop r13
-    pop r14
-    pop r15
-%endmacro
+%include "frame.inc"
 
 section .text
 

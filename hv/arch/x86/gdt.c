@@ -57,6 +57,8 @@ void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t is
     load_segments(c);
     wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
+    /* FXSAVE/FXRSTOR switch the SSE registers too (ECs and guests). */
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
 /*
@@ -105,6 +107,13 @@ int percpu_io_init(struct percpu *c)
     c->gdt[6] = base >> 32;
     __asm__ volatile("ltr %0" ::"r"((uint16_t)GDT_TSS));
     return BH_OK;
+}
+
+void percpu_reload_tr(struct percpu *c)
+{
+    c->gdt[5] &= ~(2ull << 40);            /* busy -> available, so LTR takes it */
+    __asm__ volatile("ltr %0" ::"r"((uint16_t)GDT_TSS));
+    c->tr_cut = false;
 }
 
 void percpu_io_switch(struct percpu *c, uint64_t pa0, uint64_t pa1)

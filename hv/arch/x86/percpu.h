@@ -7,6 +7,7 @@
 
 struct ec;
 struct cpu_sched;
+struct vcpu;
 
 #define MAX_CPUS 64
 #define KSTACK_SIZE 16384u
@@ -49,6 +50,8 @@ struct percpu {
     const void *io_pd;            /* the PD whose bitmap that is */
     uint64_t io_gen;              /* mem_io_gen when it was mapped */
     struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
+    struct vcpu *vmcs;            /* the vCPU whose VMCS is current here */
+    bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
 };
@@ -76,6 +79,10 @@ int percpu_io_init(struct percpu *c);
 void percpu_io_switch(struct percpu *c, uint64_t pa0, uint64_t pa1);
 /* The shared all-ones ("no port") bitmap pages. */
 uint64_t percpu_io_deny(unsigned half);
+
+/* Reloads TR from the GDT: a VM exit cuts its limit to 0x67 (Intel SDM
+   Vol. 3C, 28.5.2), which would hide the I/O bitmap after the TSS. */
+void percpu_reload_tr(struct percpu *c);
 
 /* Points SYSCALL and user-mode interrupt entry at frame_end (TSS.RSP0). */
 static inline void percpu_set_frame(struct percpu *c, uint64_t frame_end)

@@ -6,6 +6,7 @@
 #include "percpu.h"
 #include "smp.h"
 #include "paging.h"
+#include "ept.h"
 
 static volatile uint64_t tlb_gen;
 static volatile uint64_t seen[MAX_CPUS];
@@ -16,6 +17,7 @@ static void flush_local(void)
     unsigned id = (unsigned)this_cpu()->id;
     uint64_t g = __atomic_load_n(&tlb_gen, __ATOMIC_ACQUIRE);
     paging_flush_all();
+    ept_flush_local();                 /* guest mappings are revoked the same way */
     seen[id] = g;
 }
 

@@ -162,6 +162,22 @@ static inline enum bh_status bh_unmap(uint64_t own_va, uint64_t pages, unsigned 
     return (enum bh_status)bh_syscall6(BH_SYS_UNMAP, 0, own_va, 0, pages, flags, 0);
 }
 
+/* A VM exit portal: like bh_create_pt, with the BH_MTD_* guest state an
+   exit through it carries. */
+static inline enum bh_status bh_create_pt_mtd(uint64_t dst, uint64_t pd, uint64_t ec,
+                                              uint64_t badge, uint64_t mtd)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_PT, dst, pd, ec, badge, mtd, 0);
+}
+
+/* A vCPU of VM PD vm on cpu; its exits call the portals exit_base + reason
+   in vmm's capability space. Runs once an SC is bound to it. */
+static inline enum bh_status bh_create_vcpu(uint64_t dst, uint64_t vm, unsigned cpu, uint64_t vmm,
+                                            uint64_t exit_base)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_VCPU, dst, vm, cpu, vmm, exit_base, 0);
+}
+
 /* Ends every EC of the PD and frees what it holds; its death SM is upped. */
 static inline enum bh_status bh_kill_pd(uint64_t pd)
 {

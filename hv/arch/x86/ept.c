@@ -1,0 +1,93 @@
+/* Extended page tables; see ept.h. Tables come from the page allocator;
+   the caller (mem.c) charges them to the VM's PD by counting free pages. */
+#include "ept.h"
+#include "vmx.h"
+#include "kmem.h"
+#include "paging.h"
+#include "percpu.h"
+#include <string.h>
+
+#define EPT_TABLE (EPT_R | EPT_W | EPT_X)
+
+static unsigned idx(uint64_t gpa, unsigned l) { return (gpa >> (12 + 9 * l)) & 511; }
+
+static uint64_t *table_new(uint64_t *pa)
+{
+    if (kmem_alloc_pages(1, pa) != BH_OK)
+        return NULL;
+    uint64_t *t = phys_to_virt(*pa);
+    memset(t, 0, PAGE_SIZE);
+    return t;
+}
+
+enum bh_status ept_create(uint64_t *root)
+{
+    return table_new(root) ? BH_OK : BH_ENOMEM;
+}
+
+enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights, uint64_t owned)
+{
+    if (gpa >= EPT_GPA_TOP || ((gpa | pa) & (PAGE_SIZE - 1)) || !(rights & BH_M_R))
+        return BH_EINVAL;
+    uint64_t *t = phys_to_virt(root);
+    for (unsigned l = 3; l > 0; l--) {
+        uint64_t *e = &t[idx(gpa, l)];
+        if (!*e) {
+            uint64_t npa;
+            if (!table_new(&npa))
+                return BH_ENOMEM;
+            *e = npa | EPT_TABLE;
+        }
+        t = phys_to_virt(*e & EPT_ADDR);
+    }
+    uint64_t *e = &t[idx(gpa, 0)];
+    if (*e)
+        return BH_EEXIST;
+    *e = pa | EPT_WB | (owned & EPT_OWNED) | EPT_R | ((rights & BH_M_W) ? EPT_W : 0) |
+         ((rights & BH_M_X) ? EPT_X : 0);
+    return BH_OK;
+}
+
+uint64_t ept_unmap(uint64_t root, uint64_t gpa)
+{
+    if (gpa >= EPT_GPA_TOP)
+        return 0;
+    uint64_t *t = phys_to_virt(root);
+    for (unsigned l = 3; l > 0; l--) {
+        uint64_t e = t[idx(gpa, l)];
+        if (!e)
+            return 0;
+        t = phys_to_virt(e & EPT_ADDR);
+    }
+    uint64_t old = t[idx(gpa, 0)];
+    t[idx(gpa, 0)] = 0;
+    return old;
+}
+
+static void destroy_level(uint64_t pa, unsigned l)
+{
+    uint64_t *t = phys_to_virt(pa);
+    for (unsigned i = 0; i < 512; i++) {
+        if (!t[i])
+            continue;
+        if (l > 0)
+            destroy_level(t[i] & EPT_ADDR, l - 1);
+        else if (t[i] & EPT_OWNED)
+            kmem_free_pages(t[i] & EPT_ADDR, 1);
+    }
+    kmem_free_pages(pa, 1);
+}
+
+void ept_destroy(uint64_t root)
+{
+    if (root)
+        destroy_level(root, 3);
+}
+
+void ept_flush_local(void)
+{
+    if (!vmx_active((unsigned)this_cpu()->id))
+        return;
+    struct { uint64_t eptp, zero; } desc = { 0, 0 };
+    __asm__ volatile("invept %0, %1" ::"m"(desc), "r"(2ull) : "cc", "memory");
+}

@@ -1,0 +1,584 @@
+/* Virtual CPUs (see vcpu.h): VMCS set-up, entry, exit dispatch, and the
+   guest state that travels in exit messages. Intel SDM Vol. 3C, chapters
+   24-27. The VMCS stays current on the vCPU's CPU between entries; a dead
+   vCPU's VMCS is cleared there before its page is freed (vcpu_reap). */
+#include "vcpu.h"
+#include "vmx.h"
+#include "vmcs.h"
+#include "ept.h"
+#include "fpu.h"
+#include "ec.h"
+#include "pd.h"
+#include "ipc.h"
+#include "sc.h"
+#include "bkl.h"
+#include "cpu.h"
+#include "lapic.h"
+#include "paging.h"
+#include "percpu.h"
+#include "smp.h"
+#include "tlb.h"
+#include "trap.h"
+#include "panic.h"
+#include "console.h"
+#include "kmem.h"
+#include "obj.h"
+#include "lib/fmt.h"
+#include <string.h>
+
+#define CR0_PE (1u << 0)
+#define CR0_PG (1u << 31)
+#define EFER_LMA (1u << 10)
+#define RFLAGS_OK 0x3f7fd5ull            /* the flags a guest may hold */
+#define MSR_PAT 0x277
+
+void __attribute__((noreturn)) vmx_enter(struct trapframe *regs, uint64_t launched);
+void __attribute__((noreturn)) vcpu_exited(void);
+void __attribute__((noreturn)) vcpu_entry_failed(void);
+extern char vmx_exit_entry[];
+
+/* Shared bitmaps: every port exits, every MSR exits but the three segment
+   bases the VMCS and ec_resume switch anyway. */
+static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
+static uint8_t io_bitmap[2][4096] __attribute__((aligned(4096)));
+static bool bitmaps_ready;
+static uint16_t next_vpid = 1;
+static struct vcpu *zombies[MAX_CPUS];   /* per CPU: VMCSs to clear */
+
+static void msr_pass(uint32_t msr)
+{
+    unsigned off = (msr >= 0xc0000000u ? 1024 : 0) + ((msr & 0x1fff) >> 3);
+    uint8_t bit = (uint8_t)(1u << (msr & 7));
+    msr_bitmap[off] &= (uint8_t)~bit;          /* reads */
+    msr_bitmap[off + 2048] &= (uint8_t)~bit;   /* writes */
+}
+
+static void bitmaps_init(void)
+{
+    memset(msr_bitmap, 0xff, sizeof msr_bitmap);
+    memset(io_bitmap, 0xff, sizeof io_bitmap);
+    msr_pass(MSR_FS_BASE);
+    msr_pass(MSR_GS_BASE);
+    msr_pass(MSR_KERNEL_GS_BASE);
+    bitmaps_ready = true;
+}
+
+enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t exit_base,
+                           struct ec **out)
+{
+    if (!vm->ept || exit_base >= vmm->nslots)
+        return BH_EINVAL;
+    if (cpu >= smp_online() || !cpus[cpu].online)
+        return BH_ERANGE;
+    if (!vmx_active(cpu))
+        return BH_ENOTSUP;
+    if (quota_left(vm) < 3)
+        return BH_ENOMEM;
+    struct vcpu *v;
+    void *vmcs;
+    struct ec *ec;
+    enum bh_status s = quota_alloc(vm, 1, (void **)&v);
+    if (s != BH_OK)
+        return s;
+    if ((s = quota_alloc(vm, 1, &vmcs)) != BH_OK || (s = ec_create_bare(vm, cpu, &ec)) != BH_OK) {
+        if (s != BH_OK && vmcs)
+            quota_free(vm, vmcs, 1);
+        quota_free(vm, v, 1);
+        return s;
+    }
+    if (!bitmaps_ready)
+        bitmaps_init();
+    *(uint32_t *)vmcs = vmx_feat.revision;
+    v->vmcs_pa = virt_to_phys(vmcs);
+    v->vmm = vmm;
+    kobj_get(&vmm->obj);
+    v->exit_base = exit_base;
+    v->cpu = cpu;
+    if (vmx_feat.vpid) {
+        v->vpid = next_vpid;
+        next_vpid = (uint16_t)(next_vpid == 0xffff ? 1 : next_vpid + 1);
+    }
+    ec->vcpu = v;
+    *out = ec;
+    return BH_OK;
+}
+
+static uint32_t ctl(uint64_t cap, uint32_t must, uint32_t want)
+{
+    uint32_t v;
+    vmx_ctl(cap, must, want, &v, NULL);      /* must-haves were checked at VMXON */
+    return v;
+}
+
+static void setup_controls(struct vcpu *v, struct pd *vm)
+{
+    const struct vmx_caps *c = &vmx_cap;
+    v->pin = ctl(c->pin, PIN_EXT_INT | PIN_NMI, PIN_VIRTUAL_NMI);
+    v->proc = ctl(c->proc, PROC_HLT | PROC_IO_BITMAP | PROC_MSR_BITMAP | PROC_SECONDARY |
+                  PROC_MOV_DR | PROC_RDPMC | PROC_MWAIT | PROC_MONITOR | PROC_TSC_OFFSET, 0);
+    v->proc2 = ctl(c->proc2, PROC2_EPT | PROC2_UNRESTRICTED,
+                   (v->vpid ? PROC2_VPID : 0) | PROC2_RDTSCP | PROC2_INVPCID | PROC2_WBINVD);
+    vmwrite(VMCS_PIN_CTLS, v->pin);
+    vmwrite(VMCS_PROC_CTLS, v->proc);
+    vmwrite(VMCS_PROC2_CTLS, v->proc2);
+    v->exit = ctl(c->exit, EXIT_HOST_LONG | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+                  EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG, 0);
+    vmwrite(VMCS_EXIT_CTLS, v->exit);
+    vmwrite(VMCS_ENTRY_CTLS, ctl(c->entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG, 0));
+    vmwrite(VMCS_EXC_BITMAP, 0);
+    vmwrite(VMCS_CR3_TARGETS, 0);
+    vmwrite(VMCS_EXIT_MSR_STORE_N, 0);
+    vmwrite(VMCS_EXIT_MSR_LOAD_N, 0);
+    vmwrite(VMCS_ENTRY_MSR_LOAD_N, 0);
+    vmwrite(VMCS_ENTRY_INTR, 0);
+    /* Bits the VMX fixed MSRs pin belong to hv; the guest sees its own. */
+    vmwrite(VMCS_CR0_MASK, (c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) | ~c->cr0_fixed1);
+    vmwrite(VMCS_CR4_MASK, c->cr4_fixed0 | ~c->cr4_fixed1);
+    vmwrite(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap));
+    vmwrite(VMCS_IO_BITMAP_A, virt_to_phys(io_bitmap[0]));
+    vmwrite(VMCS_IO_BITMAP_B, virt_to_phys(io_bitmap[1]));
+    vmwrite(VMCS_EPTP, ept_pointer(vm->ept));
+    if (v->vpid)
+        vmwrite(VMCS_VPID, v->vpid);
+    vmwrite(VMCS_TSC_OFFSET, 0);
+    vmwrite(VMCS_LINK_PTR, ~0ull);
+}
+
+static void setup_host(struct ec *ec, struct percpu *p)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    vmwrite(VMCS_HOST_CR0, read_cr0());
+    vmwrite(VMCS_HOST_CR4, read_cr4());
+    vmwrite(VMCS_HOST_CS_SEL, GDT_KCODE);
+    vmwrite(VMCS_HOST_SS_SEL, GDT_KDATA);
+    vmwrite(VMCS_HOST_DS_SEL, GDT_KDATA);
+    vmwrite(VMCS_HOST_ES_SEL, GDT_KDATA);
+    vmwrite(VMCS_HOST_FS_SEL, 0);
+    vmwrite(VMCS_HOST_GS_SEL, 0);
+    vmwrite(VMCS_HOST_TR_SEL, GDT_TSS);
+    vmwrite(VMCS_HOST_FS_BASE, 0);
+    vmwrite(VMCS_HOST_GS_BASE, (uint64_t)p);
+    vmwrite(VMCS_HOST_TR_BASE, (uint64_t)p->tss);
+    vmwrite(VMCS_HOST_GDTR_BASE, (uint64_t)p->gdt);
+    vmwrite(VMCS_HOST_IDTR_BASE, idtr.base);
+    vmwrite(VMCS_HOST_SYSENTER_CS, 0);
+    vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
+    vmwrite(VMCS_HOST_SYSENTER_EIP, 0);
+    vmwrite(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+    vmwrite(VMCS_HOST_PAT, rdmsr(MSR_PAT));
+    /* The exit stub pushes the guest's registers straight into the EC. */
+    vmwrite(VMCS_HOST_RSP, (uint64_t)&ec->regs.vector);
+    vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_entry);
+}
+
+static void seg_write(unsigned i, const struct bh_vmseg *s)
+{
+    vmwrite(VMCS_GUEST_ES_SEL + i * VMCS_SEG_STRIDE, s->sel);
+    vmwrite(VMCS_GUEST_ES_LIMIT + i * VMCS_SEG_STRIDE, s->limit);
+    vmwrite(VMCS_GUEST_ES_AR + i * VMCS_SEG_STRIDE, (s->ar & 0xffu) | (uint32_t)(s->ar & 0x1f00u) << 4);
+    vmwrite(VMCS_GUEST_ES_BASE + i * VMCS_SEG_STRIDE, s->base);
+}
+
+static void seg_read(unsigned i, struct bh_vmseg *s)
+{
+    uint32_t ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + i * VMCS_SEG_STRIDE);
+    s->sel = (uint16_t)vmread(VMCS_GUEST_ES_SEL + i * VMCS_SEG_STRIDE);
+    s->limit = (uint32_t)vmread(VMCS_GUEST_ES_LIMIT + i * VMCS_SEG_STRIDE);
+    s->ar = (uint16_t)((ar & 0xffu) | ((ar >> 4) & 0x1f00u));
+    s->base = vmread(VMCS_GUEST_ES_BASE + i * VMCS_SEG_STRIDE);
+}
+
+static void guest_cr0(uint64_t v)
+{
+    const struct vmx_caps *c = &vmx_cap;
+    vmwrite(VMCS_CR0_SHADOW, v);
+    vmwrite(VMCS_GUEST_CR0, vmx_cr_fix(v, c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG), c->cr0_fixed1));
+}
+
+static void guest_cr4(uint64_t v)
+{
+    vmwrite(VMCS_CR4_SHADOW, v);
+    vmwrite(VMCS_GUEST_CR4, vmx_cr_fix(v, vmx_cap.cr4_fixed0, vmx_cap.cr4_fixed1));
+}
+
+/* The state of a CPU after reset (Intel SDM Vol. 3A, 9.1.1), in real mode
+   at f000:fff0; the VMM's start-up reply usually replaces it. */
+static void setup_guest(struct ec *ec)
+{
+    static const struct bh_vmseg data = { 0, 0x93, 0xffff, 0 };
+    static const struct bh_vmseg code = { 0xf000, 0x9b, 0xffff, 0xffff0000 };
+    static const struct bh_vmseg ldtr = { 0, 0x82, 0xffff, 0 };
+    static const struct bh_vmseg tr = { 0, 0x8b, 0xffff, 0 };
+    for (unsigned i = 0; i < 6; i++)
+        seg_write(i, i == 1 ? &code : &data);
+    seg_write(6, &ldtr);
+    seg_write(7, &tr);
+    vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+    vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+    guest_cr0(0x60000010);
+    guest_cr4(0);
+    vmwrite(VMCS_GUEST_CR3, 0);
+    vmwrite(VMCS_GUEST_DR7, 0x400);
+    vmwrite(VMCS_GUEST_RSP, 0);
+    vmwrite(VMCS_GUEST_RIP, 0xfff0);
+    vmwrite(VMCS_GUEST_RFLAGS, 2);
+    vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+    vmwrite(VMCS_GUEST_INTR_STATE, 0);
+    vmwrite(VMCS_GUEST_ACTIVITY, 0);
+    vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+    vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+    vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+    vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+    vmwrite(VMCS_GUEST_EFER, 0);
+    vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);
+    memset(&ec->regs, 0, sizeof ec->regs);
+    ec->regs.rdx = 0x600;                      /* family 6, as after reset */
+}
+
+static void __attribute__((noreturn)) stop(struct ec *ec, const char *why, uint64_t code)
+{
+    kprintf("# %s: vCPU stopped: %s\n", ec->pd->name, why);
+    ec_kill(ec, code);
+    schedule();
+}
+
+/* Calls the VMM's portal for this exit (the one for its basic reason);
+   returns only to stop the vCPU. */
+static void __attribute__((noreturn)) exit_call(struct ec *ec, uint32_t reason)
+{
+    struct vcpu *v = ec->vcpu;
+    v->st.reason = reason;
+    if ((reason & 0xffff) < BH_VM_EXITS)
+        ipc_vmexit(ec, v->vmm, v->exit_base + (reason & 0xffff));
+    char why[64];
+    snfmt(why, sizeof why, "no usable exit portal for reason %u%s", reason & 0xffff,
+          reason & BH_VMEXIT_REASON_FAILED ? " (failed entry)" : "");
+    stop(ec, why, 0x200 + (reason & 0xffff));
+}
+
+static bool vmptrld(uint64_t pa)
+{
+    uint8_t bad;
+    __asm__ volatile("vmptrld %1; setna %0" : "=r"(bad) : "m"(pa) : "cc", "memory");
+    return !bad;
+}
+
+static void vmclear(uint64_t pa)
+{
+    __asm__ volatile("vmclear %0" ::"m"(pa) : "cc", "memory");
+}
+
+static void write_back(struct ec *ec, struct vcpu *v);
+
+static void flush_vpid(uint16_t vpid)
+{
+    if (!vpid)
+        return;
+    struct { uint64_t vpid, addr; } desc = { vpid, 0 };
+    uint64_t type = vmx_feat.invvpid_single ? 1 : 2;
+    __asm__ volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+}
+
+void vcpu_enter(struct ec *ec)
+{
+    struct percpu *p = this_cpu();
+    struct vcpu *v = ec->vcpu;
+    if (v->orphaned)
+        stop(ec, "its VMM went away during an exit", BH_EABORT);
+    if (p->vmcs != v) {
+        if (!vmptrld(v->vmcs_pa))
+            stop(ec, "VMPTRLD failed", BH_EINVAL);
+        p->vmcs = v;
+    }
+    if (!v->setup) {
+        vmclear(v->vmcs_pa);
+        vmptrld(v->vmcs_pa);
+        setup_controls(v, ec->pd);
+        setup_host(ec, p);
+        setup_guest(ec);
+        flush_vpid(v->vpid);           /* VPIDs are reused: drop what an old owner left */
+        v->setup = true;
+        exit_call(ec, BH_VMEXIT_STARTUP);
+    }
+    if (v->dirty)
+        write_back(ec, v);
+    vmwrite(VMCS_HOST_CR3, read_cr3());
+    tlb_check();
+    tlb_set_in_user(1);
+    bkl_unlock();
+    vmx_enter(&ec->regs, v->launched);
+}
+
+/* An event whose delivery the exit interrupted is delivered again at the
+   next entry, unless the VMM's reply injects something else. */
+static void keep_event(void)
+{
+    uint32_t idt = (uint32_t)vmread(VMCS_IDT_VEC);
+    if (!(idt & INTR_VALID))
+        return;
+    vmwrite(VMCS_ENTRY_INTR, idt & ~(1u << 12));
+    if (idt & INTR_HAS_ERROR)
+        vmwrite(VMCS_ENTRY_ERROR, vmread(VMCS_IDT_VEC_ERROR));
+    vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+}
+
+/* A host interrupt arrived while the guest ran: hv handles it like one
+   from user mode (trap_user), and the guest never sees it. */
+static void __attribute__((noreturn)) external(struct ec *ec, unsigned vec)
+{
+    if (vec == VEC_TLB && ec->state != EC_DEAD) {   /* answered without the lock */
+        tlb_ipi();
+        lapic_eoi();
+        vmx_enter(&ec->regs, 1);
+    }
+    tlb_set_in_user(0);
+    bkl_lock();
+    struct trapframe tf = { .vector = vec };
+    trap_dispatch(&tf);
+    if (vec == VEC_TIMER)
+        sched_tick();
+    schedule();
+}
+
+void vcpu_exited(void)
+{
+    struct percpu *p = this_cpu();
+    struct ec *ec = p->current;
+    struct vcpu *v = ec->vcpu;
+    v->launched = true;
+    p->tr_cut = true;
+    uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+    unsigned basic = reason & 0xffff;
+    keep_event();
+    if (basic == VMX_EXIT_EXT_INT)
+        external(ec, (unsigned)vmread(VMCS_EXIT_INTR) & 0xff);
+    if (basic == VMX_EXIT_EXC_NMI &&
+        ((vmread(VMCS_EXIT_INTR) >> INTR_TYPE_SHIFT) & 7) == INTR_TYPE_NMI)
+        panic_stop_this_cpu();               /* hv sends NMIs only to stop CPUs */
+    tlb_set_in_user(0);
+    bkl_lock();
+    if (ec->state == EC_DEAD)
+        schedule();
+    if (basic == VMX_EXIT_PREEMPT) {         /* one-shot: the VMM re-arms it */
+        v->pin &= ~PIN_PREEMPT_TIMER;
+        v->exit &= ~EXIT_SAVE_PREEMPT;
+        vmwrite(VMCS_PIN_CTLS, v->pin);
+        vmwrite(VMCS_EXIT_CTLS, v->exit);
+    }
+    exit_call(ec, reason & EXIT_REASON_FAILED_ENTRY ? basic | BH_VMEXIT_REASON_FAILED : basic);
+}
+
+void vcpu_entry_failed(void)
+{
+    tlb_set_in_user(0);
+    bkl_lock();
+    struct ec *ec = this_cpu()->current;
+    if (ec->state == EC_DEAD)
+        schedule();
+    exit_call(ec, BH_VMEXIT_FAIL);
+}
+
+void vcpu_snapshot(struct ec *c, uint64_t mtd)
+{
+    struct vcpu *v = c->vcpu;
+    struct bh_vmstate *s = &v->st;
+    const struct trapframe *r = &c->regs;
+    const struct vmx_caps *k = &vmx_cap;
+    s->mtd = mtd;
+    if (mtd & BH_MTD_GPR_ACDB)
+        s->rax = r->rax, s->rcx = r->rcx, s->rdx = r->rdx, s->rbx = r->rbx;
+    if (mtd & BH_MTD_GPR_BSD)
+        s->rbp = r->rbp, s->rsi = r->rsi, s->rdi = r->rdi;
+    if (mtd & BH_MTD_GPR_R8_R15) {
+        s->r8 = r->r8, s->r9 = r->r9, s->r10 = r->r10, s->r11 = r->r11;
+        s->r12 = r->r12, s->r13 = r->r13, s->r14 = r->r14, s->r15 = r->r15;
+    }
+    if (mtd & BH_MTD_RSP)
+        s->rsp = vmread(VMCS_GUEST_RSP);
+    if (mtd & BH_MTD_RIP_LEN)
+        s->rip = vmread(VMCS_GUEST_RIP), s->insn_len = vmread(VMCS_EXIT_INSN_LEN);
+    if (mtd & BH_MTD_RFLAGS)
+        s->rflags = vmread(VMCS_GUEST_RFLAGS);
+    if (mtd & BH_MTD_DS_ES)
+        seg_read(0, &s->es), seg_read(3, &s->ds);
+    if (mtd & BH_MTD_FS_GS)
+        seg_read(4, &s->fs), seg_read(5, &s->gs);
+    if (mtd & BH_MTD_CS_SS)
+        seg_read(1, &s->cs), seg_read(2, &s->ss);
+    if (mtd & BH_MTD_TR)
+        seg_read(7, &s->tr);
+    if (mtd & BH_MTD_LDTR)
+        seg_read(6, &s->ldtr);
+    if (mtd & BH_MTD_GDTR)
+        s->gdtr = (struct bh_vmseg){ .limit = (uint32_t)vmread(VMCS_GUEST_GDTR_LIMIT),
+                                     .base = vmread(VMCS_GUEST_GDTR_BASE) };
+    if (mtd & BH_MTD_IDTR)
+        s->idtr = (struct bh_vmseg){ .limit = (uint32_t)vmread(VMCS_GUEST_IDTR_LIMIT),
+                                     .base = vmread(VMCS_GUEST_IDTR_BASE) };
+    if (mtd & BH_MTD_CR) {
+        uint64_t m0 = (k->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) | ~k->cr0_fixed1;
+        uint64_t m4 = k->cr4_fixed0 | ~k->cr4_fixed1;
+        s->cr0 = (vmread(VMCS_GUEST_CR0) & ~m0) | (vmread(VMCS_CR0_SHADOW) & m0);
+        s->cr4 = (vmread(VMCS_GUEST_CR4) & ~m4) | (vmread(VMCS_CR4_SHADOW) & m4);
+        s->cr3 = vmread(VMCS_GUEST_CR3);
+        s->cr2 = r->error;                 /* the exit stub keeps CR2 there */
+    }
+    if (mtd & BH_MTD_DR)
+        s->dr7 = vmread(VMCS_GUEST_DR7);
+    if (mtd & BH_MTD_SYSENTER)
+        s->sysenter_cs = vmread(VMCS_GUEST_SYSENTER_CS), s->sysenter_esp = vmread(VMCS_GUEST_SYSENTER_ESP),
+        s->sysenter_eip = vmread(VMCS_GUEST_SYSENTER_EIP);
+    if (mtd & BH_MTD_QUAL) {
+        s->qual = s->reason == BH_VMEXIT_FAIL ? vmread(VMCS_INSN_ERROR) : vmread(VMCS_EXIT_QUAL);
+        s->gpa = vmread(VMCS_GUEST_PHYS), s->gla = vmread(VMCS_GUEST_LINEAR);
+        s->insn_info = vmread(VMCS_EXIT_INSN_INFO);
+    }
+    if (mtd & BH_MTD_STATE)
+        s->intr_state = vmread(VMCS_GUEST_INTR_STATE), s->actv_state = vmread(VMCS_GUEST_ACTIVITY);
+    if (mtd & BH_MTD_INJ) {
+        s->exit_intr_info = vmread(VMCS_EXIT_INTR), s->exit_intr_error = vmread(VMCS_EXIT_INTR_ERROR);
+        s->idt_vec_info = vmread(VMCS_IDT_VEC), s->idt_vec_error = vmread(VMCS_IDT_VEC_ERROR);
+    }
+    if (mtd & BH_MTD_EFER_PAT)
+        s->efer = vmread(VMCS_GUEST_EFER), s->pat = vmread(VMCS_GUEST_PAT);
+    if (mtd & BH_MTD_TSC)
+        s->tsc_offset = vmread(VMCS_TSC_OFFSET), s->tsc = rdtsc() + s->tsc_offset;
+}
+
+void vcpu_message(struct ec *h, struct ec *c)
+{
+    memcpy(h->utcb->mr, &c->vcpu->st, sizeof c->vcpu->st);
+    h->regs.rax = BH_OK;
+    h->regs.r10 = BH_MSG_VMEXIT;
+    h->regs.rsi = c->vcpu->st.reason;
+}
+
+/* Read once into the kernel's copy: the VMM's UTCB may change under us. */
+void vcpu_reply(struct ec *c, struct ec *h)
+{
+    struct vcpu *v = c->vcpu;
+    struct bh_vmstate *s = &v->st;
+    memcpy(s, (const void *)h->utcb->mr, sizeof *s);
+    uint64_t mtd = s->mtd & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
+    struct trapframe *r = &c->regs;
+    if (mtd & BH_MTD_GPR_ACDB)
+        r->rax = s->rax, r->rcx = s->rcx, r->rdx = s->rdx, r->rbx = s->rbx;
+    if (mtd & BH_MTD_GPR_BSD)
+        r->rbp = s->rbp, r->rsi = s->rsi, r->rdi = s->rdi;
+    if (mtd & BH_MTD_GPR_R8_R15) {
+        r->r8 = s->r8, r->r9 = s->r9, r->r10 = s->r10, r->r11 = s->r11;
+        r->r12 = s->r12, r->r13 = s->r13, r->r14 = s->r14, r->r15 = s->r15;
+    }
+    if (mtd & BH_MTD_CR)
+        r->error = s->cr2;
+    v->dirty |= mtd & ~(uint64_t)(BH_MTD_GPR_ACDB | BH_MTD_GPR_BSD | BH_MTD_GPR_R8_R15);
+}
+
+static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
+{
+    v->proc &= ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
+    if (s->ctrl & BH_VMCTRL_INTR_WINDOW)
+        v->proc |= PROC_INTR_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
+    if (s->ctrl & BH_VMCTRL_NMI_WINDOW)
+        v->proc |= PROC_NMI_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
+    v->pin &= ~PIN_PREEMPT_TIMER;
+    v->exit &= ~EXIT_SAVE_PREEMPT;          /* only with the timer on */
+    if ((s->ctrl & BH_VMCTRL_PREEMPT) && vmx_feat.preempt_timer) {
+        v->pin |= PIN_PREEMPT_TIMER;
+        v->exit |= EXIT_SAVE_PREEMPT;
+        uint64_t t = s->preempt_timer >> vmx_feat.preempt_shift;
+        vmwrite(VMCS_PREEMPT_TIMER, t > 0xffffffffu ? 0xffffffffu : t);
+    }
+    vmwrite(VMCS_PROC_CTLS, v->proc);
+    vmwrite(VMCS_PIN_CTLS, v->pin);
+    vmwrite(VMCS_EXIT_CTLS, v->exit);
+}
+
+/* Applies what the VMM's reply named. Only guest state and the controls
+   in write_ctrl: nothing here can reach hv's own state. */
+static void write_back(struct ec *ec, struct vcpu *v)
+{
+    const struct bh_vmstate *s = &v->st;
+    uint64_t d = v->dirty;
+    v->dirty = 0;
+    (void)ec;
+    if (d & BH_MTD_RSP)
+        vmwrite(VMCS_GUEST_RSP, s->rsp);
+    if (d & BH_MTD_RIP_LEN)
+        vmwrite(VMCS_GUEST_RIP, s->rip);
+    if (d & BH_MTD_RFLAGS)
+        vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2);
+    if (d & BH_MTD_DS_ES)
+        seg_write(0, &s->es), seg_write(3, &s->ds);
+    if (d & BH_MTD_FS_GS)
+        seg_write(4, &s->fs), seg_write(5, &s->gs);
+    if (d & BH_MTD_CS_SS)
+        seg_write(1, &s->cs), seg_write(2, &s->ss);
+    if (d & BH_MTD_TR)
+        seg_write(7, &s->tr);
+    if (d & BH_MTD_LDTR)
+        seg_write(6, &s->ldtr);
+    if (d & BH_MTD_GDTR)
+        vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdtr.limit & 0xffff), vmwrite(VMCS_GUEST_GDTR_BASE, s->gdtr.base);
+    if (d & BH_MTD_IDTR)
+        vmwrite(VMCS_GUEST_IDTR_LIMIT, s->idtr.limit & 0xffff), vmwrite(VMCS_GUEST_IDTR_BASE, s->idtr.base);
+    if (d & BH_MTD_CR)
+        guest_cr0(s->cr0), guest_cr4(s->cr4), vmwrite(VMCS_GUEST_CR3, s->cr3);
+    if (d & BH_MTD_DR)
+        vmwrite(VMCS_GUEST_DR7, s->dr7);
+    if (d & BH_MTD_SYSENTER)
+        vmwrite(VMCS_GUEST_SYSENTER_CS, s->sysenter_cs), vmwrite(VMCS_GUEST_SYSENTER_ESP, s->sysenter_esp),
+        vmwrite(VMCS_GUEST_SYSENTER_EIP, s->sysenter_eip);
+    if (d & BH_MTD_STATE)
+        vmwrite(VMCS_GUEST_INTR_STATE, s->intr_state & 0x1f), vmwrite(VMCS_GUEST_ACTIVITY, s->actv_state & 3);
+    if (d & BH_MTD_INJ) {
+        vmwrite(VMCS_ENTRY_INTR, s->inj_info & 0x80000fffu);
+        vmwrite(VMCS_ENTRY_ERROR, (uint32_t)s->inj_error);
+        vmwrite(VMCS_ENTRY_INSN_LEN, s->insn_len & 0xf);
+    }
+    if (d & BH_MTD_EFER_PAT) {
+        uint32_t entry = (uint32_t)vmread(VMCS_ENTRY_CTLS) & ~ENTRY_GUEST_LONG;
+        vmwrite(VMCS_GUEST_EFER, s->efer);
+        vmwrite(VMCS_GUEST_PAT, s->pat);
+        vmwrite(VMCS_ENTRY_CTLS, entry | ((s->efer & EFER_LMA) ? ENTRY_GUEST_LONG : 0));
+    }
+    if (d & BH_MTD_TSC)
+        vmwrite(VMCS_TSC_OFFSET, s->tsc_offset);
+    if (d & BH_MTD_CTRL)
+        write_ctrl(v, s);
+}
+
+void vcpu_orphan(struct ec *c)
+{
+    c->vcpu->orphaned = true;
+}
+
+void vcpu_free(struct ec *ec)
+{
+    struct vcpu *v = ec->vcpu;
+    ec->vcpu = NULL;
+    kobj_put(&v->vmm->obj);
+    ec->pd->used -= 2;                 /* credited now, freed on v's CPU */
+    v->zombie_next = zombies[v->cpu];
+    zombies[v->cpu] = v;
+    if (v->cpu == this_cpu()->id)
+        vcpu_reap();
+}
+
+void vcpu_reap(void)
+{
+    struct percpu *p = this_cpu();
+    struct vcpu *v;
+    while ((v = zombies[p->id]) != NULL) {
+        zombies[p->id] = v->zombie_next;
+        if (v->setup || p->vmcs == v)
+            vmclear(v->vmcs_pa);
+        if (p->vmcs == v)
+            p->vmcs = NULL;
+        kmem_free_pages(v->vmcs_pa, 1);
+        kmem_free_pages(virt_to_phys(v), 1);
+    }
+}

@@ -1,0 +1,46 @@
+/* Virtual CPUs: an EC whose "user mode" is a guest (VMX non-root). Its
+   exits become calls to the VMM's exit portals (ipc.c), carrying the
+   guest state the portal's MTD names. */
+#ifndef HV_X86_VCPU_H
+#define HV_X86_VCPU_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <bulkhead/abi.h>
+
+struct ec;
+struct pd;
+
+struct vcpu {
+    uint64_t vmcs_pa;
+    struct pd *vmm;            /* holds the exit portals (a reference) */
+    uint64_t exit_base;
+    struct bh_vmstate st;      /* last exit's state / the VMM's write-back */
+    uint64_t dirty;            /* BH_MTD_* of st to write before the next entry */
+    uint32_t proc, proc2, pin, exit;   /* current controls */
+    uint16_t vpid;
+    bool setup, launched;
+    bool orphaned;             /* its VMM went away during an exit */
+    struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
+    uint32_t cpu;
+};
+
+/* Creates a vCPU EC in VM PD vm (charged to it) on cpu; its exits go to
+   portals exit_base + reason in vmm's space. */
+enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t exit_base,
+                           struct ec **out);
+/* Enters (or first sets up) the guest of ec; from ec_resume, lock held. */
+void __attribute__((noreturn)) vcpu_enter(struct ec *ec);
+/* The exit message for handler h from vCPU caller c (begin() in ipc.c). */
+void vcpu_message(struct ec *h, struct ec *c);
+/* The VMM's reply from h to vCPU c: what to write back. */
+void vcpu_reply(struct ec *c, struct ec *h);
+/* The exit call was aborted (the VMM died): stop at the next entry. */
+void vcpu_orphan(struct ec *c);
+/* Releases ec's vCPU (from ec_free): its VMCS is cleared on its own CPU. */
+void vcpu_free(struct ec *ec);
+/* Clears and frees the VMCSs of dead vCPUs of this CPU (from ec_reap). */
+void vcpu_reap(void);
+/* Records the guest state an exit through a portal with MTD mtd
+   carries (VMCS current on this CPU; from ipc_vmexit). */
+void vcpu_snapshot(struct ec *c, uint64_t mtd);
+#endif

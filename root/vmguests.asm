@@ -1,0 +1,41 @@
+; Tiny real-mode guests for the root task's VT-x tests (root/t_vmx.c). The
+; VMM copies one to guest-physical 0x7c00 and starts it there (cs = 0).
+; Each exit it makes is one the test expects, in this order.
+
+global vmg_basic, vmg_basic_end, vmg_triple, vmg_triple_end
+
+section .rodata
+bits 16
+
+; CPUID, then OUT 'G' to port 0x3f8, then VMCALL with the CPUID answer in
+; bx, a read of unmapped 0x9000 (EPT violation), another VMCALL with what
+; that read gave, then HLT.
+vmg_basic:
+    mov eax, 0x12345678
+    cpuid
+    mov bx, ax
+    mov dx, 0x3f8
+    mov al, 'G'
+    out dx, al
+    mov eax, 1
+    vmcall
+    mov cx, [0x9000]
+    mov eax, 2
+    mov bx, cx
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+vmg_basic_end:
+
+; An IDT of limit 0 and an INT3: #GP, then a double fault, then shutdown.
+vmg_triple:
+    xor ax, ax
+    mov [0x7f00], ax
+    mov [0x7f02], ax
+    mov [0x7f04], ax
+    lidt [0x7f00]
+    int3
+.spin:
+    jmp .spin
+vmg_triple_end:
