@@ -6,11 +6,11 @@
      same-pd/general-path/8w  the same, 8 words (4 travel in the UTCBs)
      cross-pd/fast-path/4w    root -> the local EC of servers/bench, in its
      cross-pd/general-path/8w   own PD, on CPU 0 (server manager start)
-     cross-pd/call+delegate+revoke/4w
-                              DELEGATE of a semaphore into bench's PD, the
-                              call, then REVOKE of that copy (typed items in
-                              messages exist now, but this row still measures
-                              the system-call way of handing a capability over)
+     cross-pd/delegate-item+revoke/4w
+                              the call carries one BH_ITEM_DELEGATE item (a
+                              semaphore, UP only) into bench's receive
+                              window; bench revokes its copy (BH_REVOKE_SELF)
+                              before it replies, so the slot is free again
      cross-cpu/4w, /8w        root on CPU 0 -> a local EC with its own SC
                               on CPU 1, in the root PD (IPI both ways) */
 #include "rt.h"
@@ -19,7 +19,8 @@
 
 #define N 2000
 #define BENCH_OP_LOOKUP 0xbe9c4ull   /* servers/bench: type of the cap at w1 */
-#define BENCH_CAP_SEL 32u            /* where the delegated copy lands in bench's PD */
+#define BENCH_OP_ITEM 0xbe9c5ull     /* servers/bench: drop the item that came */
+#define BENCH_CAP_SEL 32u            /* bench's receive window: where the copy lands */
 
 static uint64_t samples[N];
 static uint64_t timing_cost;
@@ -85,16 +86,31 @@ static void time_calls(const char *name, uint64_t pt, uint64_t words)
     report(name);
 }
 
-static void time_delegate_calls(const char *name, uint64_t pt, uint64_t pd, uint64_t sm)
+/* The calls of the item row: each carries sm as one BH_ITEM_DELEGATE
+   item (reduced to UP) into bench's receive window; bench revokes its
+   copy and replies w2 = items it accepted, w3 = the revoke's status.
+   The reply must be all of that, with w1 = i. */
+static void set_item(uint64_t sm)
 {
+    struct bh_utcb *u = (struct bh_utcb *)BH_ROOT_UTCB;
+    u->item[0] = (struct bh_item){ BH_ITEM_DELEGATE | (BH_R_UP << 8), sm, 1, 0 };
+}
+
+static bool item_reply_ok(enum bh_status c, const struct bh_msg *m, uint64_t i)
+{
+    return c == BH_OK && m->mi == 4 && m->w[0] == BENCH_OP_ITEM && m->w[1] == i && m->w[2] == 1 &&
+           m->w[3] == BH_OK;
+}
+
+static void time_item_calls(const char *name, uint64_t pt, uint64_t sm)
+{
+    set_item(sm);
     for (unsigned i = 0; i < N; i++) {
-        struct bh_msg m = { 4, { i, BENCH_CAP_SEL, 3, 4 } };
+        struct bh_msg m = { 4 | BH_MSG_MKITEMS(1), { BENCH_OP_ITEM, i, 3, 4 } };
         uint64_t t0 = rdtsc();
-        enum bh_status d = bh_delegate(pd, sm, BENCH_CAP_SEL, BH_R_UP);
         enum bh_status c = bh_call(pt, &m);
-        enum bh_status r = bh_revoke(sm, 0);
         samples[i] = rdtsc() - t0 - timing_cost;
-        if (d != BH_OK || c != BH_OK || r != BH_OK || m.w[0] != i)
+        if (!item_reply_ok(c, &m, i))
             failures++;
     }
     report(name);
@@ -149,18 +165,18 @@ static void bench_cross_pd(void)
     time_calls("cross-pd/general-path/8w", srv->pt, 8);
 
     uint64_t sm = rt_sel();
+    unsigned type = 0, rights = 0;
     enum bh_status s = bh_create_sm(sm, SEL_PD, 0);
-    if (s == BH_OK)
-        s = bh_delegate(srv->pd, sm, BENCH_CAP_SEL, BH_R_UP);
-    unsigned there = bench_lookup(srv->pt);
-    if (s == BH_OK)
-        s = bh_revoke(sm, 0);
-    unsigned gone = bench_lookup(srv->pt);
-    bh_tap(s == BH_OK && there == BH_OBJ_SM && gone == BH_OBJ_NONE,
-           "bench: the delegated semaphore reaches bench's PD and the revoke removes it "
-           "(type %u, then %u, status %d)", there, gone, s);
-    if (s == BH_OK)
-        time_delegate_calls("cross-pd/call+delegate+revoke/4w", srv->pt, srv->pd, sm);
+    struct bh_msg m = { 4 | BH_MSG_MKITEMS(1), { BENCH_OP_ITEM, 7, 3, 4 } };
+    set_item(sm);
+    bool moved = s == BH_OK && item_reply_ok(bh_call(srv->pt, &m), &m, 7);
+    unsigned after = bench_lookup(srv->pt);
+    bool kept = bh_lookup(sm, &type, &rights) == BH_OK && type == BH_OBJ_SM;
+    bh_tap(moved && after == BH_OBJ_NONE && kept,
+           "bench: a DELEGATE item reaches bench's receive window, bench's revoke frees the slot "
+           "again (then type %u) and the root keeps its own (status %d)", after, s);
+    if (moved && after == BH_OBJ_NONE)
+        time_item_calls("cross-pd/delegate-item+revoke/4w", srv->pt, sm);
     servers_stop_all();
 }
 

@@ -22,6 +22,15 @@ uint64_t rt_thread(unsigned cpu, unsigned prio, void (*fn)(void));
 /* Number of online CPUs the tests may use (from the kernel's report). */
 unsigned rt_cpus(void);
 
+/* The legacy PIT's line: GSI 2 on PCs with an I/O APIC (the MADT's
+   interrupt-source override for IRQ 0). t_irq.c drives it, and so does
+   t_servers.c for a server that was granted the line. */
+#define PIT_GSI 2u
+/* Runs the PIT as a 1 kHz rate generator (the root holds its ports). */
+void pit_start(void);
+/* Stops it: one-shot mode with a count that is never reloaded. */
+void pit_stop(void);
+
 void test_caps(void);
 void test_ipc(void);
 void test_sm(void);

@@ -14,11 +14,17 @@
 #define START_TIMEOUT_US 3000000u
 #define MAX_CPUS 2u
 
+/* A server's space: 3, 4, 5 as in bh/svc.h, its interrupt lines at 8..15,
+   its configured capabilities from 16 on. */
+_Static_assert(BH_SEL_SRV_IRQ_BASE > SVC_SEL_PARK &&
+                   BH_SEL_SRV_IRQ_BASE + CONFIG_MAX_IRQS <= BH_SEL_FIRST_FREE,
+               "a server's IRQ selectors sit between the fixed ones and the configured ones");
+
 static struct bh_config config;
 static struct config_diag diag;
 static struct server servers[CONFIG_MAX_SERVERS];
 static unsigned nservers;
-static uint64_t svc_ec[MAX_CPUS], park_sm, shared_sm;
+static uint64_t svc_ec[MAX_CPUS], park_sm, shared_sm, irq_sink_sm;
 
 bool boot_module(const char *name, const void **img, size_t *len)
 {
@@ -41,6 +47,45 @@ struct server *server_find(const char *name)
 }
 
 uint64_t servers_test_sm(void) { return shared_sm; }
+
+uint64_t servers_irq_sink(void) { return irq_sink_sm; }
+
+/* Whether the root holds an IRQ capability for gsi that it may pass on. */
+static bool root_holds_irq(uint32_t gsi)
+{
+    unsigned type = 0, rights = 0;
+    return bh_lookup(BH_SEL_IRQ_BASE + gsi, &type, &rights) == BH_OK && type == BH_OBJ_IRQ &&
+           (rights & (BH_R_CTRL | BH_R_DELEGATE)) == (BH_R_CTRL | BH_R_DELEGATE);
+}
+
+/* How many lines the root holds from GSI 0 up (the kernel gives it one
+   per routable GSI of the I/O APICs), for messages. */
+static uint32_t root_irq_count(void)
+{
+    uint32_t n = 0;
+    while (n <= CONFIG_MAX_IRQ && root_holds_irq(n))
+        n++;
+    return n;
+}
+
+/* The kernel keeps a line bound to its semaphore even after the PD that
+   made the semaphore died (hv/irq.c). Before the root releases a dead
+   server's PD it therefore masks each of the server's lines and binds it
+   to a semaphore of its own: the dead PD gets no further interrupts, and
+   the kernel drops its reference to the dead PD's semaphore while that
+   PD still exists. */
+static void reclaim_irqs(const struct server *srv)
+{
+    for (unsigned i = 0; i < srv->cfg->nirqs; i++) {
+        uint64_t irq = BH_SEL_IRQ_BASE + srv->cfg->irqs[i];
+        enum bh_status s = (enum bh_status)bh_syscall6(BH_SYS_IRQ_CTRL, irq, BH_IRQ_MASK, 0, 0, 0, 0);
+        if (s == BH_OK)
+            s = (enum bh_status)bh_syscall6(BH_SYS_IRQ_CTRL, irq, BH_IRQ_BIND, irq_sink_sm, 0, 0, 0);
+        if (s != BH_OK)
+            bh_printf("# server %s: irq %u: the root could not take the line back (status %d)\n",
+                      srv->cfg->name, srv->cfg->irqs[i], s);
+    }
+}
 
 static const char *vector_name(uint64_t v)
 {
@@ -190,6 +235,8 @@ static enum bh_status prepare(struct server *srv)
 
 static void cleanup(struct server *srv)
 {
+    if (srv->pd)                       /* the PD is dead but not yet released */
+        reclaim_irqs(srv);
     uint64_t sels[] = { srv->pt, srv->local_ec, srv->sc, srv->ec, srv->svc_pt, srv->fault_pt, srv->pd };
     for (unsigned i = 0; i < sizeof sels / sizeof sels[0]; i++)
         if (sels[i])
@@ -240,6 +287,10 @@ static enum bh_status start(struct server *srv, const char **why)
         if ((s = (enum bh_status)bh_syscall6(BH_SYS_IO_GRANT, srv->pd, c->ioports[i].base,
                                              c->ioports[i].count, 0, 0, 0)) != BH_OK)
             *why = "grant its I/O ports";
+    for (unsigned i = 0; s == BH_OK && i < c->nirqs; i++)      /* and its configured lines */
+        if ((s = bh_delegate(srv->pd, BH_SEL_IRQ_BASE + c->irqs[i], BH_SEL_SRV_IRQ_BASE + i,
+                             BH_R_CTRL)) != BH_OK)
+            *why = "grant its interrupt lines";
     if (s == BH_OK && (s = prepare(srv)) != BH_OK)
         *why = "test set-up";
     srv->ec = rt_sel(), srv->sc = rt_sel();
@@ -396,10 +447,12 @@ static bool make_infrastructure(unsigned ncpus)
     static bool made;
     if (made)
         return true;
-    park_sm = rt_sel(), shared_sm = rt_sel();
+    park_sm = rt_sel(), shared_sm = rt_sel(), irq_sink_sm = rt_sel();
     enum bh_status s = bh_create_sm(park_sm, SEL_PD, 0);
     if (s == BH_OK)
         s = bh_create_sm(shared_sm, SEL_PD, 0);
+    if (s == BH_OK)
+        s = bh_create_sm(irq_sink_sm, SEL_PD, 0);
     for (unsigned c = 0; s == BH_OK && c < ncpus && c < MAX_CPUS; c++) {
         svc_ec[c] = rt_sel();
         s = bh_create_ec(svc_ec[c], SEL_PD, c, BH_EC_LOCAL, rt_utcb(), (uint64_t)svc_entry_asm,
@@ -430,6 +483,17 @@ static void start_one(struct server *srv)
         bh_printf("# server %s: refused: %s\n", c->name, why);
         return;
     }
+    for (unsigned i = 0; i < c->nirqs; i++)
+        if (!root_holds_irq(c->irqs[i])) {
+            /* Fail closed, like a bad digest: a driver started without a
+               line it was configured for would only fail later, and less
+               clearly. */
+            uint32_t n = root_irq_count();
+            srv->refused = true, srv->refuse_status = BH_ENOENT;
+            bh_printf("# server %s: refused: irq %u: the root task holds no interrupt line for GSI %u "
+                      "(it holds %u: GSIs below %u)\n", c->name, c->irqs[i], c->irqs[i], n, n);
+            return;
+        }
     srv->death_sm = rt_sel(), srv->ready_sm = rt_sel(), srv->report_sm = rt_sel(),
     srv->fault_sm = rt_sel();
     s = bh_create_sm(srv->death_sm, SEL_PD, 0);

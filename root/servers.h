@@ -64,6 +64,10 @@ uint64_t server_share_page(struct server *srv, uint64_t va, unsigned rights, uin
 /* The root's semaphore that configured "test-sm" capabilities name. */
 uint64_t servers_test_sm(void);
 
+/* The root's semaphore that a dead server's interrupt lines are bound to
+   (masked) until the server is started again. */
+uint64_t servers_irq_sink(void);
+
 /* Finds boot module name: image and size. */
 bool boot_module(const char *name, const void **img, size_t *len);
 

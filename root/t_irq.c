@@ -5,11 +5,7 @@
 
 static void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 
-/* The ISA timer's line: GSI 2 on PCs with an I/O APIC (the MADT's
-   interrupt-source override for IRQ 0). */
-#define PIT_GSI 2u
-
-static void pit_start(void)
+void pit_start(void)
 {
     uint16_t div = 1193;                 /* 1.193182 MHz / 1193 = 1 kHz */
     outb(0x43, 0x34);                    /* channel 0, lo/hi byte, mode 2 */
@@ -17,7 +13,7 @@ static void pit_start(void)
     outb(0x40, (uint8_t)(div >> 8));
 }
 
-static void pit_stop(void)
+void pit_stop(void)
 {
     outb(0x43, 0x30);                    /* mode 0, count never reloaded */
     outb(0x40, 0);

@@ -1,9 +1,10 @@
 /* Multi-PD tests on the servers the boot configuration starts
    (root/servers.c, servers/): cross-PD IPC, reduced rights, shared and
-   revoked memory, page faults, restarts, measured start, the fuzzer
-   and quotas. */
+   revoked memory, page faults, I/O ports and interrupt lines, restarts,
+   measured start, the fuzzer and quotas. */
 #include "rt.h"
 #include "servers.h"
+#include "../servers/io/io.h"
 #include <bh/srv.h>
 
 #define REPORT_TIMEOUT_US 3000000u
@@ -109,6 +110,76 @@ static bool io_probe_fails(struct server *io, uint64_t port, uint64_t *vec)
     return w == BH_OK && io_status == BH_EABORT;
 }
 
+/* Asks srv (io.elf) to bind the line at its selector sel and take n
+   interrupts; the reply is in *m (servers/io/io.h). */
+static bool io_irq(struct server *srv, uint64_t sel, uint64_t n, struct bh_msg *m)
+{
+    *m = (struct bh_msg){ 4, { SRV_IO_IRQ, sel, n, 0 } };
+    return server_call(srv, m) == BH_OK;
+}
+
+/* Interrupt lines granted by configuration. io has irqs = <2>: the root
+   delegates GSI 2 to io's selector BH_SEL_SRV_IRQ_BASE, io binds it to a
+   semaphore of its own (test_irq bound it to one of the root's before: a
+   bind replaces the binding) and takes the PIT's interrupts while the
+   root drives the PIT. io-noirq, the same program without irqs, cannot
+   touch the line. io is then killed with the line bound to its
+   semaphore: the line must not stay with the dead PD, and the restarted
+   io gets it again. */
+static void t_io_irq(void)
+{
+    struct server *io = need("io"), *noirq = need("io-noirq");
+    if (!io)
+        return;
+    unsigned idx = 0;
+    while (idx < io->cfg->nirqs && io->cfg->irqs[idx] != PIT_GSI)
+        idx++;
+    if (idx == io->cfg->nirqs) {
+        bh_tap(false, "servers: io is configured with GSI %u in its irqs", PIT_GSI);
+        return;
+    }
+    uint64_t sel = BH_SEL_SRV_IRQ_BASE + idx, root_irq = BH_SEL_IRQ_BASE + PIT_GSI;
+    struct bh_msg m;
+    pit_start();
+    bool ok = io_irq(io, sel, 5, &m);
+    pit_stop();
+    bh_tap(ok && m.w[0] == BH_OK && m.w[1] == BH_OK && (uint32_t)m.w[2] == 5,
+           "servers: io binds GSI %u (granted at its selector %lu) to its own semaphore and takes "
+           "5 PIT interrupts (semaphore %lu, bind %lu, got %u)", PIT_GSI, sel, m.w[0], m.w[1],
+           (uint32_t)m.w[2]);
+    bh_tap(ok && m.w[3] == BH_ETIMEOUT,
+           "servers: io gets no further interrupt until it unmasks the line (status %lu, %lu in flight)",
+           m.w[3], m.w[2] >> 32);
+    if (noirq) {
+        struct bh_msg own, roots;
+        ok = io_irq(noirq, sel, 1, &own) && io_irq(noirq, root_irq, 1, &roots);
+        bh_tap(ok && own.w[0] == BH_OK && own.w[1] == BH_ECAP && roots.w[1] == BH_ECAP &&
+                   own.w[2] + roots.w[2] == 0,
+               "servers: io-noirq, without irqs, has a semaphore (status %lu) but gets ECAP binding "
+               "selector %lu (%lu) and the root's %lu (%lu)", own.w[0], sel, own.w[1], root_irq,
+               roots.w[1]);
+    }
+    unsigned before = io->restarts;
+    bool back = server_kill(io) && io->restarts == before + 1 && io->running;
+    bh_tap(back, "servers: io killed with GSI %u bound to its semaphore, and restarted", PIT_GSI);
+    /* The root took the line back before it released the dead PD: its
+       own unmask now ups the root's semaphore. */
+    pit_start();
+    enum bh_status u = (enum bh_status)bh_syscall6(BH_SYS_IRQ_CTRL, root_irq, BH_IRQ_UNMASK, 0, 0, 0, 0);
+    enum bh_status d = bh_sm_down(servers_irq_sink(), 200000);
+    bh_syscall6(BH_SYS_IRQ_CTRL, root_irq, BH_IRQ_MASK, 0, 0, 0, 0);
+    pit_stop();
+    bh_tap(u == BH_OK && d == BH_OK,
+           "servers: after io's death GSI %u interrupts the root's semaphore, not the dead PD's "
+           "(unmask %d, down %d)", PIT_GSI, u, d);
+    pit_start();
+    ok = back && io_irq(io, sel, 5, &m);
+    pit_stop();
+    bh_tap(ok && m.w[1] == BH_OK && (uint32_t)m.w[2] == 5,
+           "servers: the restarted io was granted GSI %u again and takes 5 interrupts (bind %lu, got %u)",
+           PIT_GSI, m.w[1], (uint32_t)m.w[2]);
+}
+
 static void t_io(void)
 {
     struct server *io = need("io");
@@ -137,6 +208,10 @@ static void t_refused(void)
     struct server *b = server_find("badhash");
     bh_tap(b && b->refused && b->refuse_status == BH_ECHECKSUM && !b->running,
            "servers: a module whose digest does not match is refused (ECHECKSUM)");
+    b = server_find("badirq");
+    bh_tap(b && b->refused && b->refuse_status == BH_ENOENT && !b->running && b->cfg->nirqs == 1,
+           "servers: a server configured with a GSI the root task does not hold (%u) is refused (ENOENT)",
+           b ? b->cfg->irqs[0] : 0);
 }
 
 static bool report(struct server *srv)
@@ -224,6 +299,7 @@ void test_servers(void)
     t_refused();
     t_echo();
     t_crasher();
+    t_io_irq();
     t_io();
     t_pagefault();
     t_revoke();

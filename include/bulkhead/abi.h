@@ -62,6 +62,8 @@ enum bh_obj {
 #define BH_SEL_SELF_SC 2u       /* and its SC (slot 3 is BH_SEL_FAULT_PT) */
 #define BH_SEL_FIRST_FREE 16u
 #define BH_SEL_IRQ_BASE 1024u    /* the root task's IRQ cap for GSI n: base + n */
+#define BH_SEL_SRV_IRQ_BASE 8u   /* a server the root task starts: the IRQ cap for the
+                                    i-th GSI of its configured irqs at base + i (i < 8) */
 
 /*
  * System calls. Entered with SYSCALL: rax = number, arguments in rdi,

@@ -3,7 +3,8 @@
 # `servers`, bulkhead.dtb, the test servers of servers/) by QEMU -kernel
 # and by a GRUB ISO, and checks the multi-PD tests (root/t_servers.c):
 # servers started in their own PDs from the measured configuration, the
-# hash-mismatch entry refused, crasher restarted, fuzz's 1,000,000 calls.
+# hash-mismatch entry refused, crasher restarted, fuzz's 1,000,000 calls;
+# and the interrupt lines the configuration grants (check_irqs below).
 use strict;
 use warnings;
 use FindBin;
@@ -12,6 +13,34 @@ use Bulkhead;
 use Test::More;
 
 setup('servers', need => [$ROOT_ELF, $BOOT_DTB, @SERVER_ELFS]);
+
+# The configured interrupt lines (root/servers.c, root/t_servers.c): io
+# takes the PIT's interrupts on GSI 2, granted by its `irqs`, before and
+# after a restart; io-noirq, the same program without `irqs`, gets ECAP;
+# after io's death the line no longer reaches the dead PD; badirq, with a
+# GSI the root does not hold, is refused. The results must be there, and
+# pass (check_kernel_tap fails on any `not ok`).
+sub check_irqs {
+    my ($r, $label) = @_;
+    my @s = @{ $r->{serial} };
+    my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
+    subtest "$label: interrupt lines" => sub {
+        ok($has->(qr/^\[root\.elf\] # server io-noirq: started \(pd sel \d+\)$/),
+           'io-noirq started in its own PD');
+        ok($has->(qr/^\[root\.elf\] # server badirq: refused: irq 200: the root task holds no interrupt line for GSI 200 /),
+           'badirq refused: the root holds no line for GSI 200');
+        ok($has->(qr/^ok \d+ - servers: a server configured with a GSI the root task does not hold \(200\) is refused/),
+           'the refusal is a passing result');
+        ok($has->(qr/^ok \d+ - servers: io binds GSI 2 \(granted at its selector 8\) .* takes 5 PIT interrupts/),
+           'io binds its granted line and takes 5 PIT interrupts');
+        ok($has->(qr/^ok \d+ - servers: io-noirq, without irqs, .* gets ECAP binding selector 8/),
+           'io-noirq gets ECAP for the selector');
+        ok($has->(qr/^ok \d+ - servers: after io's death GSI 2 interrupts the root's semaphore/),
+           "after io's death the line no longer reaches the dead PD");
+        ok($has->(qr/^ok \d+ - servers: the restarted io was granted GSI 2 again and takes 5 interrupts/),
+           'the restarted io holds the line again');
+    };
+}
 my $tok = token();
 my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my @mods = system_modules("servers rootarg=$tok");
@@ -22,10 +51,12 @@ my $r = run_qemu(tag => 'kernel', timeout => 120, args => [
 check_kernel_tap($r, label => 'qemu -kernel');
 check_boot($r, proto => 'mb1', cmdline => $cmdline, modules => $want);
 check_servers($r, 'qemu -kernel');
+check_irqs($r, 'qemu -kernel');
 
 my $iso = make_iso(cmdline => $cmdline, modules => \@mods);
 $r = run_qemu(tag => 'grub', timeout => 180, args => ['-nic', 'none', '-cdrom', $iso, '-boot', 'd']);
 check_kernel_tap($r, label => 'qemu grub');
 check_boot($r, proto => 'mb2', cmdline => $cmdline, modules => $want);
 check_servers($r, 'qemu grub');
+check_irqs($r, 'qemu grub');
 done_testing();

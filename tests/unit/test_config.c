@@ -81,7 +81,7 @@ static void test_default_config(void **state)
         dump_diag();
     assert_int_equal(diag.count, 0);
     assert_int_equal(cfg.version, 1);
-    assert_int_equal(cfg.nservers, 8);
+    assert_int_equal(cfg.nservers, 10);
     assert_int_equal(cfg.nrejected, 0);
     const struct bh_server_cfg *e = find("echo"), *c = find("crasher"), *b = find("badhash"),
                                *q = find("quota"), *f = find("fuzz");
@@ -108,6 +108,20 @@ static void test_default_config(void **state)
     assert_int_equal(io->nioports, 1);
     assert_int_equal(io->ioports[0].base, 0x80);
     assert_int_equal(io->ioports[0].count, 1);
+    assert_int_equal(io->nirqs, 1);
+    assert_int_equal(io->irqs[0], 2);                /* the PIT's line */
+    assert_int_equal(io->ncaps, 1);
+    assert_string_equal(io->caps[0].target, "self");
+    const struct bh_server_cfg *noirq = find("io-noirq"), *badirq = find("badirq");
+    assert_non_null(noirq);
+    assert_string_equal(noirq->module, "io.elf");
+    assert_int_equal(noirq->nirqs, 0);
+    assert_int_equal(noirq->nioports, 0);
+    /* GSI 200 is within the schema; the root refuses it at start because
+       it holds no such line (root/servers.c). */
+    assert_non_null(badirq);
+    assert_int_equal(badirq->nirqs, 1);
+    assert_int_equal(badirq->irqs[0], 200);
 }
 
 static void test_good_all_fields(void **state)
@@ -162,6 +176,11 @@ static void test_good_all_fields(void **state)
     assert_int_equal(p->ioports[1].count, 16);
     assert_int_equal(p->caps[0].rights, BH_R_ALL);
     assert_int_equal(p->caps[0].sel, 4095);
+    /* Both ends of 0..CONFIG_MAX_IRQ parse: the parser checks the schema
+       only; whether the machine has the line is the root's check at start. */
+    assert_int_equal(p->nirqs, 2);
+    assert_int_equal(p->irqs[0], CONFIG_MAX_IRQ);
+    assert_int_equal(p->irqs[1], 0);
     assert_int_equal(p->restart, RESTART_ON_FAILURE);
     assert_string_equal(config_restart_name(p->restart), "on-failure");
 }
