@@ -165,7 +165,7 @@ void ec_kill(struct ec *ec, uint64_t code)
    (its TSS.RSP0 points into the EC): freed once no CPU does (ec_reap). */
 #define EC_ZOMBIES 32
 static struct ec *zombie[EC_ZOMBIES];
-static unsigned nzombies;
+unsigned ec_nzombies;
 
 static void ec_free(struct ec *ec)
 {
@@ -184,14 +184,15 @@ static bool in_use(const struct ec *ec)
     return false;
 }
 
-void ec_reap(void)
+void ec_reap_now(void)
 {
-    vcpu_reap();
-    for (unsigned i = 0; nzombies && i < EC_ZOMBIES; i++)
+    if (vcpu_nzombies)
+        vcpu_reap();
+    for (unsigned i = 0; ec_nzombies && i < EC_ZOMBIES; i++)
         if (zombie[i] && !in_use(zombie[i])) {
             struct ec *ec = zombie[i];
             zombie[i] = NULL;
-            nzombies--;
+            ec_nzombies--;
             ec_free(ec);
         }
 }
@@ -215,7 +216,7 @@ void ec_destroy(struct ec *ec)
     for (unsigned i = 0; i < EC_ZOMBIES; i++)
         if (!zombie[i]) {
             zombie[i] = ec;
-            nzombies++;
+            ec_nzombies++;
             return;
         }
     /* No slot: keep the page (a bounded leak) rather than free it in use. */

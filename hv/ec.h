@@ -65,8 +65,15 @@ enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_
 /* An EC with no user side (a vCPU's), ready to run once it has an SC. */
 enum bh_status ec_create_bare(struct pd *pd, uint32_t cpu, struct ec **out);
 void ec_destroy(struct ec *ec);
-/* Frees destroyed ECs that no CPU runs any more (after a CPU switched). */
-void ec_reap(void);
+/* Frees destroyed ECs (and vCPU VMCSs) that no CPU uses any more; after
+   a CPU switched. Inline: it runs on every EC switch and rarely has work. */
+void ec_reap_now(void);
+extern unsigned ec_nzombies, vcpu_nzombies;
+static inline void ec_reap(void)
+{
+    if (ec_nzombies | vcpu_nzombies)
+        ec_reap_now();
+}
 /* Queue operations; all O(1) but ecq_remove, O(queue length). */
 void ecq_push(struct ecq *q, struct ec *ec);
 struct ec *ecq_pop(struct ecq *q);

@@ -7,6 +7,7 @@
 #include "pt.h"
 #include "sc.h"
 #include "percpu.h"
+#include "vcpu.h"
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -43,16 +44,20 @@ int fastpath_reply(struct ec *h)
 {
     uint64_t mi = h->regs.r10;
     struct ec *c = h->caller;
-    if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting || c->vcpu ||
+    if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting ||
                  c->cpu != h->cpu || (h->sc && h->donor == h->sc) ||
                  h->callers.head || this_cpu()->resched))
         return 0;
     struct ksc *sc = h->donor;
 
     /* Point of no return. */
-    c->regs.rax = BH_OK;
-    c->regs.r10 = mi;
-    ipc_copy_words(&c->regs, &h->regs);
+    if (c->vcpu) {                     /* a VM exit: the guest state to write back */
+        vcpu_reply(c, h);
+    } else {
+        c->regs.rax = BH_OK;
+        c->regs.r10 = mi;
+        ipc_copy_words(&c->regs, &h->regs);
+    }
     c->state = EC_READY;
     c->wait_sc = NULL;
     h->caller = NULL;

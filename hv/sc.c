@@ -175,7 +175,9 @@ void ec_resume(struct ec *ec)
             fpu_save(prev->fpu);
         }
         fpu_restore(ec->fpu);
-        if (p->loaded_root != ec->pd->root) {
+        /* A vCPU keeps whatever user tables are loaded: the guest runs on
+           its EPT, and hv's half is the same in every PML4. */
+        if (!ec->vcpu && p->loaded_root != ec->pd->root) {
             paging_load_user(ec->pd->root, ec->pd->pcid);
             p->loaded_root = ec->pd->root;
             pd_reap_roots();
@@ -186,6 +188,8 @@ void ec_resume(struct ec *ec)
         percpu_set_frame(p, ec_frame_end(ec));
         ec_reap();
     }
+    if (ec->vcpu)
+        vcpu_enter(ec);                /* the TSS's I/O bitmap is no guest's business */
     if (p->io_pd != ec->pd || p->io_gen != mem_io_gen) {   /* rarely */
         uint64_t io0, io1;
         mem_io_bitmap_pages(ec->pd, &io0, &io1);
@@ -194,8 +198,6 @@ void ec_resume(struct ec *ec)
         p->io_pd = ec->pd;
         p->io_gen = mem_io_gen;
     }
-    if (ec->vcpu)
-        vcpu_enter(ec);
     if (p->tr_cut && (p->io_bitmap != percpu_io_deny(0) || p->io_bitmap1 != percpu_io_deny(1)))
         percpu_reload_tr(p);               /* only a PD with ports needs the bitmap */
     tlb_check();

@@ -55,6 +55,7 @@ int main(const char *args, unsigned long cpus)
     bh_printf("# root: args=%s\n", args);
     if (has_arg(args, "bench")) {
         bench_ipc();
+        bench_vmx();
         return 0;
     }
     fault(args);            /* returns only without a fault= argument */

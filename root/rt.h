@@ -38,5 +38,6 @@ void test_irq(void);
 void test_vmx(void);
 void test_syscalls(void);
 void bench_ipc(void);
+void bench_vmx(void);
 void test_servers(void);
 #endif

@@ -39,3 +39,44 @@ vmg_triple:
 .spin:
     jmp .spin
 vmg_triple_end:
+
+; The exit benchmark (root/bench_vmx.c). For each path, BATCHES batches of
+; BATCH operations between two RDTSCs; each batch's ticks go to the VMM by
+; VMCALL (eax = 0x100 + path, ebx = ticks). Then VMCALL 0x1ff and HLT.
+%define BATCH 16
+%define BATCHES 41
+global vmg_bench, vmg_bench_end
+
+%macro BENCH 3
+    mov di, BATCHES
+%%batch:
+    mov si, BATCH
+    rdtsc
+    mov ebp, eax
+%%loop:
+    %2
+    %3
+    dec si
+    jnz %%loop
+    rdtsc
+    sub eax, ebp
+    mov ebx, eax
+    mov eax, 0x100 + %1
+    vmcall
+    dec di
+    jnz %%batch
+%endmacro
+
+vmg_bench:
+    BENCH 0, nop, nop                             ; the loop alone
+    BENCH 1, {xor eax, eax}, cpuid                ; CPUID, answered by the VMM
+    BENCH 2, {mov eax, 0x40000100}, cpuid         ; CPUID, answered by hv itself
+    BENCH 3, {xor eax, eax}, vmcall               ; VMCALL, answered by the VMM
+    BENCH 4, nop, {out 0x80, al}                  ; port I/O to a device in the VMM
+    BENCH 5, {mov ecx, 0x8b}, rdmsr               ; RDMSR, answered by the VMM
+    mov eax, 0x1ff
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+vmg_bench_end:

@@ -36,8 +36,8 @@ while read -r p a b c; do
 done <<<"$rows"
 echo "(TSC ticks per round trip, user stubs included, the timer's own cost subtracted;"
 echo " same-pd: a local EC in the root PD; cross-pd: servers/bench in its own PD;"
-echo " call+delegate+revoke: DELEGATE of a semaphore into that PD, the call, REVOKE"
-echo " (system calls, not a typed item in the message); cross-cpu: a local EC"
+echo " delegate-item+revoke: the call carries a BH_ITEM_DELEGATE typed item, bench"
+echo " revokes the copy it received; cross-cpu: a local EC"
 echo " with its own SC on CPU 1, woken by IPI. With 2 CPUs, Bochs's TSC was seen to"
 echo " move in steps of 5. CSV: $out/ipc.csv)"
 failed=$(grep -c '^not ok' "$out/serial.log" || true)
@@ -45,4 +45,45 @@ if [ "$failed" != 0 ]; then
     echo "bench: $failed in-system check(s) failed:" >&2
     grep '^not ok' "$out/serial.log" >&2
     exit 1
+fi
+
+# VM exits (root/bench_vmx.c): ticks per exit round trip, the guest's loop
+# subtracted; in Bochs these are instructions executed for one exit.
+vrows=$(sed -n 's/.*# bench: vmexit \([^ ]*\) min=\([0-9]*\) median=\([0-9]*\) p99=\([0-9]*\) ticks.*/\1 \2 \3 \4/p' \
+    "$out/serial.log" | grep -v '^loop ' || true)
+if [ -z "$vrows" ]; then
+    echo "bench: no VM-exit figures (see $out/serial.log)" >&2
+    exit 1
+fi
+{
+    echo "platform,path,min,median,p99,unit"
+    while read -r p a b c; do
+        echo "\"$platform\",$p,$a,$b,$c,tsc-ticks"
+    done <<<"$vrows"
+} > "$out/vmexit.csv"
+echo
+echo "VM-exit round trips, a real-mode guest on CPU 0, the root task as its VMM"
+echo "platform: $platform (TSC = executed instructions)"
+printf '%-34s %10s %10s %10s\n' path min median p99
+while read -r p a b c; do
+    printf '%-34s %10s %10s %10s\n' "$p" "$a" "$b" "$c"
+done <<<"$vrows"
+echo "(ticks per exit with the guest's loop subtracted: the exiting instruction,"
+echo " hv and the VMM; cpuid-hv is the kernel-only reference, answered by hv"
+echo " without leaving the kernel. CSV: $out/vmexit.csv)"
+if command -v gnuplot >/dev/null; then
+    awk -F, 'NR > 1 { print $(NF-4), $(NF-2) }' "$out/vmexit.csv" > "$out/vmexit.dat"   # the platform has commas
+    gnuplot <<GP
+set terminal pngcairo size 800,450 noenhanced
+set output "$out/vmexit.png"
+set title "VM-exit round trip, median (platform: $platform)"
+set ylabel "TSC ticks (Bochs: instructions)"
+set style fill solid 0.6
+set boxwidth 0.6
+set yrange [0:*]
+set offsets 0, 0, graph 0.12, 0
+set grid ytics
+plot "$out/vmexit.dat" using 0:2:xtic(1) with boxes notitle, "" using 0:2:2 with labels offset 0,0.8 notitle
+GP
+    echo "plot: $out/vmexit.png"
 fi

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Install (or check) the Debian 12 packages Bulkhead needs.
-# Usage: scripts/deps.sh [PROFILE...]   PROFILE: build | test | run | all
+# Usage: scripts/deps.sh [PROFILE...]   PROFILE: build | test | run | bench | all
 #   build  compile the kernel, root task and host unit tests
 #   test   build + everything the unit and system tests run
 #   run    build + the emulators and ISO tools `make run` uses
+#   bench  run + gnuplot for make bench's plot
 # As root, missing packages are installed with apt-get; otherwise the exact
 # command to run is printed and the script exits 1.
 set -euo pipefail
@@ -21,12 +22,14 @@ set -euo pipefail
 #   perl             prove, Test::More (perl-modules, a dependency of perl)
 #   coreutils        timeout, sha256sum, stat   util-linux  unshare
 #   device-tree-compiler, libfdt-dev   device-tree support
+#   gnuplot-nox      the VM-exit plot of make bench
 pkgs_build=(build-essential binutils nasm perl coreutils device-tree-compiler libfdt-dev)
 pkgs_test=(libcmocka-dev qemu-system-x86 ipxe-qemu bochs bochs-term bochsbios
            vgabios grub-common grub-pc-bin xorriso mtools util-linux
            device-tree-compiler libfdt-dev)
 pkgs_run=(qemu-system-x86 bochs bochs-term bochsbios vgabios grub-common
           grub-pc-bin xorriso mtools util-linux)
+pkgs_bench=("${pkgs_run[@]}" gnuplot-nox)
 
 [ $# -gt 0 ] || set -- all
 want=()
@@ -35,8 +38,9 @@ for profile in "$@"; do
         build) want+=("${pkgs_build[@]}") ;;
         test)  want+=("${pkgs_build[@]}" "${pkgs_test[@]}") ;;
         run)   want+=("${pkgs_build[@]}" "${pkgs_run[@]}") ;;
-        all)   want+=("${pkgs_build[@]}" "${pkgs_test[@]}" "${pkgs_run[@]}") ;;
-        *) echo "deps.sh: unknown profile '$profile' (build|test|run|all)" >&2; exit 2 ;;
+        bench) want+=("${pkgs_build[@]}" "${pkgs_bench[@]}") ;;
+        all)   want+=("${pkgs_build[@]}" "${pkgs_test[@]}" "${pkgs_bench[@]}") ;;
+        *) echo "deps.sh: unknown profile '$profile' (build|test|run|bench|all)" >&2; exit 2 ;;
     esac
 done
 mapfile -t want < <(printf '%s\n' "${want[@]}" | sort -u)

@@ -299,6 +299,11 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 #define BH_VMCTRL_INTR_WINDOW (1u << 0)  /* exit once the guest can take an interrupt */
 #define BH_VMCTRL_NMI_WINDOW (1u << 1)   /* exit once it can take an NMI */
 #define BH_VMCTRL_PREEMPT (1u << 2)      /* exit after preempt_timer TSC ticks of guest time */
+#define BH_VMCTRL_HV_LEAF (1u << 3)      /* hv answers CPUID leaf BH_CPUID_HV_LEAF itself,
+                                            without an exit to the VMM */
+/* The leaf hv can answer in the kernel (the reference path of the exit
+   benchmark): eax = 0, ebx ecx edx = "BulkheadHV\0\0". */
+#define BH_CPUID_HV_LEAF 0x40000100u
 
 struct bh_vmseg {
     uint16_t sel, ar;        /* ar: the VMX access-rights format */

@@ -24,6 +24,7 @@
 #include "kmem.h"
 #include "obj.h"
 #include "lib/fmt.h"
+#include <stddef.h>
 #include <string.h>
 
 #define CR0_PE (1u << 0)
@@ -44,6 +45,7 @@ static uint8_t io_bitmap[2][4096] __attribute__((aligned(4096)));
 static bool bitmaps_ready;
 static uint16_t next_vpid = 1;
 static struct vcpu *zombies[MAX_CPUS];   /* per CPU: VMCSs to clear */
+unsigned vcpu_nzombies;                   /* on all CPUs */
 
 static void msr_pass(uint32_t msr)
 {
@@ -196,6 +198,7 @@ static void guest_cr0(uint64_t v)
     vmwrite(VMCS_GUEST_CR0, vmx_cr_fix(v, c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG), c->cr0_fixed1));
 }
 
+
 static void guest_cr4(uint64_t v)
 {
     vmwrite(VMCS_CR4_SHADOW, v);
@@ -343,6 +346,19 @@ static void __attribute__((noreturn)) external(struct ec *ec, unsigned vec)
     schedule();
 }
 
+/* The kernel-only reference path: answered without the lock, touching
+   nothing but this vCPU's own registers and VMCS. */
+static void __attribute__((noreturn)) hv_leaf(struct ec *ec)
+{
+    ec->regs.rax = 0;
+    ec->regs.rbx = 0x6b6c7542;               /* "Bulk" */
+    ec->regs.rcx = 0x64616568;               /* "head" */
+    ec->regs.rdx = 0x5648;                   /* "HV\0\0" */
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+    vmx_enter(&ec->regs, 1);
+}
+
+
 void vcpu_exited(void)
 {
     struct percpu *p = this_cpu();
@@ -352,6 +368,8 @@ void vcpu_exited(void)
     p->tr_cut = true;
     uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
     unsigned basic = reason & 0xffff;
+    if (basic == VMX_EXIT_CPUID && v->hv_leaf && (uint32_t)ec->regs.rax == BH_CPUID_HV_LEAF)
+        hv_leaf(ec);
     keep_event();
     if (basic == VMX_EXIT_EXT_INT)
         external(ec, (unsigned)vmread(VMCS_EXIT_INTR) & 0xff);
@@ -381,76 +399,112 @@ void vcpu_entry_failed(void)
     exit_call(ec, BH_VMEXIT_FAIL);
 }
 
-void vcpu_snapshot(struct ec *c, uint64_t mtd)
+static uint64_t cr0_mask(void)
 {
-    struct vcpu *v = c->vcpu;
-    struct bh_vmstate *s = &v->st;
-    const struct trapframe *r = &c->regs;
-    const struct vmx_caps *k = &vmx_cap;
-    s->mtd = mtd;
-    if (mtd & BH_MTD_GPR_ACDB)
-        s->rax = r->rax, s->rcx = r->rcx, s->rdx = r->rdx, s->rbx = r->rbx;
-    if (mtd & BH_MTD_GPR_BSD)
-        s->rbp = r->rbp, s->rsi = r->rsi, s->rdi = r->rdi;
-    if (mtd & BH_MTD_GPR_R8_R15) {
+    return (vmx_cap.cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) | ~vmx_cap.cr0_fixed1;
+}
+
+/* One MTD group of the guest state into s (the VMCS is current). */
+static void snap_one(unsigned bit, struct bh_vmstate *s, const struct trapframe *r)
+{
+    switch (bit) {
+    case 0: s->rax = r->rax, s->rcx = r->rcx, s->rdx = r->rdx, s->rbx = r->rbx; break;
+    case 1: s->rbp = r->rbp, s->rsi = r->rsi, s->rdi = r->rdi; break;
+    case 2:
         s->r8 = r->r8, s->r9 = r->r9, s->r10 = r->r10, s->r11 = r->r11;
         s->r12 = r->r12, s->r13 = r->r13, s->r14 = r->r14, s->r15 = r->r15;
-    }
-    if (mtd & BH_MTD_RSP)
-        s->rsp = vmread(VMCS_GUEST_RSP);
-    if (mtd & BH_MTD_RIP_LEN)
-        s->rip = vmread(VMCS_GUEST_RIP), s->insn_len = vmread(VMCS_EXIT_INSN_LEN);
-    if (mtd & BH_MTD_RFLAGS)
-        s->rflags = vmread(VMCS_GUEST_RFLAGS);
-    if (mtd & BH_MTD_DS_ES)
-        seg_read(0, &s->es), seg_read(3, &s->ds);
-    if (mtd & BH_MTD_FS_GS)
-        seg_read(4, &s->fs), seg_read(5, &s->gs);
-    if (mtd & BH_MTD_CS_SS)
-        seg_read(1, &s->cs), seg_read(2, &s->ss);
-    if (mtd & BH_MTD_TR)
-        seg_read(7, &s->tr);
-    if (mtd & BH_MTD_LDTR)
-        seg_read(6, &s->ldtr);
-    if (mtd & BH_MTD_GDTR)
+        break;
+    case 3: s->rsp = vmread(VMCS_GUEST_RSP); break;
+    case 4: s->rip = vmread(VMCS_GUEST_RIP), s->insn_len = vmread(VMCS_EXIT_INSN_LEN); break;
+    case 5: s->rflags = vmread(VMCS_GUEST_RFLAGS); break;
+    case 6: seg_read(0, &s->es), seg_read(3, &s->ds); break;
+    case 7: seg_read(4, &s->fs), seg_read(5, &s->gs); break;
+    case 8: seg_read(1, &s->cs), seg_read(2, &s->ss); break;
+    case 9: seg_read(7, &s->tr); break;
+    case 10: seg_read(6, &s->ldtr); break;
+    case 11:
         s->gdtr = (struct bh_vmseg){ .limit = (uint32_t)vmread(VMCS_GUEST_GDTR_LIMIT),
                                      .base = vmread(VMCS_GUEST_GDTR_BASE) };
-    if (mtd & BH_MTD_IDTR)
+        break;
+    case 12:
         s->idtr = (struct bh_vmseg){ .limit = (uint32_t)vmread(VMCS_GUEST_IDTR_LIMIT),
                                      .base = vmread(VMCS_GUEST_IDTR_BASE) };
-    if (mtd & BH_MTD_CR) {
-        uint64_t m0 = (k->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) | ~k->cr0_fixed1;
-        uint64_t m4 = k->cr4_fixed0 | ~k->cr4_fixed1;
+        break;
+    case 13: {
+        uint64_t m0 = cr0_mask(), m4 = vmx_cap.cr4_fixed0 | ~vmx_cap.cr4_fixed1;
         s->cr0 = (vmread(VMCS_GUEST_CR0) & ~m0) | (vmread(VMCS_CR0_SHADOW) & m0);
         s->cr4 = (vmread(VMCS_GUEST_CR4) & ~m4) | (vmread(VMCS_CR4_SHADOW) & m4);
         s->cr3 = vmread(VMCS_GUEST_CR3);
-        s->cr2 = r->error;                 /* the exit stub keeps CR2 there */
+        s->cr2 = r->error;                     /* the exit stub keeps CR2 there */
+        break;
     }
-    if (mtd & BH_MTD_DR)
-        s->dr7 = vmread(VMCS_GUEST_DR7);
-    if (mtd & BH_MTD_SYSENTER)
-        s->sysenter_cs = vmread(VMCS_GUEST_SYSENTER_CS), s->sysenter_esp = vmread(VMCS_GUEST_SYSENTER_ESP),
+    case 14: s->dr7 = vmread(VMCS_GUEST_DR7); break;
+    case 15:
+        s->sysenter_cs = vmread(VMCS_GUEST_SYSENTER_CS);
+        s->sysenter_esp = vmread(VMCS_GUEST_SYSENTER_ESP);
         s->sysenter_eip = vmread(VMCS_GUEST_SYSENTER_EIP);
-    if (mtd & BH_MTD_QUAL) {
+        break;
+    case 16:
         s->qual = s->reason == BH_VMEXIT_FAIL ? vmread(VMCS_INSN_ERROR) : vmread(VMCS_EXIT_QUAL);
         s->gpa = vmread(VMCS_GUEST_PHYS), s->gla = vmread(VMCS_GUEST_LINEAR);
         s->insn_info = vmread(VMCS_EXIT_INSN_INFO);
-    }
-    if (mtd & BH_MTD_STATE)
-        s->intr_state = vmread(VMCS_GUEST_INTR_STATE), s->actv_state = vmread(VMCS_GUEST_ACTIVITY);
-    if (mtd & BH_MTD_INJ) {
+        break;
+    case 17: s->intr_state = vmread(VMCS_GUEST_INTR_STATE), s->actv_state = vmread(VMCS_GUEST_ACTIVITY); break;
+    case 18:
         s->exit_intr_info = vmread(VMCS_EXIT_INTR), s->exit_intr_error = vmread(VMCS_EXIT_INTR_ERROR);
         s->idt_vec_info = vmread(VMCS_IDT_VEC), s->idt_vec_error = vmread(VMCS_IDT_VEC_ERROR);
+        break;
+    case 19: s->efer = vmread(VMCS_GUEST_EFER), s->pat = vmread(VMCS_GUEST_PAT); break;
+    case 20: s->tsc_offset = vmread(VMCS_TSC_OFFSET), s->tsc = rdtsc() + s->tsc_offset; break;
+    default: break;                            /* 21 (CTRL) is reply-only */
     }
-    if (mtd & BH_MTD_EFER_PAT)
-        s->efer = vmread(VMCS_GUEST_EFER), s->pat = vmread(VMCS_GUEST_PAT);
-    if (mtd & BH_MTD_TSC)
-        s->tsc_offset = vmread(VMCS_TSC_OFFSET), s->tsc = rdtsc() + s->tsc_offset;
+}
+
+/* Costs in proportion to the groups the portal asked for. */
+void vcpu_snapshot(struct ec *c, uint64_t mtd)
+{
+    struct bh_vmstate *s = &c->vcpu->st;
+    s->mtd = mtd;
+    for (; mtd; mtd &= mtd - 1)
+        snap_one((unsigned)__builtin_ctzll(mtd), s, &c->regs);
+}
+
+/* The words of struct bh_vmstate each MTD bit names (offset, count). */
+#define W(f) (offsetof(struct bh_vmstate, f) / 8)
+static const struct { uint8_t off, n; } mtd_words[22][2] = {
+    { { W(rax), 4 } },          { { W(rbp), 3 } },       { { W(r8), 8 } },
+    { { W(rsp), 1 } },          { { W(rip), 1 }, { W(insn_len), 1 } },
+    { { W(rflags), 1 } },       { { W(es), 2 }, { W(ds), 2 } },
+    { { W(fs), 4 } },           { { W(cs), 4 } },        { { W(tr), 2 } },
+    { { W(ldtr), 2 } },         { { W(gdtr), 2 } },      { { W(idtr), 2 } },
+    { { W(cr0), 4 } },          { { W(dr7), 1 } },       { { W(sysenter_cs), 3 } },
+    { { W(qual), 3 }, { W(insn_info), 1 } },             { { W(intr_state), 2 } },
+    { { W(exit_intr_info), 6 } },                        { { W(efer), 2 } },
+    { { W(tsc), 2 } },          { { W(ctrl), 2 } },
+};
+_Static_assert(W(rbx) == W(rax) + 3 && W(rdi) == W(rbp) + 2 && W(gs) == W(fs) + 2 &&
+               W(ss) == W(cs) + 2 && W(cr4) == W(cr0) + 3 && W(gla) == W(qual) + 2 &&
+               W(inj_error) == W(exit_intr_info) + 5 && W(pat) == W(efer) + 1,
+               "the MTD groups are contiguous in struct bh_vmstate");
+
+/* Copies the words mtd names (mtd itself and reason always); each source
+   word is read once, so a VMM changing its UTCB meanwhile harms only
+   itself. */
+static void copy_mtd(volatile uint64_t *dst, const volatile uint64_t *src, uint64_t mtd)
+{
+    dst[0] = mtd;
+    dst[1] = src[1];
+    for (mtd &= BH_MTD_ALL; mtd; mtd &= mtd - 1) {
+        unsigned b = (unsigned)__builtin_ctzll(mtd);
+        for (unsigned g = 0; g < 2 && mtd_words[b][g].n; g++)
+            for (unsigned k = mtd_words[b][g].off; k < mtd_words[b][g].off + mtd_words[b][g].n; k++)
+                dst[k] = src[k];
+    }
 }
 
 void vcpu_message(struct ec *h, struct ec *c)
 {
-    memcpy(h->utcb->mr, &c->vcpu->st, sizeof c->vcpu->st);
+    copy_mtd(h->utcb->mr, (const uint64_t *)&c->vcpu->st, c->vcpu->st.mtd);
     h->regs.rax = BH_OK;
     h->regs.r10 = BH_MSG_VMEXIT;
     h->regs.rsi = c->vcpu->st.reason;
@@ -461,8 +515,10 @@ void vcpu_reply(struct ec *c, struct ec *h)
 {
     struct vcpu *v = c->vcpu;
     struct bh_vmstate *s = &v->st;
-    memcpy(s, (const void *)h->utcb->mr, sizeof *s);
-    uint64_t mtd = s->mtd & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
+    const volatile uint64_t *u = h->utcb->mr;
+    uint64_t reason = s->reason, mtd = u[0] & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
+    copy_mtd((uint64_t *)s, u, mtd);
+    s->reason = reason;
     struct trapframe *r = &c->regs;
     if (mtd & BH_MTD_GPR_ACDB)
         r->rax = s->rax, r->rcx = s->rcx, r->rdx = s->rdx, r->rbx = s->rbx;
@@ -479,6 +535,7 @@ void vcpu_reply(struct ec *c, struct ec *h)
 
 static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
 {
+    v->hv_leaf = s->ctrl & BH_VMCTRL_HV_LEAF;
     v->proc &= ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
     if (s->ctrl & BH_VMCTRL_INTR_WINDOW)
         v->proc |= PROC_INTR_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
@@ -497,58 +554,53 @@ static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
     vmwrite(VMCS_EXIT_CTLS, v->exit);
 }
 
-/* Applies what the VMM's reply named. Only guest state and the controls
-   in write_ctrl: nothing here can reach hv's own state. */
-static void write_back(struct ec *ec, struct vcpu *v)
+static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
 {
-    const struct bh_vmstate *s = &v->st;
-    uint64_t d = v->dirty;
-    v->dirty = 0;
-    (void)ec;
-    if (d & BH_MTD_RSP)
-        vmwrite(VMCS_GUEST_RSP, s->rsp);
-    if (d & BH_MTD_RIP_LEN)
-        vmwrite(VMCS_GUEST_RIP, s->rip);
-    if (d & BH_MTD_RFLAGS)
-        vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2);
-    if (d & BH_MTD_DS_ES)
-        seg_write(0, &s->es), seg_write(3, &s->ds);
-    if (d & BH_MTD_FS_GS)
-        seg_write(4, &s->fs), seg_write(5, &s->gs);
-    if (d & BH_MTD_CS_SS)
-        seg_write(1, &s->cs), seg_write(2, &s->ss);
-    if (d & BH_MTD_TR)
-        seg_write(7, &s->tr);
-    if (d & BH_MTD_LDTR)
-        seg_write(6, &s->ldtr);
-    if (d & BH_MTD_GDTR)
-        vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdtr.limit & 0xffff), vmwrite(VMCS_GUEST_GDTR_BASE, s->gdtr.base);
-    if (d & BH_MTD_IDTR)
-        vmwrite(VMCS_GUEST_IDTR_LIMIT, s->idtr.limit & 0xffff), vmwrite(VMCS_GUEST_IDTR_BASE, s->idtr.base);
-    if (d & BH_MTD_CR)
-        guest_cr0(s->cr0), guest_cr4(s->cr4), vmwrite(VMCS_GUEST_CR3, s->cr3);
-    if (d & BH_MTD_DR)
-        vmwrite(VMCS_GUEST_DR7, s->dr7);
-    if (d & BH_MTD_SYSENTER)
-        vmwrite(VMCS_GUEST_SYSENTER_CS, s->sysenter_cs), vmwrite(VMCS_GUEST_SYSENTER_ESP, s->sysenter_esp),
+    switch (bit) {
+    case 3: vmwrite(VMCS_GUEST_RSP, s->rsp); break;
+    case 4: vmwrite(VMCS_GUEST_RIP, s->rip); break;
+    case 5: vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2); break;
+    case 6: seg_write(0, &s->es), seg_write(3, &s->ds); break;
+    case 7: seg_write(4, &s->fs), seg_write(5, &s->gs); break;
+    case 8: seg_write(1, &s->cs), seg_write(2, &s->ss); break;
+    case 9: seg_write(7, &s->tr); break;
+    case 10: seg_write(6, &s->ldtr); break;
+    case 11: vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdtr.limit & 0xffff), vmwrite(VMCS_GUEST_GDTR_BASE, s->gdtr.base); break;
+    case 12: vmwrite(VMCS_GUEST_IDTR_LIMIT, s->idtr.limit & 0xffff), vmwrite(VMCS_GUEST_IDTR_BASE, s->idtr.base); break;
+    case 13: guest_cr0(s->cr0), guest_cr4(s->cr4), vmwrite(VMCS_GUEST_CR3, s->cr3); break;
+    case 14: vmwrite(VMCS_GUEST_DR7, s->dr7); break;
+    case 15:
+        vmwrite(VMCS_GUEST_SYSENTER_CS, s->sysenter_cs);
+        vmwrite(VMCS_GUEST_SYSENTER_ESP, s->sysenter_esp);
         vmwrite(VMCS_GUEST_SYSENTER_EIP, s->sysenter_eip);
-    if (d & BH_MTD_STATE)
-        vmwrite(VMCS_GUEST_INTR_STATE, s->intr_state & 0x1f), vmwrite(VMCS_GUEST_ACTIVITY, s->actv_state & 3);
-    if (d & BH_MTD_INJ) {
+        break;
+    case 17: vmwrite(VMCS_GUEST_INTR_STATE, s->intr_state & 0x1f), vmwrite(VMCS_GUEST_ACTIVITY, s->actv_state & 3); break;
+    case 18:
         vmwrite(VMCS_ENTRY_INTR, s->inj_info & 0x80000fffu);
         vmwrite(VMCS_ENTRY_ERROR, (uint32_t)s->inj_error);
         vmwrite(VMCS_ENTRY_INSN_LEN, s->insn_len & 0xf);
-    }
-    if (d & BH_MTD_EFER_PAT) {
+        break;
+    case 19: {
         uint32_t entry = (uint32_t)vmread(VMCS_ENTRY_CTLS) & ~ENTRY_GUEST_LONG;
         vmwrite(VMCS_GUEST_EFER, s->efer);
         vmwrite(VMCS_GUEST_PAT, s->pat);
         vmwrite(VMCS_ENTRY_CTLS, entry | ((s->efer & EFER_LMA) ? ENTRY_GUEST_LONG : 0));
+        break;
     }
-    if (d & BH_MTD_TSC)
-        vmwrite(VMCS_TSC_OFFSET, s->tsc_offset);
-    if (d & BH_MTD_CTRL)
-        write_ctrl(v, s);
+    case 20: vmwrite(VMCS_TSC_OFFSET, s->tsc_offset); break;
+    case 21: write_ctrl(v, s); break;
+    default: break;                 /* GPRs went to the frame at the reply */
+    }
+}
+
+/* Applies what the VMM's reply named. Only guest state and the controls
+   in write_ctrl: nothing here can reach hv's own state. */
+static void write_back(struct ec *ec, struct vcpu *v)
+{
+    (void)ec;
+    for (uint64_t d = v->dirty; d; d &= d - 1)
+        write_one((unsigned)__builtin_ctzll(d), v, &v->st);
+    v->dirty = 0;
 }
 
 void vcpu_orphan(struct ec *c)
@@ -564,6 +616,7 @@ void vcpu_free(struct ec *ec)
     ec->pd->used -= 2;                 /* credited now, freed on v's CPU */
     v->zombie_next = zombies[v->cpu];
     zombies[v->cpu] = v;
+    vcpu_nzombies++;
     if (v->cpu == this_cpu()->id)
         vcpu_reap();
 }
@@ -574,6 +627,7 @@ void vcpu_reap(void)
     struct vcpu *v;
     while ((v = zombies[p->id]) != NULL) {
         zombies[p->id] = v->zombie_next;
+        vcpu_nzombies--;
         if (v->setup || p->vmcs == v)
             vmclear(v->vmcs_pa);
         if (p->vmcs == v)

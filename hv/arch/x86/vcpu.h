@@ -20,6 +20,7 @@ struct vcpu {
     uint16_t vpid;
     bool setup, launched;
     bool orphaned;             /* its VMM went away during an exit */
+    bool hv_leaf;              /* answer BH_CPUID_HV_LEAF in the kernel */
     struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
     uint32_t cpu;
 };
@@ -38,8 +39,10 @@ void vcpu_reply(struct ec *c, struct ec *h);
 void vcpu_orphan(struct ec *c);
 /* Releases ec's vCPU (from ec_free): its VMCS is cleared on its own CPU. */
 void vcpu_free(struct ec *ec);
-/* Clears and frees the VMCSs of dead vCPUs of this CPU (from ec_reap). */
+/* Clears and frees the VMCSs of dead vCPUs of this CPU (from ec_reap,
+   when vcpu_nzombies says some CPU has any). */
 void vcpu_reap(void);
+extern unsigned vcpu_nzombies;
 /* Records the guest state an exit through a portal with MTD mtd
    carries (VMCS current on this CPU; from ipc_vmexit). */
 void vcpu_snapshot(struct ec *c, uint64_t mtd);
