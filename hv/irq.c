@@ -63,6 +63,18 @@ void irq_destroy(struct irq *irq)
     quota_free(irq->obj.quota, irq, 1);
 }
 
+void irq_release_pd(struct pd *pd)
+{
+    for (unsigned g = 0; g < IRQ_MAX_GSI; g++) {
+        struct irq *irq = by_gsi[g];
+        if (!irq || !irq->sm || irq->sm->obj.quota != pd)
+            continue;
+        ioapic_mask(g, true);
+        kobj_put(&irq->sm->obj);
+        irq->sm = NULL;
+    }
+}
+
 void irq_fire(unsigned gsi)
 {
     if (gsi >= IRQ_MAX_GSI)

@@ -17,6 +17,10 @@ enum bh_status irq_setup_root(struct pd *root);
 /* BH_SYS_IRQ_CTRL after the capability check. */
 enum bh_status irq_ctrl(struct irq *irq, uint64_t op, struct sm *sm, uint64_t cpu);
 void irq_destroy(struct irq *irq);
+/* A PD dies: lines bound to its semaphores are masked and unbound, so no
+   interrupt reaches it and no binding outlives the PD its semaphore is
+   charged to. Bounded: one pass over the GSIs. */
+void irq_release_pd(struct pd *pd);
 /* Interrupt context (no lock): mask the line, remember it. */
 void irq_fire(unsigned gsi);
 /* Under the kernel lock: up the SMs of lines that fired. */

@@ -13,6 +13,7 @@
 #include "tlb.h"
 #include "lib/fmt.h"
 #include "ept.h"
+#include "irq.h"
 #include <string.h>
 
 static uint32_t slot_pages(uint32_t nslots)
@@ -150,6 +151,7 @@ void pd_kill(struct pd *pd)
     kobj_get(&pd->obj);                /* keep it while we work */
     for (struct ec *ec = pd->ecs; ec; ec = ec->pd_next)
         ec_kill(ec, BH_EABORT);
+    irq_release_pd(pd);
     struct cap_space_kill k = { 0 };
     unsigned budget = ~0u;             /* bounded by the PD's own size */
     cap_clear_space(&pd->caps, &k, &budget, release_cap, NULL);

@@ -68,12 +68,9 @@ static uint32_t root_irq_count(void)
     return n;
 }
 
-/* The kernel keeps a line bound to its semaphore even after the PD that
-   made the semaphore died (hv/irq.c). Before the root releases a dead
-   server's PD it therefore masks each of the server's lines and binds it
-   to a semaphore of its own: the dead PD gets no further interrupts, and
-   the kernel drops its reference to the dead PD's semaphore while that
-   PD still exists. */
+/* The kernel unbinds a dead server's lines (hv/irq.c, irq_release_pd);
+   the root binds each to a semaphore of its own, masked, so that the
+   line is in a known state until the restarted server binds it again. */
 static void reclaim_irqs(const struct server *srv)
 {
     for (unsigned i = 0; i < srv->cfg->nirqs; i++) {

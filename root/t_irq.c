@@ -52,4 +52,16 @@ void test_irq(void)
            "irq: without the unmask (acknowledge) no further interrupt arrives");
     bh_syscall6(BH_SYS_IRQ_CTRL, irq, BH_IRQ_MASK, 0, 0, 0, 0);
     pit_stop();
+    /* A line bound to a semaphore charged to a PD that dies is unbound by
+       the kernel: unmasking it afterwards finds nothing to deliver to. */
+    uint64_t pd = rt_sel(), dsm = rt_sel();
+    s = bh_create_pd(pd, SEL_PD, 16, 16, BH_SEL_NONE);
+    if (s == BH_OK)
+        s = bh_create_sm(dsm, pd, 0);
+    if (s == BH_OK)
+        s = (enum bh_status)bh_syscall6(BH_SYS_IRQ_CTRL, irq, BH_IRQ_BIND, dsm, 0, 0, 0);
+    bh_tap(s == BH_OK, "irq: GSI %u bound to a semaphore charged to a child PD (status %d)", PIT_GSI, s);
+    bh_kill_pd(pd);
+    bh_tap(bh_syscall6(BH_SYS_IRQ_CTRL, irq, BH_IRQ_UNMASK, 0, 0, 0, 0) == BH_EINVAL,
+           "irq: once that PD died the kernel had unbound the line (unmask: EINVAL)");
 }
