@@ -210,13 +210,14 @@ void ec_resume(struct ec *ec)
    can be destroyed without this CPU still using its tables. */
 static void go_idle(struct percpu *p)
 {
+    vcpu_cpu_idle();
     if (p->current) {
         p->current->fs_base = rdmsr(MSR_FS_BASE);
         p->current->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
         fpu_save(p->current->fpu);
         p->current = NULL;
-        ec_reap();
     }
+    ec_reap();                         /* also vCPU zombies of this CPU */
     if (p->loaded_root) {
         paging_load_kernel();
         p->loaded_root = 0;

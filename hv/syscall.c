@@ -206,6 +206,13 @@ static uint64_t sys_create_vcpu(struct ec *ec)
     return s != BH_OK ? s : install(ec, dst, n, BH_OBJ_EC);
 }
 
+static uint64_t sys_vcpu_ctrl(struct ec *ec)
+{
+    struct ec *v;
+    enum bh_status s = lookup(ec, ec->regs.rdi, BH_OBJ_EC, BH_R_CTRL, (void **)&v);
+    return s != BH_OK ? s : vcpu_ctrl(v, ec->regs.rsi, ec->regs.rdx, ec->regs.r8);
+}
+
 static uint64_t sys_kill_pd(struct ec *ec)
 {
     struct pd *pd;
@@ -484,6 +491,7 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_IO_REVOKE] = sys_io_revoke,
     [BH_SYS_IRQ_CTRL] = sys_irq_ctrl,
     [BH_SYS_CREATE_VCPU] = sys_create_vcpu,
+    [BH_SYS_VCPU_CTRL] = sys_vcpu_ctrl,
 };
 
 void syscall_dispatch(struct trapframe *tf)

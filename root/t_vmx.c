@@ -9,6 +9,8 @@
 #include <string.h>
 
 extern const uint8_t vmg_basic[], vmg_basic_end[], vmg_triple[], vmg_triple_end[];
+extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
+extern const uint8_t vmg_sse[], vmg_sse_end[];
 
 #define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
 #define HOLE 0x9000ull            /* mapped only when the guest touches it */
@@ -23,16 +25,37 @@ extern const uint8_t vmg_basic[], vmg_basic_end[], vmg_triple[], vmg_triple_end[
 #define EXIT_EPT 48u
 #define EXIT_TRIPLE 2u
 #define EXIT_BAD_GUEST 33u
+#define EXIT_INTR_WINDOW 7u
+#define EXIT_PREEMPT 52u
+#define ZERO_VA 0x7e0000002000ull   /* the guest's page 0 (its IVT) */
+#define INJ_EXT(v) (0x80000000u | (v))              /* valid, external interrupt */
+#define INJ_NMI (0x80000000u | 2u << 8 | 2u)
+#define XMM_VMM 0x1111111111111111ull
+
+enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ };
 
 struct exit_rec { uint64_t reason, mtd, a, b; };
 
 static struct {
     uint64_t vm, done_sm;
     bool bad_start;              /* start-up reply with a state the CPU refuses */
+    enum mode mode;
     unsigned n;
     struct exit_rec log[MAX_LOG];
 } t;
-static uint64_t handler_utcb;
+static uint64_t handler_utcb, handler_utcb1;
+
+static uint64_t xmm0_get(void)
+{
+    uint64_t v;
+    __asm__ volatile("movq %%xmm0, %0" : "=r"(v));
+    return v;
+}
+
+static void xmm0_set(uint64_t v)
+{
+    __asm__ volatile("movq %0, %%xmm0" ::"r"(v));   /* hv code never uses xmm0 */
+}
 
 static void record(uint64_t reason, uint64_t mtd, uint64_t a, uint64_t b)
 {
@@ -47,11 +70,42 @@ static uint64_t start_up(struct bh_vmstate *s)
     s->rsp = 0x7000;
     s->cs = (struct bh_vmseg){ 0, 0x9b, 0xffff, 0 };
     s->ss = (struct bh_vmseg){ 0, 0x93, 0xffff, 0 };
+    if (t.mode == M_SPIN) {
+        s->ctrl = BH_VMCTRL_PREEMPT;
+        s->preempt_timer = 2000000;
+        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_CTRL;
+    }
+    if (t.mode == M_SSE)
+        xmm0_set(XMM_VMM);
     if (!t.bad_start)
         return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS;
     s->cr0 = 0x80000010;         /* paging without protection: the CPU refuses it */
     s->cr2 = s->cr3 = s->cr4 = 0;
     return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_CR;
+}
+
+/* VMCALL: eax = step. Injection steps ask for the window or an NMI; the
+   SSE steps check that neither side sees the other's xmm0. */
+static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
+{
+    uint64_t step = s->rax & 0xffffffff, b = s->rbx & 0xffff;
+    s->rip = next;
+    if (step == 8) {              /* the guest filled xmm0 with 0xab.. */
+        b = xmm0_get() == XMM_VMM;
+        xmm0_set(0x2222222222222222ull);
+    } else if (step == 9) {
+        b = *(volatile uint64_t *)(GUEST_VA + 0xf40) == 0xababababababababull;
+    }
+    record(EXIT_VMCALL, s->mtd, step, b);
+    if (step == 4) {              /* IF=0: wait for the window */
+        s->ctrl = BH_VMCTRL_INTR_WINDOW;
+        return BH_MTD_RIP_LEN | BH_MTD_CTRL;
+    }
+    if (step == 6) {
+        s->inj_info = INJ_NMI;
+        return BH_MTD_RIP_LEN | BH_MTD_INJ;
+    }
+    return BH_MTD_RIP_LEN;
 }
 
 /* One exit; returns the MTD of what to write back. */
@@ -65,19 +119,40 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
     case EXIT_CPUID:
         record(reason, s->mtd, s->rax, s->insn_len);
         s->rax = 0xb00c, s->rbx = s->rcx = s->rdx = 0, s->rip = next;
+        if (t.mode == M_BADINJ) {    /* an error code in real mode: the entry fails */
+            s->inj_info = 0x80000000u | 3u << 8 | 13u | 1u << 11;
+            return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN | BH_MTD_INJ;
+        }
         return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN;
+    case EXIT_INTR_WINDOW:        /* the guest can take it now */
+        record(reason, s->mtd, s->rflags, 0);
+        s->inj_info = INJ_EXT(0x20), s->ctrl = 0;
+        return BH_MTD_INJ | BH_MTD_CTRL;
+    case EXIT_PREEMPT:
+        record(reason, s->mtd, 0, 0);
+        return 0;
+    case BH_VMEXIT_RECALL:
+        record(reason, s->mtd, 0, 0);
+        bh_kill_pd(t.vm);
+        bh_sm_up(t.done_sm);
+        return 0;
     case EXIT_IO:
         record(reason, s->mtd, s->qual, s->rax & 0xff);
         s->rip = next;
         return BH_MTD_RIP_LEN;
     case EXIT_VMCALL:
-        record(reason, s->mtd, s->rax, s->rbx & 0xffff);
-        s->rip = next;
-        return BH_MTD_RIP_LEN;
+        return vmcall(s, next);
     case EXIT_EPT:                /* map the missing page and retry */
         record(reason, s->mtd, s->gpa, s->qual);
         bh_map(t.vm, HOLE_VA, HOLE, 1, BH_M_R | BH_MAP_GUEST);
         return 0;
+    case EXIT_HLT:
+        if (t.mode == M_INJECT && t.n == 1) {   /* the first HLT: wake it with 0x20 */
+            record(reason, s->mtd, 0, 0);
+            s->rip = next, s->inj_info = INJ_EXT(0x20);
+            return BH_MTD_RIP_LEN | BH_MTD_INJ;
+        }
+        __attribute__((fallthrough));   /* the last HLT ends the guest */
     default:                      /* HLT, triple fault, failed entry: the end */
         record(reason, s->mtd, s->qual, s->rip);
         bh_kill_pd(t.vm);
@@ -86,10 +161,11 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
     }
 }
 
-/* The exit handler: a local EC; each call is one exit (rsi = reason). */
-static void vmm(uint64_t badge, uint64_t reason)
+/* The exit handlers: local ECs on CPU 0 and 1; each call is one exit
+   (rsi = reason). */
+static void __attribute__((noreturn)) vmm_loop(uint64_t utcb, uint64_t badge, uint64_t reason)
 {
-    struct bh_vmstate *s = (struct bh_vmstate *)((struct bh_utcb *)handler_utcb)->mr;
+    struct bh_vmstate *s = (struct bh_vmstate *)((struct bh_utcb *)utcb)->mr;
     for (;;) {
         s->mtd = handle(reason, s);
         struct bh_msg m = { 0, { 0 } };
@@ -99,34 +175,42 @@ static void vmm(uint64_t badge, uint64_t reason)
     }
 }
 
+static void vmm(uint64_t badge, uint64_t reason) { vmm_loop(handler_utcb, badge, reason); }
+static void vmm1(uint64_t badge, uint64_t reason) { vmm_loop(handler_utcb1, badge, reason); }
+
 /* The handler and its portals at base + reason (one portal per exit the
    guests make; the rest of the 128 stay empty). */
-static uint64_t exit_base, handler_ec;
+static uint64_t exit_base, exit_base1, handler_ec;
 
-static bool make_portals(void)
+static bool make_portals(unsigned cpu, uint64_t utcb, void (*fn)(uint64_t, uint64_t),
+                         uint64_t *base)
 {
-    handler_utcb = rt_utcb();
-    handler_ec = rt_sel();
-    if (bh_create_ec(handler_ec, SEL_PD, CPU0, BH_EC_LOCAL, handler_utcb, (uint64_t)vmm,
-                     rt_stack() - 8) != BH_OK)
+    uint64_t ec = rt_sel();
+    if (bh_create_ec(ec, SEL_PD, cpu, BH_EC_LOCAL, utcb, (uint64_t)fn, rt_stack() - 8) != BH_OK)
         return false;
-    exit_base = rt_sel();
+    if (cpu == CPU0)
+        handler_ec = ec;
+    *base = rt_sel();
     for (unsigned i = 1; i < BH_VM_EXITS; i++)
         rt_sel();
-    static const unsigned used[] = { BH_VMEXIT_STARTUP, BH_VMEXIT_FAIL, EXIT_CPUID, EXIT_HLT,
-                                     EXIT_VMCALL, EXIT_IO, EXIT_EPT, EXIT_TRIPLE, EXIT_BAD_GUEST };
+    static const unsigned used[] = { BH_VMEXIT_STARTUP, BH_VMEXIT_FAIL, BH_VMEXIT_RECALL,
+                                     EXIT_CPUID, EXIT_HLT, EXIT_VMCALL, EXIT_IO, EXIT_EPT,
+                                     EXIT_TRIPLE, EXIT_BAD_GUEST, EXIT_INTR_WINDOW, EXIT_PREEMPT };
     for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++) {
         uint64_t mtd = used[i] == EXIT_CPUID ? BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN : BH_MTD_ALL;
-        if (bh_create_pt_mtd(exit_base + used[i], SEL_PD, handler_ec, used[i], mtd) != BH_OK)
+        if (bh_create_pt_mtd(*base + used[i], SEL_PD, ec, used[i], mtd) != BH_OK)
             return false;
     }
     return true;
 }
 
 /* A VM with the guest code at 0x7c00, run until the handler ends it. */
-static bool run_guest(const uint8_t *code, size_t len, uint64_t portals, const char *what)
+static uint64_t last_vcpu;
+
+static bool run_on(unsigned cpu, const uint8_t *code, size_t len, uint64_t portals, const char *what)
 {
     uint64_t vm = rt_sel(), vcpu = rt_sel(), sc = rt_sel(), death = rt_sel();
+    last_vcpu = vcpu;
     memset(&t.log, 0, sizeof t.log);
     t.n = 0;
     t.vm = vm;
@@ -138,14 +222,21 @@ static bool run_guest(const uint8_t *code, size_t len, uint64_t portals, const c
     if (s == BH_OK)
         s = bh_map(vm, GUEST_VA, GUEST_PAGE, 1, BH_M_R | BH_M_W | BH_M_X | BH_MAP_GUEST);
     if (s == BH_OK)
-        s = bh_create_vcpu(vcpu, vm, CPU0, SEL_PD, portals);
+        s = bh_map(vm, ZERO_VA, 0, 1, BH_M_R | BH_M_W | BH_MAP_GUEST);
+    if (s == BH_OK)
+        s = bh_create_vcpu(vcpu, vm, cpu, SEL_PD, portals);
     if (s == BH_OK)
         s = bh_create_sc(sc, SEL_PD, vcpu, 10, 10000, 10000);
     if (s != BH_OK) {
         bh_tap(false, "vmx: %s: set up a VM (status %d)", what, s);
         return false;
     }
-    bool done = bh_sm_down(t.done_sm, 5000000) == BH_OK || portals != exit_base;
+    if (t.mode == M_SPIN) {       /* let it spin, then recall it from here */
+        bh_sm_down(death, 100000);
+        bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_RECALL, 0, 0, 0, 0) == BH_OK,
+               "vmx: recall the spinning vCPU on cpu %u from cpu 0", cpu);
+    }
+    bool done = bh_sm_down(t.done_sm, 5000000) == BH_OK || (portals != exit_base && portals != exit_base1);
     bool dead = bh_sm_down(death, 2000000) == BH_OK;
     if (!done || !dead) {
         bh_kill_pd(vm);
@@ -155,6 +246,11 @@ static bool run_guest(const uint8_t *code, size_t len, uint64_t portals, const c
     }
     bh_tap(done && dead, "vmx: %s: the guest ran and its VM ended (%u exits)", what, t.n);
     return done && dead;
+}
+
+static bool run_guest(const uint8_t *code, size_t len, uint64_t portals, const char *what)
+{
+    return run_on(CPU0, code, len, portals, what);
 }
 
 static void test_refusals(bool have_vmx)
@@ -229,11 +325,83 @@ static void test_bad_guests(void)
         bh_tap(t.n == 0, "vmx: with no exit portal the vCPU stops before it runs");
 }
 
+#define RUN(mode_, guest, portals, cpu, what) \
+    (t.mode = (mode_), run_on((cpu), guest, (size_t)(guest##_end - guest), (portals), (what)))
+
+static void test_events(void)
+{
+    if (RUN(M_INJECT, vmg_inject, exit_base, CPU0, "injection")) {
+        bh_tap(t.n == 9, "vmx: injection guest made 9 exits (%u)", t.n);
+        for (unsigned i = 0; t.n != 9 && i < t.n && i < MAX_LOG; i++)
+            bh_printf("# vmx: injection: exit %u: reason %lx a %lx b %lx\n", i, t.log[i].reason,
+                      t.log[i].a, t.log[i].b);
+        bh_tap(at(1)->reason == EXIT_HLT && at(2)->reason == EXIT_VMCALL && at(2)->a == 3 && at(2)->b == 1,
+               "vmx: an interrupt injected at HLT ran the guest's handler once");
+        bh_tap(at(3)->a == 4 && at(4)->reason == EXIT_INTR_WINDOW && (at(4)->a & 0x200),
+               "vmx: with IF=0 the VMM asked for the window; it opened at STI (rflags.IF set)");
+        bh_tap(at(5)->a == 5 && at(5)->b == 2, "vmx: the interrupt injected in the window ran the handler");
+        bh_tap(at(7)->a == 7 && at(7)->b == 1, "vmx: an injected NMI ran the guest's NMI handler");
+    }
+    if (RUN(M_BADINJ, vmg_basic, exit_base, CPU0, "bad injection"))
+        bh_tap(t.n == 3 && at(2)->reason == BH_VMEXIT_FAIL && at(2)->a == 7,
+               "vmx: an injection the CPU refuses fails the entry, reported as BH_VMEXIT_FAIL "
+               "(VM-instruction error %lu)", t.n > 2 ? at(2)->a : 0);
+    if (rt_cpus() < 2) {
+        bh_printf("# vmx: one CPU: the recall test needs two\n");
+        return;
+    }
+    if (RUN(M_SPIN, vmg_spin, exit_base1, CPU1, "spinning guest")) {
+        bool leak = false, preempt = false;
+        for (unsigned i = 0; i < t.n && i < MAX_LOG; i++) {
+            leak |= t.log[i].reason == EXIT_VMCALL;
+            preempt |= t.log[i].reason == EXIT_PREEMPT;
+        }
+        bh_tap(preempt, "vmx: the preemption timer the VMM armed made the guest exit");
+        bh_tap(t.n && t.log[(t.n - 1) % MAX_LOG].reason == BH_VMEXIT_RECALL,
+               "vmx: the recall from another CPU made the spinning guest exit");
+        bh_tap(!leak, "vmx: no host interrupt reached the guest (its IVT would have said so)");
+    }
+}
+
+static void test_isolation(void)
+{
+    if (RUN(M_SSE, vmg_sse, exit_base, CPU0, "SSE state"))
+        bh_tap(t.n == 4 && at(1)->a == 8 && at(1)->b == 1 && at(2)->a == 9 && at(2)->b == 1,
+               "vmx: guest and VMM keep their own xmm0 across exits (%lu, %lu)",
+               at(1)->b, at(2)->b);
+    t.mode = M_PLAIN;
+    bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, last_vcpu, BH_VCPU_RECALL, 0, 0, 0, 0) == BH_EINVAL,
+           "vmx: VCPU_CTRL on a dead vCPU: EINVAL");
+    uint64_t vm = rt_sel(), vcpu = rt_sel();
+    enum bh_status s = bh_create_pd(vm, SEL_PD, 16 | BH_PD_VM, 16, BH_SEL_NONE);
+    if (s == BH_OK)
+        s = bh_create_vcpu(vcpu, vm, CPU0, SEL_PD, exit_base);
+    bh_tap(s == BH_OK, "vmx: a vCPU (never run) for the MSR-bitmap checks (status %d)", s);
+    bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0xc0000080, 0, BH_VCPU_MSR_W, 0) == BH_ERIGHTS,
+           "vmx: EFER may not pass through to a guest: ERIGHTS");
+    bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0x10, 0, BH_VCPU_MSR_W, 0) == BH_ERIGHTS,
+           "vmx: TSC writes may not pass through: ERIGHTS");
+    bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0x10, 0, BH_VCPU_MSR_R, 0) == BH_OK &&
+           bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0xc0000100, 0, 0, 0) == BH_OK,
+           "vmx: TSC reads pass through, FS_BASE exits again: OK");
+    bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0x10, 0, 4, 0) == BH_EINVAL &&
+           bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, 9, 0, 0, 0, 0) == BH_EINVAL,
+           "vmx: unknown MSR flags and an unknown operation: EINVAL");
+    bh_kill_pd(vm);
+    bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, handler_ec, BH_VCPU_RECALL, 0, 0, 0, 0) == BH_EINVAL,
+           "vmx: VCPU_CTRL on an EC that is no vCPU: EINVAL");
+}
+
 void test_vmx(void)
 {
     uint64_t sm = rt_sel();
-    enum bh_status s1 = bh_create_sm(sm, SEL_PD, 0), s2 = make_portals() ? BH_OK : BH_EINVAL,
-                   s3 = bh_map(SEL_PD, 0, GUEST_VA, 2, BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH);
+    handler_utcb = rt_utcb();
+    handler_utcb1 = rt_utcb();
+    bool two = rt_cpus() > 1;
+    enum bh_status s1 = bh_create_sm(sm, SEL_PD, 0),
+                   s2 = make_portals(CPU0, handler_utcb, vmm, &exit_base) &&
+                        (!two || make_portals(CPU1, handler_utcb1, vmm1, &exit_base1)) ? BH_OK : BH_EINVAL,
+                   s3 = bh_map(SEL_PD, 0, GUEST_VA, 3, BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH);
     bool ok = s1 == BH_OK && s2 == BH_OK && s3 == BH_OK;
     bh_tap(ok, "vmx: the root task's VMM side is set up (handler, portals, guest pages: %d %d %d)",
            s1, s2, s3);
@@ -252,4 +420,6 @@ void test_vmx(void)
     }
     test_basic();
     test_bad_guests();
+    test_events();
+    test_isolation();
 }

@@ -80,3 +80,98 @@ vmg_bench:
 .spin:
     jmp .spin
 vmg_bench_end:
+
+; Event injection (t_vmx.c): an interrupt injected at HLT, one held back
+; by CLI until the VMM's interrupt window opens at STI, and an NMI; each
+; handler counts, and VMCALLs report the counts (eax = step, bx = count).
+global vmg_inject, vmg_inject_end
+%define GI(x) (0x7c00 + (x) - vmg_inject)
+vmg_inject:
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    mov word [0x7f00], 0
+    mov word [0x7f02], 0
+    mov word [0x20 * 4], GI(.int20)
+    mov word [0x20 * 4 + 2], 0
+    mov word [2 * 4], GI(.nmi)
+    mov word [2 * 4 + 2], 0
+    sti
+    hlt
+    mov eax, 3
+    mov bx, [0x7f00]
+    vmcall
+    cli
+    mov eax, 4
+    vmcall
+    sti
+    nop
+    mov eax, 5
+    mov bx, [0x7f00]
+    vmcall
+    mov eax, 6
+    vmcall
+    mov eax, 7
+    mov bx, [0x7f02]
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.int20:
+    inc word [0x7f00]
+    iret
+.nmi:
+    inc word [0x7f02]
+    iret
+vmg_inject_end:
+
+; Spins with interrupts enabled and every vector of its IVT pointing at a
+; VMCALL 0xbad: a host interrupt that leaked into the guest would show.
+global vmg_spin, vmg_spin_end
+%define GS(x) (0x7c00 + (x) - vmg_spin)
+vmg_spin:
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    xor bx, bx
+    mov cx, 256
+.fill:
+    mov word [bx], GS(.leak)
+    mov word [bx + 2], 0
+    add bx, 4
+    loop .fill
+    sti
+.spin:
+    jmp .spin
+.leak:
+    mov eax, 0xbad
+    vmcall
+    iret
+vmg_spin_end:
+
+; SSE state: the guest fills xmm0, exits, and stores xmm0 again after the
+; VMM (which uses xmm0 itself meanwhile) replied.
+global vmg_sse, vmg_sse_end
+%define GX(x) (0x7c00 + (x) - vmg_sse)
+vmg_sse:
+    xor ax, ax
+    mov ds, ax
+    mov eax, cr4
+    or eax, 0x600
+    mov cr4, eax
+    movdqu xmm0, [GX(.pattern)]
+    mov eax, 8
+    vmcall
+    movdqu [0x7f40], xmm0
+    mov eax, 9
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.pattern:
+    times 16 db 0xab
+vmg_sse_end:

@@ -122,6 +122,9 @@ enum bh_syscall {
                                base selector there. The new capability names
                                an EC (BH_OBJ_EC) that runs the guest once an
                                SC is bound to it. BH_ENOTSUP without VMX. */
+    BH_SYS_VCPU_CTRL = 20,  /* rdi = vCPU sel (CTRL), rsi = BH_VCPU_* op;
+                               MSR: rdx = MSR, r8 = BH_VCPU_MSR_R | _W (what
+                               passes through; 0 = every access exits) */
     BH_SYS_COUNT
 };
 
@@ -268,6 +271,7 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 #define BH_VM_EXITS 128u         /* exit portals per vCPU: base .. base + 127 */
 #define BH_VMEXIT_FAIL 125u      /* VMLAUNCH/VMRESUME failed: qual = VM-instruction error */
 #define BH_VMEXIT_STARTUP 126u   /* before the first entry: set the initial state */
+#define BH_VMEXIT_RECALL 127u    /* BH_VCPU_RECALL asked for an exit */
 #define BH_VMEXIT_REASON_FAILED (1u << 31)   /* in reason: the entry failed (33, 34, 41) */
 
 /* MTD: which parts of the guest state travel (exit) or are written (reply). */
@@ -294,6 +298,14 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 #define BH_MTD_TSC (1u << 20)        /* exit: tsc (the guest's); reply: tsc_offset */
 #define BH_MTD_CTRL (1u << 21)       /* reply: ctrl and preempt_timer */
 #define BH_MTD_ALL ((1u << 22) - 1)
+
+/* BH_SYS_VCPU_CTRL operations. A guest's port I/O passes through for
+   the ports its VM PD holds (BH_SYS_IO_GRANT into the VM PD; revoking
+   them makes those accesses exit again at once); every other port exits. */
+#define BH_VCPU_RECALL 0u        /* the vCPU exits (BH_VMEXIT_RECALL) before it next runs guest code */
+#define BH_VCPU_MSR 1u           /* set which accesses to an MSR pass through */
+#define BH_VCPU_MSR_R (1u << 0)
+#define BH_VCPU_MSR_W (1u << 1)
 
 /* ctrl (reply with BH_MTD_CTRL): exits the VMM asks for. */
 #define BH_VMCTRL_INTR_WINDOW (1u << 0)  /* exit once the guest can take an interrupt */

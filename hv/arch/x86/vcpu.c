@@ -24,6 +24,7 @@
 #include "kmem.h"
 #include "obj.h"
 #include "lib/fmt.h"
+#include "mem.h"
 #include <stddef.h>
 #include <string.h>
 
@@ -38,31 +39,87 @@ void __attribute__((noreturn)) vcpu_exited(void);
 void __attribute__((noreturn)) vcpu_entry_failed(void);
 extern char vmx_exit_entry[];
 
-/* Shared bitmaps: every port exits, every MSR exits but the three segment
-   bases the VMCS and ec_resume switch anyway. */
+/* The shared MSR bitmap: every MSR exits but the three segment bases the
+   VMCS and ec_resume switch anyway. A VMM that changes it gets a copy of
+   its own per vCPU (vcpu_ctrl). The I/O bitmaps are the VM PD's TSS-style
+   port bitmaps (hv/mem.c): the same format, 1 = exit. */
 static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
-static uint8_t io_bitmap[2][4096] __attribute__((aligned(4096)));
 static bool bitmaps_ready;
 static uint16_t next_vpid = 1;
 static struct vcpu *zombies[MAX_CPUS];   /* per CPU: VMCSs to clear */
 unsigned vcpu_nzombies;                   /* on all CPUs */
 
-static void msr_pass(uint32_t msr)
+/* Sets which accesses to msr pass through (BH_VCPU_MSR_R / _W) in bm
+   (Intel SDM Vol. 3C, 25.6.9: read-low, read-high, write-low, write-high). */
+static void msr_set(uint8_t *bm, uint32_t msr, uint64_t pass)
 {
     unsigned off = (msr >= 0xc0000000u ? 1024 : 0) + ((msr & 0x1fff) >> 3);
     uint8_t bit = (uint8_t)(1u << (msr & 7));
-    msr_bitmap[off] &= (uint8_t)~bit;          /* reads */
-    msr_bitmap[off + 2048] &= (uint8_t)~bit;   /* writes */
+    bm[off] = (uint8_t)((pass & BH_VCPU_MSR_R) ? bm[off] & ~bit : bm[off] | bit);
+    bm[off + 2048] = (uint8_t)((pass & BH_VCPU_MSR_W) ? bm[off + 2048] & ~bit : bm[off + 2048] | bit);
 }
 
 static void bitmaps_init(void)
 {
     memset(msr_bitmap, 0xff, sizeof msr_bitmap);
-    memset(io_bitmap, 0xff, sizeof io_bitmap);
-    msr_pass(MSR_FS_BASE);
-    msr_pass(MSR_GS_BASE);
-    msr_pass(MSR_KERNEL_GS_BASE);
+    msr_set(msr_bitmap, MSR_FS_BASE, BH_VCPU_MSR_R | BH_VCPU_MSR_W);
+    msr_set(msr_bitmap, MSR_GS_BASE, BH_VCPU_MSR_R | BH_VCPU_MSR_W);
+    msr_set(msr_bitmap, MSR_KERNEL_GS_BASE, BH_VCPU_MSR_R | BH_VCPU_MSR_W);
     bitmaps_ready = true;
+}
+
+/* The MSRs a guest may touch directly: hv switches them per EC (the
+   segment bases) or the VMCS does on every entry and exit (SYSENTER, PAT);
+   the TSC only for reads (the VMCS offsets it). Everything else is host
+   state a guest must never reach. */
+static uint64_t msr_may_pass(uint64_t msr)
+{
+    switch (msr) {
+    case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
+    case 0x174: case 0x175: case 0x176: case MSR_PAT:
+        return BH_VCPU_MSR_R | BH_VCPU_MSR_W;
+    case 0x10:
+        return BH_VCPU_MSR_R;
+    default:
+        return 0;
+    }
+}
+
+/* The VM PD's port bitmaps (its own once it holds ports, else all-exit). */
+static void io_bitmaps(struct vcpu *v, struct pd *vm)
+{
+    uint64_t a, b;
+    mem_io_bitmap_pages(vm, &a, &b);
+    vmwrite(VMCS_IO_BITMAP_A, a);
+    vmwrite(VMCS_IO_BITMAP_B, b);
+    v->io_gen = mem_io_gen;
+}
+
+enum bh_status vcpu_ctrl(struct ec *ec, uint64_t op, uint64_t msr, uint64_t flags)
+{
+    struct vcpu *v = ec->vcpu;
+    if (!v || ec->state == EC_DEAD)
+        return BH_EINVAL;
+    if (op == BH_VCPU_RECALL) {
+        v->recall = true;
+        if (ec->cpu != this_cpu()->id)            /* out of the guest, if it is in it */
+            lapic_ipi(cpus[ec->cpu].apic_id, 0, VEC_IPI_WAKE, 0);
+        return BH_OK;
+    }
+    if (op != BH_VCPU_MSR || (flags & ~(uint64_t)(BH_VCPU_MSR_R | BH_VCPU_MSR_W)))
+        return BH_EINVAL;
+    if (flags & ~msr_may_pass(msr))
+        return BH_ERIGHTS;
+    if (!msr_may_pass(msr))
+        return BH_OK;                  /* it exits already, and always will */
+    if (!v->msrbm) {
+        if (quota_alloc(ec->pd, 1, (void **)&v->msrbm) != BH_OK)
+            return BH_ENOMEM;
+        memcpy(v->msrbm, msr_bitmap, sizeof msr_bitmap);
+        v->msrbm_new = true;
+    }
+    msr_set(v->msrbm, (uint32_t)msr, flags);
+    return BH_OK;
 }
 
 enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t exit_base,
@@ -136,9 +193,9 @@ static void setup_controls(struct vcpu *v, struct pd *vm)
     /* Bits the VMX fixed MSRs pin belong to hv; the guest sees its own. */
     vmwrite(VMCS_CR0_MASK, (c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) | ~c->cr0_fixed1);
     vmwrite(VMCS_CR4_MASK, c->cr4_fixed0 | ~c->cr4_fixed1);
-    vmwrite(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap));
-    vmwrite(VMCS_IO_BITMAP_A, virt_to_phys(io_bitmap[0]));
-    vmwrite(VMCS_IO_BITMAP_B, virt_to_phys(io_bitmap[1]));
+    vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm ? v->msrbm : msr_bitmap));
+    v->msrbm_new = false;
+    io_bitmaps(v, vm);
     vmwrite(VMCS_EPTP, ept_pointer(vm->ept));
     if (v->vpid)
         vmwrite(VMCS_VPID, v->vpid);
@@ -307,7 +364,17 @@ void vcpu_enter(struct ec *ec)
         exit_call(ec, BH_VMEXIT_STARTUP);
     }
     if (v->dirty)
-        write_back(ec, v);
+        write_back(ec, v);             /* first: a recall exit shows the state as written */
+    if (v->recall) {
+        v->recall = false;
+        exit_call(ec, BH_VMEXIT_RECALL);
+    }
+    if (v->io_gen != mem_io_gen)       /* the VM PD's port bitmaps may have appeared */
+        io_bitmaps(v, ec->pd);
+    if (v->msrbm_new) {
+        vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm));
+        v->msrbm_new = false;
+    }
     vmwrite(VMCS_HOST_CR3, read_cr3());
     tlb_check();
     tlb_set_in_user(1);
@@ -558,7 +625,10 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
 {
     switch (bit) {
     case 3: vmwrite(VMCS_GUEST_RSP, s->rsp); break;
-    case 4: vmwrite(VMCS_GUEST_RIP, s->rip); break;
+    case 4:                         /* a new RIP ends an STI / MOV SS shadow */
+        vmwrite(VMCS_GUEST_RIP, s->rip);
+        vmwrite(VMCS_GUEST_INTR_STATE, vmread(VMCS_GUEST_INTR_STATE) & ~3ull);
+        break;
     case 5: vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2); break;
     case 6: seg_write(0, &s->es), seg_write(3, &s->ds); break;
     case 7: seg_write(4, &s->fs), seg_write(5, &s->gs); break;
@@ -603,6 +673,8 @@ static void write_back(struct ec *ec, struct vcpu *v)
     v->dirty = 0;
 }
 
+static void release(struct vcpu *v);
+
 void vcpu_orphan(struct ec *c)
 {
     c->vcpu->orphaned = true;
@@ -613,12 +685,38 @@ void vcpu_free(struct ec *ec)
     struct vcpu *v = ec->vcpu;
     ec->vcpu = NULL;
     kobj_put(&v->vmm->obj);
-    ec->pd->used -= 2;                 /* credited now, freed on v's CPU */
-    v->zombie_next = zombies[v->cpu];
+    ec->pd->used -= v->msrbm ? 3 : 2;  /* credited now */
+    struct percpu *me = this_cpu();
+    if (me->vmcs == v) {
+        vmclear(v->vmcs_pa);
+        me->vmcs = NULL;
+    }
+    if (cpus[v->cpu].vmcs != v) {      /* current nowhere: free it at once */
+        release(v);
+        return;
+    }
+    v->zombie_next = zombies[v->cpu];  /* its CPU clears it (soon: woken) */
     zombies[v->cpu] = v;
     vcpu_nzombies++;
-    if (v->cpu == this_cpu()->id)
-        vcpu_reap();
+    lapic_ipi(cpus[v->cpu].apic_id, 0, VEC_IPI_WAKE, 0);
+}
+
+void vcpu_cpu_idle(void)
+{
+    struct percpu *p = this_cpu();
+    if (!p->vmcs)
+        return;
+    vmclear(p->vmcs->vmcs_pa);         /* cached state to memory: freeable from anywhere */
+    p->vmcs->launched = false;
+    p->vmcs = NULL;
+}
+
+static void release(struct vcpu *v)
+{
+    kmem_free_pages(v->vmcs_pa, 1);
+    if (v->msrbm)
+        kmem_free_pages(virt_to_phys(v->msrbm), 1);
+    kmem_free_pages(virt_to_phys(v), 1);
 }
 
 void vcpu_reap(void)
@@ -632,7 +730,6 @@ void vcpu_reap(void)
             vmclear(v->vmcs_pa);
         if (p->vmcs == v)
             p->vmcs = NULL;
-        kmem_free_pages(v->vmcs_pa, 1);
-        kmem_free_pages(virt_to_phys(v), 1);
+        release(v);
     }
 }

@@ -21,6 +21,10 @@ struct vcpu {
     bool setup, launched;
     bool orphaned;             /* its VMM went away during an exit */
     bool hv_leaf;              /* answer BH_CPUID_HV_LEAF in the kernel */
+    bool recall;               /* BH_VCPU_RECALL: exit before running the guest */
+    bool msrbm_new;            /* msrbm must go into the VMCS at the next entry */
+    uint8_t *msrbm;            /* own MSR bitmap (charged to the VM), or NULL: shared */
+    uint64_t io_gen;           /* mem_io_gen when the I/O bitmap fields were set */
     struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
     uint32_t cpu;
 };
@@ -39,10 +43,15 @@ void vcpu_reply(struct ec *c, struct ec *h);
 void vcpu_orphan(struct ec *c);
 /* Releases ec's vCPU (from ec_free): its VMCS is cleared on its own CPU. */
 void vcpu_free(struct ec *ec);
+/* This CPU goes idle: its current VMCS is cleared, so that a vCPU that
+   dies meanwhile can be freed from any CPU. */
+void vcpu_cpu_idle(void);
 /* Clears and frees the VMCSs of dead vCPUs of this CPU (from ec_reap,
    when vcpu_nzombies says some CPU has any). */
 void vcpu_reap(void);
 extern unsigned vcpu_nzombies;
+/* BH_SYS_VCPU_CTRL on vCPU ec, after the capability check. */
+enum bh_status vcpu_ctrl(struct ec *ec, uint64_t op, uint64_t msr, uint64_t flags);
 /* Records the guest state an exit through a portal with MTD mtd
    carries (VMCS current on this CPU; from ipc_vmexit). */
 void vcpu_snapshot(struct ec *c, uint64_t mtd);
