@@ -11,6 +11,18 @@
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/* Handler h takes caller c's call on c's SC sc, and runs. */
+static void __attribute__((noreturn)) take_call(struct ec *h, struct ec *c, struct ksc *sc)
+{
+    h->caller = c;
+    h->donor = sc;
+    h->state = EC_READY;
+    c->state = EC_WAIT_REPLY;
+    c->wait_sc = sc;
+    sc->exec = h;
+    ec_resume(h);
+}
+
 int fastpath_call(struct ec *c)
 {
     uint64_t mi = c->regs.r10, sel = c->regs.rdi;
@@ -31,13 +43,7 @@ int fastpath_call(struct ec *c)
     h->regs.rdi = pt->badge;
     h->regs.r10 = mi;
     ipc_copy_words(&h->regs, &c->regs);
-    h->caller = c;
-    h->donor = sc;
-    h->state = EC_READY;
-    c->state = EC_WAIT_REPLY;
-    c->wait_sc = sc;
-    sc->exec = h;
-    ec_resume(h);
+    take_call(h, c, sc);
 }
 
 int fastpath_reply(struct ec *h)
@@ -65,4 +71,29 @@ int fastpath_reply(struct ec *h)
     h->state = EC_WAIT_CALL;
     sc->exec = c;
     ec_resume(c);
+}
+
+int fastpath_vmexit(struct ec *c, struct pd *vmm, uint64_t sel)
+{
+    struct capspace *cs = &vmm->caps;
+    if (unlikely(sel >= cs->nslots))
+        return 0;
+    struct cap *cap = &cs->slots[sel];
+    if (unlikely(cap->type != BH_OBJ_PT || !(cap->rights & BH_R_CALL)))
+        return 0;
+    struct pt *pt = cap->obj;
+    struct ec *h = pt->handler;
+    struct sc *cur = this_cpu()->sched->rq.current;
+    if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu || h->sc || !cur))
+        return 0;
+    struct ksc *sc = cur->owner;
+
+    /* Point of no return. */
+    vcpu_snapshot_into(c, pt->mtd, (struct bh_vmstate *)h->utcb->mr);
+    h->regs.rax = BH_OK;
+    h->regs.rdi = pt->badge;
+    h->regs.r10 = BH_MSG_VMEXIT;
+    h->regs.rsi = c->vcpu->st.reason;
+    c->badge = pt->badge;
+    take_call(h, c, sc);
 }

@@ -311,8 +311,10 @@ static void __attribute__((noreturn)) exit_call(struct ec *ec, uint32_t reason)
 {
     struct vcpu *v = ec->vcpu;
     v->st.reason = reason;
-    if ((reason & 0xffff) < BH_VM_EXITS)
+    if ((reason & 0xffff) < BH_VM_EXITS) {
+        fastpath_vmexit(ec, v->vmm, v->exit_base + (reason & 0xffff));
         ipc_vmexit(ec, v->vmm, v->exit_base + (reason & 0xffff));
+    }
     char why[64];
     snfmt(why, sizeof why, "no usable exit portal for reason %u%s", reason & 0xffff,
           reason & BH_VMEXIT_REASON_FAILED ? " (failed entry)" : "");
@@ -528,12 +530,17 @@ static void snap_one(unsigned bit, struct bh_vmstate *s, const struct trapframe 
 }
 
 /* Costs in proportion to the groups the portal asked for. */
-void vcpu_snapshot(struct ec *c, uint64_t mtd)
+void vcpu_snapshot_into(struct ec *c, uint64_t mtd, struct bh_vmstate *s)
 {
-    struct bh_vmstate *s = &c->vcpu->st;
     s->mtd = mtd;
+    s->reason = c->vcpu->st.reason;
     for (; mtd; mtd &= mtd - 1)
         snap_one((unsigned)__builtin_ctzll(mtd), s, &c->regs);
+}
+
+void vcpu_snapshot(struct ec *c, uint64_t mtd)
+{
+    vcpu_snapshot_into(c, mtd, &c->vcpu->st);
 }
 
 /* The words of struct bh_vmstate each MTD bit names (offset, count). */

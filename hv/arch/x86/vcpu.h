@@ -55,4 +55,6 @@ enum bh_status vcpu_ctrl(struct ec *ec, uint64_t op, uint64_t msr, uint64_t flag
 /* Records the guest state an exit through a portal with MTD mtd
    carries (VMCS current on this CPU; from ipc_vmexit). */
 void vcpu_snapshot(struct ec *c, uint64_t mtd);
+/* The same, straight into s (a handler's UTCB on the exit fast path). */
+void vcpu_snapshot_into(struct ec *c, uint64_t mtd, struct bh_vmstate *s);
 #endif
