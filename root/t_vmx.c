@@ -10,7 +10,7 @@
 
 extern const uint8_t vmg_basic[], vmg_basic_end[], vmg_triple[], vmg_triple_end[];
 extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
-extern const uint8_t vmg_sse[], vmg_sse_end[];
+extern const uint8_t vmg_sse[], vmg_sse_end[], vmg_revoke[], vmg_revoke_end[];
 
 #define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
 #define HOLE 0x9000ull            /* mapped only when the guest touches it */
@@ -32,7 +32,7 @@ extern const uint8_t vmg_sse[], vmg_sse_end[];
 #define INJ_NMI (0x80000000u | 2u << 8 | 2u)
 #define XMM_VMM 0x1111111111111111ull
 
-enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ };
+enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE };
 
 struct exit_rec { uint64_t reason, mtd, a, b; };
 
@@ -77,6 +77,10 @@ static uint64_t start_up(struct bh_vmstate *s)
     }
     if (t.mode == M_SSE)
         xmm0_set(XMM_VMM);
+    if (t.mode == M_REVOKE) {     /* the guest's TSC runs 2^40 ahead */
+        s->tsc_offset = 1ull << 40;
+        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_TSC;
+    }
     if (!t.bad_start)
         return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS;
     s->cr0 = 0x80000010;         /* paging without protection: the CPU refuses it */
@@ -96,7 +100,11 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
     } else if (step == 9) {
         b = *(volatile uint64_t *)(GUEST_VA + 0xf40) == 0xababababababababull;
     }
+    if (t.mode == M_REVOKE && step == 1)
+        b = (s->rbx & 0xffffffff) >> 8;   /* edx of RDTSC: 2^40 shows as >= 1 */
     record(EXIT_VMCALL, s->mtd, step, b);
+    if (t.mode == M_REVOKE && step == 2)  /* take the page back from the guest */
+        bh_unmap(HOLE_VA, 1, 0);
     if (step == 4) {              /* IF=0: wait for the window */
         s->ctrl = BH_VMCTRL_INTR_WINDOW;
         return BH_MTD_RIP_LEN | BH_MTD_CTRL;
@@ -144,6 +152,11 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
         return vmcall(s, next);
     case EXIT_EPT:                /* map the missing page and retry */
         record(reason, s->mtd, s->gpa, s->qual);
+        if (t.mode == M_REVOKE && t.n > 4) {   /* after the revocation: the end */
+            bh_kill_pd(t.vm);
+            bh_sm_up(t.done_sm);
+            return 0;
+        }
         bh_map(t.vm, HOLE_VA, HOLE, 1, BH_M_R | BH_MAP_GUEST);
         return 0;
     case EXIT_HLT:
@@ -363,6 +376,19 @@ static void test_events(void)
     }
 }
 
+static void test_revoke(void)
+{
+    if (!RUN(M_REVOKE, vmg_revoke, exit_base, CPU0, "revocation"))
+        return;
+    bh_tap(t.n == 5 && at(1)->a == 1 && at(1)->b >= 1,
+           "vmx: the TSC offset the VMM set shows in the guest's RDTSC (edx >> 8 = %lu)", at(1)->b);
+    bh_tap(at(2)->reason == EXIT_EPT && at(3)->a == 2 && at(3)->b == HOLE_VALUE,
+           "vmx: the page mapped on the EPT violation was read");
+    bh_tap(at(4)->reason == EXIT_EPT && at(4)->a == HOLE,
+           "vmx: after the VMM unmapped it, the same read is an EPT violation again");
+    bh_tap(*(volatile uint16_t *)HOLE_VA == HOLE_VALUE, "vmx: the VMM's own page stayed");
+}
+
 static void test_isolation(void)
 {
     if (RUN(M_SSE, vmg_sse, exit_base, CPU0, "SSE state"))
@@ -421,5 +447,6 @@ void test_vmx(void)
     test_basic();
     test_bad_guests();
     test_events();
+    test_revoke();
     test_isolation();
 }

@@ -175,3 +175,26 @@ vmg_sse:
 .pattern:
     times 16 db 0xab
 vmg_sse_end:
+
+; Revocation and the TSC offset (t_vmx.c): RDTSC first (the VMM set a TSC
+; offset of 2^40 at start-up; VMCALL 1 reports edx), then a read of
+; 0x9000, which the VMM maps on the EPT violation (VMCALL 2 reports what
+; was read), then, after the VMM unmapped that page again, the same read,
+; which must fault once more.
+global vmg_revoke, vmg_revoke_end
+vmg_revoke:
+    xor ax, ax
+    mov ds, ax
+    rdtsc
+    mov ebx, edx
+    mov eax, 1
+    vmcall
+    mov ax, [0x9000]
+    mov bx, ax
+    mov eax, 2
+    vmcall
+    mov ax, [0x9000]
+    hlt
+.spin:
+    jmp .spin
+vmg_revoke_end:
