@@ -80,6 +80,7 @@ enum bh_status ec_create_bare(struct pd *pd, uint32_t cpu, struct ec **out)
 void ecq_push(struct ecq *q, struct ec *ec)
 {
     ec->wait_next = NULL;
+    ec->wait_prev = q->tail;
     if (q->tail)
         q->tail->wait_next = ec;
     else
@@ -90,25 +91,23 @@ void ecq_push(struct ecq *q, struct ec *ec)
 struct ec *ecq_pop(struct ecq *q)
 {
     struct ec *ec = q->head;
-    if (ec) {
-        q->head = ec->wait_next;
-        if (!q->head)
-            q->tail = NULL;
-        ec->wait_next = NULL;
-    }
+    if (ec)
+        ecq_remove(q, ec);
     return ec;
 }
 
+/* ec must be in q. */
 void ecq_remove(struct ecq *q, struct ec *ec)
 {
-    for (struct ec **p = &q->head, *prev = NULL; *p; prev = *p, p = &(*p)->wait_next)
-        if (*p == ec) {
-            *p = ec->wait_next;
-            if (q->tail == ec)
-                q->tail = prev;
-            break;
-        }
-    ec->wait_next = NULL;
+    if (ec->wait_prev)
+        ec->wait_prev->wait_next = ec->wait_next;
+    else
+        q->head = ec->wait_next;
+    if (ec->wait_next)
+        ec->wait_next->wait_prev = ec->wait_prev;
+    else
+        q->tail = ec->wait_prev;
+    ec->wait_next = ec->wait_prev = NULL;
 }
 
 void ec_wake(struct ec *ec, enum bh_status st)

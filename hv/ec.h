@@ -41,12 +41,12 @@ struct ec {
     struct ksc *donor;          /* SC lent to this EC by its caller */
     struct ec *caller;          /* whom to reply to */
     struct ksc *wait_sc;        /* the SC that was running us when we blocked */
-    struct ec *wait_next;       /* link in a portal or semaphore queue */
+    struct ec *wait_next, *wait_prev;   /* links in a portal or semaphore queue */
     struct ecq callers;         /* callers queued on this handler */
     struct ec *queued_on;       /* the handler we are queued on */
     struct sm *wait_sm;
     uint64_t timeout_at;        /* TSC deadline of a timed wait, 0 = none */
-    struct ec *timeout_next;
+    uint32_t timed_idx;         /* its place in its CPU's timeout heap */
     uint64_t badge;             /* badge of the portal of the pending call */
     uint64_t exit_code;
     struct ec *pd_next;         /* the PD's list of ECs */
@@ -74,7 +74,7 @@ static inline void ec_reap(void)
     if (ec_nzombies | vcpu_nzombies)
         ec_reap_now();
 }
-/* Queue operations; all O(1) but ecq_remove, O(queue length). */
+/* Queue operations, all O(1) (doubly linked). */
 void ecq_push(struct ecq *q, struct ec *ec);
 struct ec *ecq_pop(struct ecq *q);
 void ecq_remove(struct ecq *q, struct ec *ec);

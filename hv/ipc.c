@@ -219,6 +219,8 @@ uint64_t ipc_call(struct ec *c)
         return BH_EABORT;
     if (h == c || (h->cpu != c->cpu && !h->sc))
         return BH_EINVAL;              /* remote handlers need their own SC */
+    if (h->state != EC_WAIT_CALL && c->utcb->call_timeout_us && !sched_timeout_room(c))
+        return BH_ENOMEM;              /* it would queue with a timeout, and there is no room */
     call_portal(c, pt);
 }
 

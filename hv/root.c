@@ -18,7 +18,7 @@
 #include "lib/fmt.h"
 #include <string.h>
 
-#define ROOT_SLOTS 2048u      /* BH_SEL_IRQ_BASE (1024) + every GSI fits */
+#define ROOT_SLOTS 4096u      /* BH_SEL_IRQ_BASE (1024) + every GSI fits, and room above */
 
 static struct pd *root_pd;
 static struct ec *root_ec;

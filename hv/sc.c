@@ -103,38 +103,67 @@ void sched_block(struct ksc *sc)
     runq_block(&c->rq, &sc->core);
 }
 
+static void heap_put(struct cpu_sched *c, unsigned i, struct ec *ec)
+{
+    c->timed[i] = ec;
+    ec->timed_idx = i;
+}
+
+/* Moves the entry at i up or down until the heap order holds. */
+static void heap_fix(struct cpu_sched *c, unsigned i)
+{
+    struct ec *ec = c->timed[i];
+    while (i > 0 && c->timed[(i - 1) / 2]->timeout_at > ec->timeout_at) {
+        heap_put(c, i, c->timed[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    for (unsigned k; (k = 2 * i + 1) < c->ntimed; i = k) {
+        if (k + 1 < c->ntimed && c->timed[k + 1]->timeout_at < c->timed[k]->timeout_at)
+            k++;
+        if (c->timed[k]->timeout_at >= ec->timeout_at)
+            break;
+        heap_put(c, i, c->timed[k]);
+    }
+    heap_put(c, i, ec);
+}
+
+bool sched_timeout_room(const struct ec *ec)
+{
+    return cpus[ec->cpu].sched->ntimed < SCHED_TIMED_MAX;
+}
+
 void sched_add_timeout(struct ec *ec, uint64_t deadline)
 {
-    struct ec **p = &cpus[ec->cpu].sched->timeouts;
-    ec->timeout_at = deadline;
-    while (*p && (*p)->timeout_at <= deadline)   /* O(timed waiters on this CPU) */
-        p = &(*p)->timeout_next;
-    ec->timeout_next = *p;
-    *p = ec;
+    struct cpu_sched *c = cpus[ec->cpu].sched;
+    if (c->ntimed == SCHED_TIMED_MAX)
+        return;                        /* callers check sched_timeout_room first */
+    ec->timeout_at = deadline ? deadline : 1;
+    heap_put(c, c->ntimed++, ec);
+    heap_fix(c, c->ntimed - 1);
 }
 
 void sched_cancel_timeout(struct ec *ec)
 {
     if (!ec->timeout_at)
         return;
-    for (struct ec **p = &cpus[ec->cpu].sched->timeouts; *p; p = &(*p)->timeout_next)
-        if (*p == ec) {
-            *p = ec->timeout_next;
-            break;
-        }
+    struct cpu_sched *c = cpus[ec->cpu].sched;
+    unsigned i = ec->timed_idx;
     ec->timeout_at = 0;
-    ec->timeout_next = NULL;
+    if (--c->ntimed != i) {
+        heap_put(c, i, c->timed[c->ntimed]);
+        heap_fix(c, i);
+    }
 }
 
-/* Wakes every timed waiter whose deadline has passed with BH_ETIMEOUT. */
+/* Wakes timed waiters whose deadline has passed with BH_ETIMEOUT, at most
+   EXPIRE_MAX per pass (the timer is re-armed at once for the rest). */
+#define EXPIRE_MAX 16u
 static void expire_timeouts(struct cpu_sched *c)
 {
     uint64_t now = rdtsc();
-    while (c->timeouts && c->timeouts->timeout_at <= now) {
-        struct ec *ec = c->timeouts;
-        c->timeouts = ec->timeout_next;
-        ec->timeout_at = 0;
-        ec->timeout_next = NULL;
+    for (unsigned n = 0; n < EXPIRE_MAX && c->ntimed && c->timed[0]->timeout_at <= now; n++) {
+        struct ec *ec = c->timed[0];
+        sched_cancel_timeout(ec);
         if (ec->state == EC_WAIT_SM && ec->wait_sm)
             sm_unlink(ec->wait_sm, ec);
         if (ec->state == EC_WAIT_QUEUED && ec->queued_on)
@@ -152,8 +181,8 @@ void sched_tick(void)
 static void arm(struct cpu_sched *c, uint64_t now)
 {
     uint64_t us = runq_next_event(&c->rq, now);
-    if (c->timeouts) {
-        uint64_t t = rdtsc(), d = c->timeouts->timeout_at;
+    if (c->ntimed) {
+        uint64_t t = rdtsc(), d = c->timed[0]->timeout_at;
         uint64_t tus = d > t ? (d - t) / tsc_per_us : 0;
         if (tus < us)
             us = tus;

@@ -16,11 +16,16 @@ struct ksc {
     uint32_t cpu;
 };
 
+/* Timed waits per CPU: a heap, so adding, cancelling and expiring one are
+   O(log n) with n bounded; a wait beyond it is refused (BH_ENOMEM). */
+#define SCHED_TIMED_MAX 256u
+
 struct cpu_sched {
     struct runq rq;
     struct ksc *current;   /* SC whose time is being used, or NULL (idle) */
     uint64_t last_us;      /* when current was last charged */
-    struct ec *timeouts;   /* timed waits, sorted by deadline */
+    struct ec *timed[SCHED_TIMED_MAX];   /* timed waits: a binary min-heap by deadline */
+    unsigned ntimed;
 };
 
 /* Sets up CPU cpu's scheduler (boot, before the first schedule()). */
@@ -39,7 +44,10 @@ struct ksc *sched_current(void);
 void __attribute__((noreturn)) schedule(void);
 /* Returns to ec in user mode on this CPU (switching address space). */
 void __attribute__((noreturn)) ec_resume(struct ec *ec);
-/* Puts ec on this CPU's timeout list (deadline in TSC ticks). */
+/* Whether ec's CPU can take one more timed wait. */
+bool sched_timeout_room(const struct ec *ec);
+/* Puts ec on its CPU's timeout heap (deadline in TSC ticks); the caller
+   checked sched_timeout_room. */
 void sched_add_timeout(struct ec *ec, uint64_t deadline);
 void sched_cancel_timeout(struct ec *ec);
 /* Timer and wake-up interrupt work (from trap_user / idle). */

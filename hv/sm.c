@@ -39,6 +39,8 @@ enum bh_status sm_down(struct sm *sm, struct ec *ec, uint64_t deadline)
         sm->count--;
         return BH_OK;
     }
+    if (deadline && !sched_timeout_room(ec))
+        return BH_ENOMEM;              /* too many timed waits on this CPU */
     ec->state = EC_WAIT_SM;
     ec->wait_sm = sm;
     ec->wait_sc = sched_current();

@@ -259,8 +259,9 @@ static uint64_t sys_sm_ctrl(struct ec *ec)
             return BH_EOVERFLOW;
         deadline = rdtsc() + us * per_us;
     }
-    if (sm_down(sm, ec, deadline) == BH_OK)
-        return BH_OK;
+    enum bh_status d = sm_down(sm, ec, deadline);
+    if (d != BH_EBUSY)
+        return d;                      /* taken at once, or no room for a timed wait */
     schedule();                        /* blocked; woken with the status */
 }
 

@@ -5,7 +5,15 @@
 static uint8_t stacks[STACKS][16384] __attribute__((aligned(16)));
 static unsigned next_sel = BH_SEL_FIRST_FREE, next_stack, next_utcb;
 
-uint64_t rt_sel(void) { return next_sel++; }
+/* Selectors from BH_SEL_FIRST_FREE up, past the root's IRQ capabilities
+   (BH_SEL_IRQ_BASE + GSI, at most 256 lines); 0 once the space is full. */
+#define ROOT_SLOTS 4096u
+uint64_t rt_sel(void)
+{
+    if (next_sel == BH_SEL_IRQ_BASE)
+        next_sel = BH_SEL_IRQ_BASE + 256;
+    return next_sel < ROOT_SLOTS ? next_sel++ : 0;
+}
 
 uint64_t rt_utcb(void) { return 0x10000000ull + (uint64_t)next_utcb++ * 0x1000; }
 

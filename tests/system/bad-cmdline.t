@@ -10,7 +10,7 @@ use Test::More;
 
 setup('bad-cmdline');
 my $cmdline = 'serial=0x3f8,7 smp=abc exit=poweroff bogus=1 test=';
-my $r = run_qemu(timeout => 30, args => [
+my $r = run_qemu(timeout => 180, args => [
     '-nic', 'none', '-kernel', $HV, '-append', $cmdline, '-initrd', $ROOT_ELF]);
 my @s = @{ $r->{serial} };
 ok((grep { /cmdline/i && !/^# cmdline: / } @s), 'kernel prints command-line diagnostics');

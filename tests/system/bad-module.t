@@ -47,7 +47,7 @@ for my $kind (sort keys %corrupt) {
     open my $o, '>:raw', $file or die "$file: $!";
     print $o $corrupt{$kind}->($elf);
     close $o;
-    my $r = run_qemu(tag => $kind, timeout => 30, args => [
+    my $r = run_qemu(tag => $kind, timeout => 120, args => [
         '-nic', 'none', '-kernel', $HV,
         '-append', 'serial=0x3f8,115200 exit=poweroff', '-initrd', "$file kind=$kind"]);
     my $ok = subtest "corrupt root task ($kind)" => sub {

@@ -18,7 +18,7 @@ setup('kvm-nested');
 my $tok = token();
 my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my $margs = "rootarg=$tok";
-my $r = run_qemu(timeout => 60,
+my $r = run_qemu(timeout => 120,
     base => ['-enable-kvm', '-cpu', 'host', '-M', 'q35,kernel-irqchip=split',
              '-device', 'intel-iommu,intremap=on', '-smp', '2', '-m', '512M',
              '-display', 'none', '-no-reboot', '-monitor', 'none'],

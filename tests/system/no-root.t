@@ -9,7 +9,7 @@ use Bulkhead;
 use Test::More;
 
 setup('no-root', need => []);
-my $r = run_qemu(timeout => 30, args => [
+my $r = run_qemu(timeout => 120, args => [
     '-nic', 'none', '-kernel', $HV, '-append', 'serial=0x3f8,115200 exit=poweroff']);
 my @s = @{ $r->{serial} };
 ok(!$r->{timed_out}, sprintf 'emulator ended by itself (%.1f s)', $r->{elapsed});

@@ -9,7 +9,7 @@ use Bulkhead;
 use Test::More;
 
 setup('panic');
-my $r = run_qemu(timeout => 30, args => [
+my $r = run_qemu(timeout => 120, args => [
     '-nic', 'none', '-kernel', $HV, '-append', 'serial=0x3f8,115200 test=fault exit=poweroff',
     '-initrd', $ROOT_ELF]);
 my @s = @{ $r->{serial} };
