@@ -28,10 +28,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#define CR0_PE (1u << 0)
-#define CR0_PG (1u << 31)
-#define EFER_LMA (1u << 10)
-#define RFLAGS_OK 0x3f7fd5ull            /* the flags a guest may hold */
 #define MSR_PAT 0x277
 
 void __attribute__((noreturn)) vmx_enter(struct trapframe *regs, uint64_t launched);
@@ -191,7 +187,7 @@ static void setup_controls(struct vcpu *v, struct pd *vm)
     vmwrite(VMCS_ENTRY_MSR_LOAD_N, 0);
     vmwrite(VMCS_ENTRY_INTR, 0);
     /* Bits the VMX fixed MSRs pin belong to hv; the guest sees its own. */
-    vmwrite(VMCS_CR0_MASK, (c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) | ~c->cr0_fixed1);
+    vmwrite(VMCS_CR0_MASK, vmstate_cr0_mask());
     vmwrite(VMCS_CR4_MASK, c->cr4_fixed0 | ~c->cr4_fixed1);
     vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm ? v->msrbm : msr_bitmap));
     v->msrbm_new = false;
@@ -231,37 +227,6 @@ static void setup_host(struct ec *ec, struct percpu *p)
     vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_entry);
 }
 
-static void seg_write(unsigned i, const struct bh_vmseg *s)
-{
-    vmwrite(VMCS_GUEST_ES_SEL + i * VMCS_SEG_STRIDE, s->sel);
-    vmwrite(VMCS_GUEST_ES_LIMIT + i * VMCS_SEG_STRIDE, s->limit);
-    vmwrite(VMCS_GUEST_ES_AR + i * VMCS_SEG_STRIDE, (s->ar & 0xffu) | (uint32_t)(s->ar & 0x1f00u) << 4);
-    vmwrite(VMCS_GUEST_ES_BASE + i * VMCS_SEG_STRIDE, s->base);
-}
-
-static void seg_read(unsigned i, struct bh_vmseg *s)
-{
-    uint32_t ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + i * VMCS_SEG_STRIDE);
-    s->sel = (uint16_t)vmread(VMCS_GUEST_ES_SEL + i * VMCS_SEG_STRIDE);
-    s->limit = (uint32_t)vmread(VMCS_GUEST_ES_LIMIT + i * VMCS_SEG_STRIDE);
-    s->ar = (uint16_t)((ar & 0xffu) | ((ar >> 4) & 0x1f00u));
-    s->base = vmread(VMCS_GUEST_ES_BASE + i * VMCS_SEG_STRIDE);
-}
-
-static void guest_cr0(uint64_t v)
-{
-    const struct vmx_caps *c = &vmx_cap;
-    vmwrite(VMCS_CR0_SHADOW, v);
-    vmwrite(VMCS_GUEST_CR0, vmx_cr_fix(v, c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG), c->cr0_fixed1));
-}
-
-
-static void guest_cr4(uint64_t v)
-{
-    vmwrite(VMCS_CR4_SHADOW, v);
-    vmwrite(VMCS_GUEST_CR4, vmx_cr_fix(v, vmx_cap.cr4_fixed0, vmx_cap.cr4_fixed1));
-}
-
 /* The state of a CPU after reset (Intel SDM Vol. 3A, 9.1.1), in real mode
    at f000:fff0; the VMM's start-up reply usually replaces it. */
 static void setup_guest(struct ec *ec)
@@ -271,15 +236,15 @@ static void setup_guest(struct ec *ec)
     static const struct bh_vmseg ldtr = { 0, 0x82, 0xffff, 0 };
     static const struct bh_vmseg tr = { 0, 0x8b, 0xffff, 0 };
     for (unsigned i = 0; i < 6; i++)
-        seg_write(i, i == 1 ? &code : &data);
-    seg_write(6, &ldtr);
-    seg_write(7, &tr);
+        vmstate_seg_write(i, i == 1 ? &code : &data);
+    vmstate_seg_write(6, &ldtr);
+    vmstate_seg_write(7, &tr);
     vmwrite(VMCS_GUEST_GDTR_BASE, 0);
     vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
     vmwrite(VMCS_GUEST_IDTR_BASE, 0);
     vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
-    guest_cr0(0x60000010);
-    guest_cr4(0);
+    vmstate_cr0(0x60000010);
+    vmstate_cr4(0);
     vmwrite(VMCS_GUEST_CR3, 0);
     vmwrite(VMCS_GUEST_DR7, 0x400);
     vmwrite(VMCS_GUEST_RSP, 0);
@@ -333,8 +298,6 @@ static void vmclear(uint64_t pa)
     __asm__ volatile("vmclear %0" ::"m"(pa) : "cc", "memory");
 }
 
-static void write_back(struct ec *ec, struct vcpu *v);
-
 static void flush_vpid(uint16_t vpid)
 {
     if (!vpid)
@@ -366,7 +329,7 @@ void vcpu_enter(struct ec *ec)
         exit_call(ec, BH_VMEXIT_STARTUP);
     }
     if (v->dirty)
-        write_back(ec, v);             /* first: a recall exit shows the state as written */
+        vmstate_write_back(ec, v);             /* first: a recall exit shows the state as written */
     if (v->recall) {
         v->recall = false;
         exit_call(ec, BH_VMEXIT_RECALL);
@@ -466,218 +429,6 @@ void vcpu_entry_failed(void)
     if (ec->state == EC_DEAD)
         schedule();
     exit_call(ec, BH_VMEXIT_FAIL);
-}
-
-static uint64_t cr0_mask(void)
-{
-    return (vmx_cap.cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) | ~vmx_cap.cr0_fixed1;
-}
-
-/* One MTD group of the guest state into s (the VMCS is current). */
-static void snap_one(unsigned bit, struct bh_vmstate *s, const struct trapframe *r)
-{
-    switch (bit) {
-    case 0: s->rax = r->rax, s->rcx = r->rcx, s->rdx = r->rdx, s->rbx = r->rbx; break;
-    case 1: s->rbp = r->rbp, s->rsi = r->rsi, s->rdi = r->rdi; break;
-    case 2:
-        s->r8 = r->r8, s->r9 = r->r9, s->r10 = r->r10, s->r11 = r->r11;
-        s->r12 = r->r12, s->r13 = r->r13, s->r14 = r->r14, s->r15 = r->r15;
-        break;
-    case 3: s->rsp = vmread(VMCS_GUEST_RSP); break;
-    case 4: s->rip = vmread(VMCS_GUEST_RIP), s->insn_len = vmread(VMCS_EXIT_INSN_LEN); break;
-    case 5: s->rflags = vmread(VMCS_GUEST_RFLAGS); break;
-    case 6: seg_read(0, &s->es), seg_read(3, &s->ds); break;
-    case 7: seg_read(4, &s->fs), seg_read(5, &s->gs); break;
-    case 8: seg_read(1, &s->cs), seg_read(2, &s->ss); break;
-    case 9: seg_read(7, &s->tr); break;
-    case 10: seg_read(6, &s->ldtr); break;
-    case 11:
-        s->gdtr = (struct bh_vmseg){ .limit = (uint32_t)vmread(VMCS_GUEST_GDTR_LIMIT),
-                                     .base = vmread(VMCS_GUEST_GDTR_BASE) };
-        break;
-    case 12:
-        s->idtr = (struct bh_vmseg){ .limit = (uint32_t)vmread(VMCS_GUEST_IDTR_LIMIT),
-                                     .base = vmread(VMCS_GUEST_IDTR_BASE) };
-        break;
-    case 13: {
-        uint64_t m0 = cr0_mask(), m4 = vmx_cap.cr4_fixed0 | ~vmx_cap.cr4_fixed1;
-        s->cr0 = (vmread(VMCS_GUEST_CR0) & ~m0) | (vmread(VMCS_CR0_SHADOW) & m0);
-        s->cr4 = (vmread(VMCS_GUEST_CR4) & ~m4) | (vmread(VMCS_CR4_SHADOW) & m4);
-        s->cr3 = vmread(VMCS_GUEST_CR3);
-        s->cr2 = r->error;                     /* the exit stub keeps CR2 there */
-        break;
-    }
-    case 14: s->dr7 = vmread(VMCS_GUEST_DR7); break;
-    case 15:
-        s->sysenter_cs = vmread(VMCS_GUEST_SYSENTER_CS);
-        s->sysenter_esp = vmread(VMCS_GUEST_SYSENTER_ESP);
-        s->sysenter_eip = vmread(VMCS_GUEST_SYSENTER_EIP);
-        break;
-    case 16:
-        s->qual = s->reason == BH_VMEXIT_FAIL ? vmread(VMCS_INSN_ERROR) : vmread(VMCS_EXIT_QUAL);
-        s->gpa = vmread(VMCS_GUEST_PHYS), s->gla = vmread(VMCS_GUEST_LINEAR);
-        s->insn_info = vmread(VMCS_EXIT_INSN_INFO);
-        break;
-    case 17: s->intr_state = vmread(VMCS_GUEST_INTR_STATE), s->actv_state = vmread(VMCS_GUEST_ACTIVITY); break;
-    case 18:
-        s->exit_intr_info = vmread(VMCS_EXIT_INTR), s->exit_intr_error = vmread(VMCS_EXIT_INTR_ERROR);
-        s->idt_vec_info = vmread(VMCS_IDT_VEC), s->idt_vec_error = vmread(VMCS_IDT_VEC_ERROR);
-        break;
-    case 19: s->efer = vmread(VMCS_GUEST_EFER), s->pat = vmread(VMCS_GUEST_PAT); break;
-    case 20: s->tsc_offset = vmread(VMCS_TSC_OFFSET), s->tsc = rdtsc() + s->tsc_offset; break;
-    default: break;                            /* 21 (CTRL) is reply-only */
-    }
-}
-
-/* Costs in proportion to the groups the portal asked for. */
-void vcpu_snapshot_into(struct ec *c, uint64_t mtd, struct bh_vmstate *s)
-{
-    s->mtd = mtd;
-    s->reason = c->vcpu->st.reason;
-    for (; mtd; mtd &= mtd - 1)
-        snap_one((unsigned)__builtin_ctzll(mtd), s, &c->regs);
-}
-
-void vcpu_snapshot(struct ec *c, uint64_t mtd)
-{
-    vcpu_snapshot_into(c, mtd, &c->vcpu->st);
-}
-
-/* The words of struct bh_vmstate each MTD bit names (offset, count). */
-#define W(f) (offsetof(struct bh_vmstate, f) / 8)
-static const struct { uint8_t off, n; } mtd_words[22][2] = {
-    { { W(rax), 4 } },          { { W(rbp), 3 } },       { { W(r8), 8 } },
-    { { W(rsp), 1 } },          { { W(rip), 1 }, { W(insn_len), 1 } },
-    { { W(rflags), 1 } },       { { W(es), 2 }, { W(ds), 2 } },
-    { { W(fs), 4 } },           { { W(cs), 4 } },        { { W(tr), 2 } },
-    { { W(ldtr), 2 } },         { { W(gdtr), 2 } },      { { W(idtr), 2 } },
-    { { W(cr0), 4 } },          { { W(dr7), 1 } },       { { W(sysenter_cs), 3 } },
-    { { W(qual), 3 }, { W(insn_info), 1 } },             { { W(intr_state), 2 } },
-    { { W(exit_intr_info), 6 } },                        { { W(efer), 2 } },
-    { { W(tsc), 2 } },          { { W(ctrl), 2 } },
-};
-_Static_assert(W(rbx) == W(rax) + 3 && W(rdi) == W(rbp) + 2 && W(gs) == W(fs) + 2 &&
-               W(ss) == W(cs) + 2 && W(cr4) == W(cr0) + 3 && W(gla) == W(qual) + 2 &&
-               W(inj_error) == W(exit_intr_info) + 5 && W(pat) == W(efer) + 1,
-               "the MTD groups are contiguous in struct bh_vmstate");
-
-/* Copies the words mtd names (mtd itself and reason always); each source
-   word is read once, so a VMM changing its UTCB meanwhile harms only
-   itself. */
-static void copy_mtd(volatile uint64_t *dst, const volatile uint64_t *src, uint64_t mtd)
-{
-    dst[0] = mtd;
-    dst[1] = src[1];
-    for (mtd &= BH_MTD_ALL; mtd; mtd &= mtd - 1) {
-        unsigned b = (unsigned)__builtin_ctzll(mtd);
-        for (unsigned g = 0; g < 2 && mtd_words[b][g].n; g++)
-            for (unsigned k = mtd_words[b][g].off; k < mtd_words[b][g].off + mtd_words[b][g].n; k++)
-                dst[k] = src[k];
-    }
-}
-
-void vcpu_message(struct ec *h, struct ec *c)
-{
-    copy_mtd(h->utcb->mr, (const uint64_t *)&c->vcpu->st, c->vcpu->st.mtd);
-    h->regs.rax = BH_OK;
-    h->regs.r10 = BH_MSG_VMEXIT;
-    h->regs.rsi = c->vcpu->st.reason;
-}
-
-/* Read once into the kernel's copy: the VMM's UTCB may change under us. */
-void vcpu_reply(struct ec *c, struct ec *h)
-{
-    struct vcpu *v = c->vcpu;
-    struct bh_vmstate *s = &v->st;
-    const volatile uint64_t *u = h->utcb->mr;
-    uint64_t reason = s->reason, mtd = u[0] & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
-    copy_mtd((uint64_t *)s, u, mtd);
-    s->reason = reason;
-    struct trapframe *r = &c->regs;
-    if (mtd & BH_MTD_GPR_ACDB)
-        r->rax = s->rax, r->rcx = s->rcx, r->rdx = s->rdx, r->rbx = s->rbx;
-    if (mtd & BH_MTD_GPR_BSD)
-        r->rbp = s->rbp, r->rsi = s->rsi, r->rdi = s->rdi;
-    if (mtd & BH_MTD_GPR_R8_R15) {
-        r->r8 = s->r8, r->r9 = s->r9, r->r10 = s->r10, r->r11 = s->r11;
-        r->r12 = s->r12, r->r13 = s->r13, r->r14 = s->r14, r->r15 = s->r15;
-    }
-    if (mtd & BH_MTD_CR)
-        r->error = s->cr2;
-    v->dirty |= mtd & ~(uint64_t)(BH_MTD_GPR_ACDB | BH_MTD_GPR_BSD | BH_MTD_GPR_R8_R15);
-}
-
-static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
-{
-    v->hv_leaf = s->ctrl & BH_VMCTRL_HV_LEAF;
-    v->proc &= ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
-    if (s->ctrl & BH_VMCTRL_INTR_WINDOW)
-        v->proc |= PROC_INTR_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
-    if (s->ctrl & BH_VMCTRL_NMI_WINDOW)
-        v->proc |= PROC_NMI_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
-    v->pin &= ~PIN_PREEMPT_TIMER;
-    v->exit &= ~EXIT_SAVE_PREEMPT;          /* only with the timer on */
-    if ((s->ctrl & BH_VMCTRL_PREEMPT) && vmx_feat.preempt_timer) {
-        v->pin |= PIN_PREEMPT_TIMER;
-        v->exit |= EXIT_SAVE_PREEMPT;
-        uint64_t t = s->preempt_timer >> vmx_feat.preempt_shift;
-        vmwrite(VMCS_PREEMPT_TIMER, t > 0xffffffffu ? 0xffffffffu : t);
-    }
-    vmwrite(VMCS_PROC_CTLS, v->proc);
-    vmwrite(VMCS_PIN_CTLS, v->pin);
-    vmwrite(VMCS_EXIT_CTLS, v->exit);
-}
-
-static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
-{
-    switch (bit) {
-    case 3: vmwrite(VMCS_GUEST_RSP, s->rsp); break;
-    case 4:                         /* a new RIP ends an STI / MOV SS shadow */
-        vmwrite(VMCS_GUEST_RIP, s->rip);
-        vmwrite(VMCS_GUEST_INTR_STATE, vmread(VMCS_GUEST_INTR_STATE) & ~3ull);
-        break;
-    case 5: vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2); break;
-    case 6: seg_write(0, &s->es), seg_write(3, &s->ds); break;
-    case 7: seg_write(4, &s->fs), seg_write(5, &s->gs); break;
-    case 8: seg_write(1, &s->cs), seg_write(2, &s->ss); break;
-    case 9: seg_write(7, &s->tr); break;
-    case 10: seg_write(6, &s->ldtr); break;
-    case 11: vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdtr.limit & 0xffff), vmwrite(VMCS_GUEST_GDTR_BASE, s->gdtr.base); break;
-    case 12: vmwrite(VMCS_GUEST_IDTR_LIMIT, s->idtr.limit & 0xffff), vmwrite(VMCS_GUEST_IDTR_BASE, s->idtr.base); break;
-    case 13: guest_cr0(s->cr0), guest_cr4(s->cr4), vmwrite(VMCS_GUEST_CR3, s->cr3); break;
-    case 14: vmwrite(VMCS_GUEST_DR7, s->dr7); break;
-    case 15:
-        vmwrite(VMCS_GUEST_SYSENTER_CS, s->sysenter_cs);
-        vmwrite(VMCS_GUEST_SYSENTER_ESP, s->sysenter_esp);
-        vmwrite(VMCS_GUEST_SYSENTER_EIP, s->sysenter_eip);
-        break;
-    case 17: vmwrite(VMCS_GUEST_INTR_STATE, s->intr_state & 0x1f), vmwrite(VMCS_GUEST_ACTIVITY, s->actv_state & 3); break;
-    case 18:
-        vmwrite(VMCS_ENTRY_INTR, s->inj_info & 0x80000fffu);
-        vmwrite(VMCS_ENTRY_ERROR, (uint32_t)s->inj_error);
-        vmwrite(VMCS_ENTRY_INSN_LEN, s->insn_len & 0xf);
-        break;
-    case 19: {
-        uint32_t entry = (uint32_t)vmread(VMCS_ENTRY_CTLS) & ~ENTRY_GUEST_LONG;
-        vmwrite(VMCS_GUEST_EFER, s->efer);
-        vmwrite(VMCS_GUEST_PAT, s->pat);
-        vmwrite(VMCS_ENTRY_CTLS, entry | ((s->efer & EFER_LMA) ? ENTRY_GUEST_LONG : 0));
-        break;
-    }
-    case 20: vmwrite(VMCS_TSC_OFFSET, s->tsc_offset); break;
-    case 21: write_ctrl(v, s); break;
-    default: break;                 /* GPRs went to the frame at the reply */
-    }
-}
-
-/* Applies what the VMM's reply named. Only guest state and the controls
-   in write_ctrl: nothing here can reach hv's own state. */
-static void write_back(struct ec *ec, struct vcpu *v)
-{
-    (void)ec;
-    for (uint64_t d = v->dirty; d; d &= d - 1)
-        write_one((unsigned)__builtin_ctzll(d), v, &v->st);
-    v->dirty = 0;
 }
 
 static void release(struct vcpu *v);

@@ -52,6 +52,14 @@ void vcpu_reap(void);
 extern unsigned vcpu_nzombies;
 /* BH_SYS_VCPU_CTRL on vCPU ec, after the capability check. */
 enum bh_status vcpu_ctrl(struct ec *ec, uint64_t op, uint64_t msr, uint64_t flags);
+/* vmstate.c: segment and control-register writes (with the fixed bits)
+   and the write-back of a reply, on the vCPU's CPU with its VMCS current. */
+void vmstate_seg_write(unsigned i, const struct bh_vmseg *s);
+void vmstate_cr0(uint64_t v);
+/* The CR0 bits hv owns (the VMX fixed bits but PE and PG: unrestricted guest). */
+uint64_t vmstate_cr0_mask(void);
+void vmstate_cr4(uint64_t v);
+void vmstate_write_back(struct ec *ec, struct vcpu *v);
 /* Records the guest state an exit through a portal with MTD mtd
    carries (VMCS current on this CPU; from ipc_vmexit). */
 void vcpu_snapshot(struct ec *c, uint64_t mtd);
