@@ -44,7 +44,7 @@ void test_irq(void)
     unsigned got = 0;
     for (int i = 0; i < 5; i++) {        /* each interrupt is acknowledged by unmasking */
         bh_syscall6(BH_SYS_IRQ_CTRL, irq, BH_IRQ_UNMASK, 0, 0, 0, 0);
-        if (bh_sm_down(sm, 200000) == BH_OK)
+        if (bh_sm_down(sm, 2000000) == BH_OK)
             got++;
     }
     bh_tap(got == 5, "irq: 5 PIT interrupts arrive through the I/O APIC as semaphore ups (%u)", got);

@@ -7,7 +7,7 @@
 #include "../servers/io/io.h"
 #include <bh/srv.h>
 
-#define REPORT_TIMEOUT_US 3000000u
+#define REPORT_TIMEOUT_US 20000000u   /* generous: CI machines run QEMU slowly */
 
 static struct server *need(const char *name)
 {
@@ -64,7 +64,7 @@ static void t_crasher(void)
     crash_done = rt_sel();
     bh_create_sm(crash_done, SEL_PD, 0);
     rt_thread(CPU0, 100, crash_caller);
-    enum bh_status w = bh_sm_down(crash_done, 2000000);
+    enum bh_status w = bh_sm_down(crash_done, 20000000);
     bh_tap(w == BH_OK && crash_status == BH_EABORT,
            "servers: the call that crashes crasher returns EABORT (wait %d, call %d)", w, crash_status);
     if (w != BH_OK)
@@ -105,7 +105,7 @@ static bool io_probe_fails(struct server *io, uint64_t port, uint64_t *vec)
     uint64_t faults = io->faults;
     io_port = port;
     rt_thread(CPU0, 100, io_port_caller);
-    enum bh_status w = bh_sm_down(crash_done, 2000000);
+    enum bh_status w = bh_sm_down(crash_done, 20000000);
     *vec = io->faults > faults ? io->fault_vec : 0;
     return w == BH_OK && io_status == BH_EABORT;
 }
@@ -230,7 +230,7 @@ static void t_pagefault(void)
            (uint64_t)MEM_FAULT_VA, p->faults);
     bh_tap(got && p->report[0] == p->fault_value && p->fault_value,
            "servers: the handler mapped a page and resumed: pager read %lx", p->report[0]);
-    bh_tap(server_reap(p, 1000000) && !p->running, "servers: pager exited after its report");
+    bh_tap(server_reap(p, 20000000) && !p->running, "servers: pager exited after its report");
 }
 
 static void t_revoke(void)
@@ -245,12 +245,12 @@ static void t_revoke(void)
     uint64_t own = p->extra - 0x1000;         /* the shared page, last in the window */
     enum bh_status s = bh_unmap(own, 1, 0);
     bh_tap(s == BH_OK, "servers: the root unmaps the shared page while sharer reads it (%d)", s);
-    bool faulted = bh_sm_down(p->fault_sm, 1000000) == BH_OK;
+    bool faulted = bh_sm_down(p->fault_sm, 20000000) == BH_OK;
     bh_tap(faulted && p->fault_vec == 14 && p->fault_addr == MEM_SHARE_VA,
            "servers: sharer faults at the revoked page (vector %lu at %lx)", p->fault_vec, p->fault_addr);
     bh_tap(*(volatile uint64_t *)own == 0x5a5e0000ull + p->idx,
            "servers: the root's own copy of the page is untouched");
-    bh_tap(server_reap(p, 1000000) && !p->running, "servers: sharer ended by the fault");
+    bh_tap(server_reap(p, 20000000) && !p->running, "servers: sharer ended by the fault");
 }
 
 static void t_quota(void)
@@ -263,7 +263,7 @@ static void t_quota(void)
     bh_tap(got && q->report[1] == BH_ENOMEM && q->report[0] < q->cfg->memory_kib / 4,
            "servers: a %u KiB quota: ENOMEM after %lu semaphores (status %lu)", q->cfg->memory_kib,
            q->report[0], q->report[1]);
-    server_reap(q, 1000000);
+    server_reap(q, 20000000);
     uint64_t sm = rt_sel();
     bh_tap(bh_create_sm(sm, SEL_PD, 0) == BH_OK && echo && ping(echo, 99),
            "servers: after the child's ENOMEM the root still creates objects and echo answers");
@@ -289,7 +289,7 @@ static void t_fuzz(void)
     bh_tap(got && f->report[0] == want, "servers: fuzz made %lu random system calls (%lu succeeded)",
            f->report[0], f->report[1]);
     bh_tap(got && calls && !bad, "servers: echo answered all %u calls made meanwhile (%u bad)", calls, bad);
-    bh_tap(server_reap(f, 2000000) && !f->running, "servers: fuzz exited after its report");
+    bh_tap(server_reap(f, 20000000) && !f->running, "servers: fuzz exited after its report");
 }
 
 void test_servers(void)
