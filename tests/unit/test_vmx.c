@@ -121,6 +121,12 @@ static void features_missing_pieces(void **state)
     assert_non_null(strstr(why, "MSR"));
 
     c = full_caps();
+    c.proc = cap(0x0401e172, 0xfff9fffe & ~PROC_CR8_STORE);
+    vmx_features(&c, &f);
+    assert_false(vmx_usable(&f, &why));
+    assert_non_null(strstr(why, "CR8"));
+
+    c = full_caps();
     c.ept_vpid &= ~(VPID_CAP_SINGLE | VPID_CAP_ALL);  /* INVVPID with no usable type */
     c.exit = cap(0x36dff, 0x7fffff & ~EXIT_SAVE_PREEMPT);
     vmx_features(&c, &f);

@@ -169,8 +169,11 @@ static void setup_controls(struct vcpu *v, struct pd *vm)
 {
     const struct vmx_caps *c = &vmx_cap;
     v->pin = ctl(c->pin, PIN_EXT_INT | PIN_NMI, PIN_VIRTUAL_NMI);
+    /* CR8 is the host's real TPR: a guest's MOV to/from CR8 must exit
+       (without it a 64-bit guest could mask host interrupts). */
     v->proc = ctl(c->proc, PROC_HLT | PROC_IO_BITMAP | PROC_MSR_BITMAP | PROC_SECONDARY |
-                  PROC_MOV_DR | PROC_RDPMC | PROC_MWAIT | PROC_MONITOR | PROC_TSC_OFFSET, 0);
+                  PROC_MOV_DR | PROC_RDPMC | PROC_MWAIT | PROC_MONITOR | PROC_TSC_OFFSET |
+                  PROC_CR8_LOAD | PROC_CR8_STORE, 0);
     v->proc2 = ctl(c->proc2, PROC2_EPT | PROC2_UNRESTRICTED,
                    (v->vpid ? PROC2_VPID : 0) | PROC2_RDTSCP | PROC2_INVPCID | PROC2_WBINVD);
     vmwrite(VMCS_PIN_CTLS, v->pin);

@@ -23,6 +23,7 @@ void vmx_features(const struct vmx_caps *c, struct vmx_features *f)
     f->secondary = allowed1(c->proc, PROC_SECONDARY);
     f->msr_bitmap = allowed1(c->proc, PROC_MSR_BITMAP);
     f->io_bitmap = allowed1(c->proc, PROC_IO_BITMAP);
+    f->cr8_exit = allowed1(c->proc, PROC_CR8_LOAD) && allowed1(c->proc, PROC_CR8_STORE);
     f->preempt_timer = allowed1(c->pin, PIN_PREEMPT_TIMER) && allowed1(c->exit, EXIT_SAVE_PREEMPT);
     f->preempt_shift = (unsigned)(c->misc & 0x1f);
     if (!f->secondary)
@@ -46,7 +47,8 @@ bool vmx_usable(const struct vmx_features *f, const char **why)
                   : !f->ept ? "no EPT with a 4-level write-back walk and INVEPT"
                   : !f->unrestricted ? "no unrestricted guest"
                   : !f->msr_bitmap ? "no MSR bitmaps"
-                  : !f->io_bitmap ? "no I/O bitmaps" : NULL;
+                  : !f->io_bitmap ? "no I/O bitmaps"
+                  : !f->cr8_exit ? "no CR8-load/store exiting" : NULL;
     if (why)
         *why = w ? w : "";
     return !w;

@@ -53,7 +53,7 @@ struct vmx_caps {
 struct vmx_features {
     uint32_t revision;       /* VMCS revision identifier */
     bool ept, ept_2m, ept_1g, ept_ad, vpid, unrestricted, preempt_timer;
-    bool invept_single, invvpid_single, msr_bitmap, io_bitmap, secondary;
+    bool invept_single, invvpid_single, msr_bitmap, io_bitmap, secondary, cr8_exit;
     unsigned preempt_shift;  /* the preemption timer counts TSC >> shift */
 };
 
