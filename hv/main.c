@@ -22,6 +22,8 @@
 #include "timer.h"
 #include "trap.h"
 #include "vmx.h"
+#include "dev.h"
+#include "vtd.h"
 #include <string.h>
 
 void __attribute__((noreturn)) kmain(uint32_t magic, uint32_t info);
@@ -224,6 +226,8 @@ void kmain(uint32_t magic, uint32_t info)
     selftest_paging();
     selftest_memory(&bi, &ai);
     setup_cpus();
+    dev_init(&ai);                     /* PCI functions (ECAM), then DMA remapping */
+    vtd_init(&ai, &opts);
     selftest_named(&opts);
     check_modules();
     if (!start_root())

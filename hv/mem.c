@@ -10,10 +10,12 @@
 #include "paging.h"
 #include "percpu.h"
 #include "ept.h"
+#include "vtd.h"
 #include <string.h>
 
 #define MEM_NODE 0xfe        /* cap.type of mapping nodes (never a selector) */
 #define IO_NODE 0xfd         /* cap.type of I/O port nodes; va = port << 12 */
+#define DMA_NODE 0xfc        /* cap.type of DMA-space nodes (VT-d); va = IOVA */
 
 struct mnode {
     struct cap c;            /* c.obj = the node itself, c.rights = BH_M_* */
@@ -159,6 +161,58 @@ enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint6
     return BH_OK;
 }
 
+/* ---- DMA spaces (VT-d) --------------------------------------------------
+   A page enters a PD's DMA space only as a child of one of the caller's
+   delegatable pages that carries BH_M_DMA, in a second radix keyed by
+   IOVA. Revoking the parent removes it like any mapping; vtd_dom_unmap
+   then invalidates the IOTLB before the revocation step returns. */
+static struct mnode **dma_slot(struct pd *pd, uint64_t iova, bool create)
+{
+    return slot_in(pd, &pd->dtree, iova, create);
+}
+
+enum bh_status mem_map_dma(struct pd *src, uint64_t sva, struct pd *dst, uint64_t iova,
+                           unsigned mask)
+{
+    struct mnode **ss = slot(src, sva, false);
+    if (!ss || !*ss)
+        return BH_ENOENT;
+    struct mnode *p = *ss;
+    unsigned rights = p->c.rights & mask & (BH_M_R | BH_M_W);
+    if (!(rights & BH_M_R) || !(p->c.rights & BH_M_DMA))
+        return BH_ERIGHTS;
+    if (p->c.depth >= CAP_MAX_DEPTH)
+        return BH_ERANGE;
+    struct mnode **ds = dma_slot(dst, iova, true);
+    if (!ds)
+        return BH_ENOMEM;
+    if (*ds)
+        return BH_EEXIST;
+    struct mnode *n = node_alloc(dst);
+    if (!n)
+        return BH_ENOMEM;
+    enum bh_status s = vtd_dom_map(dst, iova, p->pa, rights);
+    if (s != BH_OK) {
+        n->free_next = dst->mfree, dst->mfree = n;
+        return s;
+    }
+    n->c.obj = n;
+    n->c.type = DMA_NODE;
+    n->c.rights = (uint8_t)rights;
+    n->pd = dst, n->va = iova, n->pa = p->pa;
+    *ds = n;
+    cap_attach(&p->c, &n->c);
+    return BH_OK;
+}
+
+static void dma_release(struct mnode *n)
+{
+    vtd_dom_unmap(n->pd, n->va);     /* entry cleared, IOTLB invalidated */
+    struct mnode **sl = dma_slot(n->pd, n->va, false);
+    if (sl)
+        *sl = NULL;
+}
+
 /* Nodes removed by one revoke call are freed after it (cap.c still
    touches a node right after its release callback). */
 struct gone { unsigned n; struct mnode *node[64]; };
@@ -174,6 +228,11 @@ static void release(void *ctx, struct cap *c)
         struct mnode **sl = io_slot(n->pd, port, false);
         if (sl)
             *sl = NULL;
+        g->node[g->n++] = n;
+        return;
+    }
+    if (c->type == DMA_NODE) {
+        dma_release(n);
         g->node[g->n++] = n;
         return;
     }
@@ -249,6 +308,11 @@ void mem_destroy(struct pd *pd)
         revoke_level(pd, pd->iotree, 3);
         quota_free(pd, pd->iotree, 1);
         pd->iotree = NULL;
+    }
+    if (pd->dtree) {                 /* DMA mappings (VT-d) */
+        revoke_level(pd, pd->dtree, 3);
+        quota_free(pd, pd->dtree, 1);
+        pd->dtree = NULL;
     }
     for (unsigned i = 0; i < 2; i++)
         if (pd->iobm[i]) {

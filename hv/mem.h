@@ -15,6 +15,11 @@ enum bh_status mem_map_fresh(struct pd *pd, uint64_t va, unsigned rights);
 /* Shares the page at sva in src with dst at dva, rights & mask. */
 enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
                              unsigned mask);
+/* Maps the page at sva in src into dst's DMA space at iova, rights &
+   mask (R required, W optional), as a child of src's page, which must
+   carry BH_M_DMA (BH_ERIGHTS otherwise). BH_ENOTSUP without VT-d. */
+enum bh_status mem_map_dma(struct pd *src, uint64_t sva, struct pd *dst, uint64_t iova,
+                           unsigned mask);
 /* Removes every mapping derived from pd's page at va (and the page itself
    if self), at most *budget nodes; BH_EBUSY when more remain. BH_ENOENT
    if pd has no delegatable page there. The caller runs tlb_shootdown(). */

@@ -6,6 +6,7 @@
 #include "pt.h"
 #include "sm.h"
 #include "irq.h"
+#include "dev.h"
 #include "kmem.h"
 #include "paging.h"
 #include "spinlock.h"
@@ -68,6 +69,7 @@ static void destroy(struct kobj *o)
     case BH_OBJ_PT: pt_destroy((struct pt *)o); return;
     case BH_OBJ_SM: sm_destroy((struct sm *)o); return;
     case BH_OBJ_IRQ: irq_destroy((struct irq *)o); return;
+    case BH_OBJ_DEV: dev_destroy((struct dev *)o); return;
     default: return;
     }
 }

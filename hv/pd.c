@@ -14,6 +14,8 @@
 #include "lib/fmt.h"
 #include "ept.h"
 #include "irq.h"
+#include "dev.h"
+#include "vtd.h"
 #include <string.h>
 
 static uint32_t slot_pages(uint32_t nslots)
@@ -152,12 +154,14 @@ void pd_kill(struct pd *pd)
     for (struct ec *ec = pd->ecs; ec; ec = ec->pd_next)
         ec_kill(ec, BH_EABORT);
     irq_release_pd(pd);
+    dev_release_pd(pd);                /* its devices are blocked (VT-d) */
     struct cap_space_kill k = { 0 };
     unsigned budget = ~0u;             /* bounded by the PD's own size */
     cap_clear_space(&pd->caps, &k, &budget, release_cap, NULL);
     mem_destroy(pd);
     tlb_shootdown();                   /* CPUs in this PD leave it (tlb.c) */
     drop_ept(pd);
+    vtd_dom_destroy(pd);               /* no device uses it any more */
     if (pd->root) {
         free_tables(pd->root);
         pd->root = 0;
@@ -179,6 +183,7 @@ void pd_destroy(struct pd *pd)
     }
     mem_destroy(pd);
     drop_ept(pd);
+    vtd_dom_destroy(pd);
     if (pd->caps.slots)
         quota_free(pd, pd->caps.slots, slot_pages(pd->nslots));
     if (pd->root)

@@ -25,6 +25,10 @@ struct pd {
     struct sm *death_sm;       /* upped when the PD dies (may be NULL) */
     struct ec *ecs;            /* every EC created in this PD */
     char name[32];
+    /* DMA remapping (VT-d): the PD's DMA space, made on demand, and the
+       radix of its DMA mapping nodes by IOVA (mem.c). */
+    struct vtd_dom *dma;
+    uint64_t *dtree;
 };
 
 /* Creates a PD with nslots capability slots and a quota of pages carved

@@ -21,6 +21,8 @@
 #include "vmx.h"
 #include "vcpu.h"
 #include "ept.h"
+#include "dev.h"
+#include "vtd.h"
 #include <bulkhead/abi.h>
 
 
@@ -335,14 +337,18 @@ static enum bh_status check_gpa(uint64_t gpa, uint64_t n)
     return gpa >= EPT_GPA_TOP || n > (EPT_GPA_TOP - gpa) / PAGE_SIZE ? BH_EFAULT : BH_OK;
 }
 
+static uint64_t sys_map_dma(struct ec *ec);
+
 static uint64_t sys_map(struct ec *ec)
 {
     struct pd *dst;
     uint64_t sva = ec->regs.rsi, dva = ec->regs.rdx, n = ec->regs.r10, fl = ec->regs.r8;
-    unsigned rights = fl & (BH_M_R | BH_M_W | BH_M_X);
+    unsigned rights = fl & (BH_M_R | BH_M_W | BH_M_X | BH_M_DMA);
     bool guest = fl & BH_MAP_GUEST;
     enum bh_status s;
-    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH | BH_MAP_GUEST))
+    if (fl & BH_MAP_DMA)
+        return sys_map_dma(ec);        /* into a DMA space (VT-d), below */
+    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_M_DMA | BH_MAP_FRESH | BH_MAP_GUEST))
         return BH_EINVAL;
     /* Readable always. W with X only for fresh pages: the PTE is then
        writable but not executable, and X is kept as a right so that a
@@ -469,6 +475,85 @@ static uint64_t sys_lookup(struct ec *ec)
     return BH_OK;
 }
 
+/* ---- devices and DMA spaces (VT-d) -------------------------------------- */
+
+/* BH_SYS_MAP with BH_MAP_DMA: the caller's pages (each with BH_M_DMA)
+   into dst's DMA space at an IOVA, readable and optionally writable. */
+static uint64_t sys_map_dma(struct ec *ec)
+{
+    struct pd *dst;
+    uint64_t sva = ec->regs.rsi, iova = ec->regs.rdx, n = ec->regs.r10, fl = ec->regs.r8;
+    uint64_t lim = vtd_limit();
+    enum bh_status s;
+    if ((fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_DMA | BH_MAP_DMA)) || !(fl & BH_M_R))
+        return BH_EINVAL;              /* no X, FRESH or GUEST: devices get delegated memory */
+    if ((s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&dst)) != BH_OK ||
+        (s = check_range(sva, n)) != BH_OK)
+        return s;
+    if (iova & (PAGE_SIZE - 1))
+        return BH_EINVAL;
+    if (!lim)
+        return BH_ENOTSUP;             /* no remapping unit translates DMA */
+    if (iova >= lim || n > (lim - iova) / PAGE_SIZE)
+        return BH_ERANGE;              /* beyond the DMA space's address width */
+    uint64_t done = 0;
+    for (s = BH_OK; done < n && s == BH_OK; done++)
+        s = mem_map_dma(ec->pd, sva + done * PAGE_SIZE, dst, iova + done * PAGE_SIZE,
+                        (unsigned)(fl & (BH_M_R | BH_M_W)));
+    ec->regs.rdx = s == BH_OK ? done : done - 1;   /* pages mapped */
+    return s;
+}
+
+/* Holding the PCI configuration ports (mechanism #1) already gives
+   control of every PCI function, so it is what naming one takes. */
+static bool holds_pci_config(struct pd *pd)
+{
+    for (unsigned p = 0xcf8; p <= 0xcff; p++)
+        if (!pd->all_ports && !mem_io_held(pd, p))
+            return false;
+    return true;
+}
+
+static uint64_t sys_create_dev(struct ec *ec)
+{
+    struct pd *pd;
+    struct dev *d;
+    uint64_t dst = ec->regs.rdi, sbdf = ec->regs.rdx;
+    enum bh_status s;
+    if ((s = free_slot(ec, dst)) != BH_OK ||
+        (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK)
+        return s;
+    if (!holds_pci_config(ec->pd))
+        return BH_ERIGHTS;
+    if (sbdf > UINT32_MAX)
+        return BH_EINVAL;
+    s = dev_create(pd, (uint32_t)sbdf, &d);
+    return s != BH_OK ? s : install(ec, dst, d, BH_OBJ_DEV);
+}
+
+static uint64_t sys_dev_ctrl(struct ec *ec)
+{
+    struct dev *d;
+    struct pd *pd = NULL;
+    struct sm *sm = NULL;
+    uint64_t op = ec->regs.rsi, out[3] = { 0, 0, 0 };
+    enum bh_status s = lookup(ec, ec->regs.rdi, BH_OBJ_DEV, op == BH_DEV_INFO ? 0 : BH_R_CTRL,
+                              (void **)&d);
+    if (s != BH_OK)
+        return s;
+    if (op > BH_DEV_FAULT_READ)
+        return BH_EINVAL;
+    if (op == BH_DEV_ASSIGN &&
+        (s = lookup(ec, ec->regs.rdx, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK)
+        return s;
+    if (op == BH_DEV_FAULT_BIND && ec->regs.rdx != BH_SEL_NONE &&
+        (s = lookup(ec, ec->regs.rdx, BH_OBJ_SM, BH_R_UP, (void **)&sm)) != BH_OK)
+        return s;
+    if ((s = dev_ctrl(d, op, pd, sm, out)) == BH_OK && (op == BH_DEV_INFO || op == BH_DEV_FAULT_READ))
+        ec->regs.rdx = out[0], ec->regs.r10 = out[1], ec->regs.r8 = out[2];
+    return s;
+}
+
 typedef uint64_t (*syscall_fn)(struct ec *ec);
 
 static const syscall_fn syscalls[BH_SYS_COUNT] = {
@@ -493,6 +578,8 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_IRQ_CTRL] = sys_irq_ctrl,
     [BH_SYS_CREATE_VCPU] = sys_create_vcpu,
     [BH_SYS_VCPU_CTRL] = sys_vcpu_ctrl,
+    [BH_SYS_CREATE_DEV] = sys_create_dev,
+    [BH_SYS_DEV_CTRL] = sys_dev_ctrl,
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -251,6 +251,58 @@ static bool parse_caps(struct srv *s, struct bh_server_cfg *cfg)
     return true;
 }
 
+static bool parse_module(struct srv *s, int node, struct config_module *m)
+{
+    static const char *const props[] = { "module", "sha256" };
+    char shown[CONFIG_NAME_MAX];
+    if (!node_name(s->fdt, node, m->name, shown, sizeof shown))
+        return fail(s, "module '%s': name must be 1..%u of [a-z0-9_-]", shown, CONFIG_NAME_MAX - 1);
+    if (fdt_first_subnode(s->fdt, node) >= 0)
+        return fail(s, "module '%s': unexpected subnode", m->name);
+    if (!only_props(s, node, props, 2))
+        return false;
+    struct srv sub = { .fdt = s->fdt, .node = node };
+    if (!get_string(&sub, node, "module", m->module, sizeof m->module, NULL, false))
+        return fail(s, "module '%s': %s", m->name, sub.err);
+    int len = 0;
+    const void *d = fdt_getprop(s->fdt, node, "sha256", &len);
+    if (!d)
+        return fail(s, "module '%s': missing 'sha256'", m->name);
+    if (len != 32)
+        return fail(s, "module '%s': sha256 must be 32 bytes, got %d", m->name, len);
+    memcpy(m->sha256, d, 32);
+    return true;
+}
+
+/* Data modules: each is copied into pages the server may read. */
+static bool parse_modules(struct srv *s, struct bh_server_cfg *cfg)
+{
+    int mods = fdt_subnode_offset(s->fdt, s->node, "modules");
+    if (mods == -FDT_ERR_NOTFOUND)
+        return true;
+    if (mods < 0)
+        return fail(s, "modules: %s", fdt_strerror(mods));
+    if (fdt_first_property_offset(s->fdt, mods) >= 0)
+        return fail(s, "modules: unexpected property");
+    int node;
+    fdt_for_each_subnode(node, s->fdt, mods) {
+        if (cfg->nmodules == CONFIG_MAX_MODULES)
+            return fail(s, "more than %u modules", CONFIG_MAX_MODULES);
+        struct config_module *m = &cfg->modules[cfg->nmodules];
+        if (!parse_module(s, node, m))
+            return false;
+        for (uint32_t i = 0; i < cfg->nmodules; i++)
+            if (!strcmp(cfg->modules[i].name, m->name))
+                return fail(s, "module '%s' given twice", m->name);
+        cfg->nmodules++;
+    }
+    if (node != -FDT_ERR_NOTFOUND)
+        return fail(s, "modules: %s", fdt_strerror(node));
+    if (cfg->nmodules == 0)
+        return fail(s, "modules: empty");
+    return true;
+}
+
 static bool parse_ioports(struct srv *s, struct bh_server_cfg *cfg)
 {
     int len = 0;
@@ -325,7 +377,7 @@ static bool parse_server(struct srv *s, struct bh_server_cfg *cfg)
     fdt_for_each_subnode(sub, s->fdt, s->node) {
         int nlen = 0;
         const char *n = fdt_get_name(s->fdt, sub, &nlen);
-        if (!n || nlen != 4 || memcmp(n, "caps", 4)) {
+        if (!n || !((nlen == 4 && !memcmp(n, "caps", 4)) || (nlen == 7 && !memcmp(n, "modules", 7)))) {
             char shown[CONFIG_NAME_MAX];
             sanitize(shown, sizeof shown, n ? n : "?", n && nlen > 0 ? (size_t)nlen : 1);
             return fail(s, "unknown subnode '%s'", shown);
@@ -353,7 +405,7 @@ static bool parse_server(struct srv *s, struct bh_server_cfg *cfg)
         return fail(s, "memory-kib %u is not a multiple of 4 (pages)", cfg->memory_kib);
     return parse_restart(s, cfg) && parse_ioports(s, cfg) && parse_irqs(s, cfg) &&
            get_string(s, s->node, "args", cfg->args, sizeof cfg->args, "", true) &&
-           parse_caps(s, cfg);
+           parse_caps(s, cfg) && parse_modules(s, cfg);
 }
 
 /* A device owned by an accepted server may not be given to another. */
@@ -414,6 +466,61 @@ static enum bh_status check_blob(const void *dtb, size_t len, struct config_diag
     return BH_OK;
 }
 
+/* True if name is one of the n node names. */
+static bool defined(const char names[][CONFIG_NAME_MAX], const bool *named, uint32_t n, const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (named[i] && !strcmp(names[i], name))
+            return true;
+    return false;
+}
+
+/* The optional /supervise node (see config.h); BH_OK or BH_EINVAL with a
+   message. Awaited names must be server nodes of this configuration. */
+static enum bh_status parse_supervise(const void *dtb, struct config_supervise *sv,
+                                      const char names[][CONFIG_NAME_MAX], const bool *named,
+                                      uint32_t n, struct config_diag *diag)
+{
+    int node = fdt_subnode_offset(dtb, 0, "supervise");
+    if (node == -FDT_ERR_NOTFOUND)
+        return BH_OK;
+    static const char *const props[] = { "await", "timeout-ms" };
+    struct srv s = { .fdt = dtb, .node = node };
+    bool ok = node >= 0 || fail(&s, "%s", fdt_strerror(node));
+    if (ok && fdt_first_subnode(dtb, node) >= 0)
+        ok = fail(&s, "unexpected subnode");
+    ok = ok && only_props(&s, node, props, 2) &&
+         get_u32(&s, node, "timeout-ms", &sv->timeout_ms, true, 0, 1, CONFIG_MAX_SUPERVISE_MS);
+    int len = 0;
+    const char *p = ok ? fdt_getprop(dtb, node, "await", &len) : NULL;
+    if (ok && !p)
+        ok = fail(&s, "missing 'await'");
+    if (ok && (len < 2 || p[len - 1] != '\0'))
+        ok = fail(&s, "'await' is not a NUL-terminated string list");
+    for (int i = 0; ok && i < len;) {
+        size_t w = strlen(p + i);      /* bounded: p[len - 1] is NUL */
+        char shown[CONFIG_NAME_MAX];
+        sanitize(shown, sizeof shown, p + i, w);
+        if (!valid_name(p + i, w))
+            ok = fail(&s, "'await': '%s' is no server name", shown);
+        else if (!defined(names, named, n, p + i))
+            ok = fail(&s, "'await': no server '%s' in /servers", shown);
+        else if (sv->nawait == CONFIG_MAX_AWAIT)
+            ok = fail(&s, "'await' names more than %u servers", CONFIG_MAX_AWAIT);
+        for (uint32_t k = 0; ok && k < sv->nawait; k++)
+            if (!strcmp(sv->await[k], p + i))
+                ok = fail(&s, "'await': '%s' listed twice", shown);
+        if (ok)
+            memcpy(sv->await[sv->nawait++], p + i, w + 1);
+        i += (int)w + 1;
+    }
+    if (ok)
+        return BH_OK;
+    memset(sv, 0, sizeof *sv);
+    diag_add(diag, "config: /supervise: %s", s.err);
+    return BH_EINVAL;
+}
+
 enum bh_status config_parse(const void *dtb, size_t len, struct bh_config *out, struct config_diag *diag)
 {
     memset(out, 0, sizeof *out);
@@ -451,6 +558,10 @@ enum bh_status config_parse(const void *dtb, size_t len, struct bh_config *out, 
         diag_add(diag, "config: /servers: %s", fdt_strerror(node));
         return BH_EFORMAT;
     }
+
+    st = parse_supervise(dtb, &out->supervise, names, named, n, diag);
+    if (st != BH_OK)
+        return st;
 
     /* Pass 2: each server on its own. */
     for (uint32_t i = 0; i < n; i++) {

@@ -32,7 +32,23 @@
  *                                               delegate, call, up, down
  *                   };
  *               };
+ *               modules {                       optional: data modules made
+ *                                               readable to the server
+ *                   NAME {                      node name = the name the
+ *                                               server finds it by, unique
+ *                       module = "x.img";       required: boot module name
+ *                       sha256 = [ 32 bytes ];  required: its digest
+ *                   };                          at most 4
+ *               };
  *           };
+ *       };
+ *       supervise {                             optional: the root supervises
+ *                                               the servers instead of testing
+ *           await = "vm1", ...;                 required: 1..16 server names;
+ *                                               supervision ends when all of
+ *                                               them have ended for good
+ *           timeout-ms = <120000>;              required: 1..3600000; then
+ *                                               the rest are stopped
  *       };
  *   };
  *
@@ -40,7 +56,9 @@
  * not silently drop a limit). Each server is checked on its own: a bad
  * entry is rejected with a message in the diagnostics, the good ones are
  * still returned. Only a blob that is not a usable DTB, has the wrong
- * version or lacks /servers fails as a whole.
+ * version, lacks /servers or has a bad /supervise node fails as a whole.
+ * Data modules (`modules`) are measured like the server's own module: a
+ * digest mismatch refuses the server at start (root/servers.c).
  */
 #ifndef ROOT_CONFIG_H
 #define ROOT_CONFIG_H
@@ -63,6 +81,9 @@
 #define CONFIG_MAX_RESTARTS 255u
 #define CONFIG_MAX_IRQ 255u
 #define CONFIG_CAP_SEL_MAX 4095u
+#define CONFIG_MAX_MODULES 4u     /* data modules per server */
+#define CONFIG_MAX_AWAIT 16u      /* servers /supervise may await */
+#define CONFIG_MAX_SUPERVISE_MS 3600000u
 #define CONFIG_DIAG_MAX 24u       /* messages kept; further ones are counted */
 #define CONFIG_DIAG_LEN 128u      /* per message, with the NUL */
 
@@ -84,6 +105,12 @@ struct config_cap {
     uint32_t rights;              /* BH_R_* bits */
 };
 
+struct config_module {
+    char name[CONFIG_NAME_MAX];   /* what the server looks it up by */
+    char module[CONFIG_MODULE_MAX];
+    uint8_t sha256[32];
+};
+
 struct bh_server_cfg {
     char name[CONFIG_NAME_MAX];
     char module[CONFIG_MODULE_MAX];
@@ -101,7 +128,18 @@ struct bh_server_cfg {
     uint32_t irqs[CONFIG_MAX_IRQS];
     uint32_t ncaps;
     struct config_cap caps[CONFIG_MAX_CAPS];
+    uint32_t nmodules;
+    struct config_module modules[CONFIG_MAX_MODULES];
     char args[CONFIG_ARGS_MAX];
+};
+
+/* The optional /supervise node: the root starts the servers and then
+   only supervises them, until every awaited server has ended for good
+   (died and not restarted) or timeout_ms has passed. */
+struct config_supervise {
+    uint32_t timeout_ms;          /* 0: no /supervise node */
+    uint32_t nawait;
+    char await[CONFIG_MAX_AWAIT][CONFIG_NAME_MAX];
 };
 
 struct bh_config {
@@ -109,6 +147,7 @@ struct bh_config {
     uint32_t nservers;            /* valid servers in servers[] */
     uint32_t nrejected;           /* server nodes rejected or ignored */
     struct bh_server_cfg servers[CONFIG_MAX_SERVERS];
+    struct config_supervise supervise;
 };
 
 struct config_diag {
@@ -122,7 +161,9 @@ struct config_diag {
  * range, whatever the bytes. Returns BH_OK with the valid servers in out
  * (out->nrejected counts the bad ones, each explained in diag);
  * BH_EFORMAT if the blob is not a sound DTB within len, BH_ENOTSUP for a
- * missing or wrong bulkhead,config-version, BH_ENOENT without /servers.
+ * missing or wrong bulkhead,config-version, BH_ENOENT without /servers,
+ * BH_EINVAL for a malformed /supervise node (or one that awaits a server
+ * the configuration does not define).
  * On error out holds no servers and diag says why. diag may be NULL.
  */
 enum bh_status config_parse(const void *dtb, size_t len, struct bh_config *out,

@@ -65,6 +65,7 @@ int main(const char *args, unsigned long cpus)
     test_sm();
     test_irq();
     test_vmx();
+    test_vtd();
     if (has_arg(args, "servers"))
         run_servers();
     return 0;

@@ -36,6 +36,7 @@ void test_ipc(void);
 void test_sm(void);
 void test_irq(void);
 void test_vmx(void);
+void test_vtd(void);
 void test_syscalls(void);
 void bench_ipc(void);
 void bench_vmx(void);

@@ -27,11 +27,18 @@ struct server {
     volatile bool served, failed, map_on_fault;
     volatile uint64_t report[2];
     volatile uint64_t faults, fault_vec, fault_addr, fault_rip, fault_value;
+    const void *mod_img[CONFIG_MAX_MODULES];   /* its data modules (boot modules) */
+    size_t mod_len[CONFIG_MAX_MODULES];
 };
 
-/* Reads the configuration, starts every valid server (TAP results for the
-   configuration, refusals and starts). Returns false if nothing could be
-   started because the kernel or the boot modules lack what it needs. */
+/* Reads the configuration (the boot module named by `config=NAME` in the
+   root task's arguments, default bulkhead.dtb), starts every valid server
+   (TAP results for the configuration, refusals and starts). Returns false
+   if nothing could be started because the kernel or the boot modules lack
+   what it needs; also, after the fact, if the configuration has a
+   /supervise node: the root then supervised the servers until the awaited
+   ones ended (or the timeout), stopped them all, and there are no test
+   servers left to test. */
 bool servers_start_all(void);
 
 /* Starts one server from cfg, which the caller provides instead of the

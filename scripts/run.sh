@@ -7,20 +7,19 @@
 #   bochs  Bochs corei7_skylake_x, 2 CPUs, from a GRUB ISO (software VT-x)
 # The kernel runs with exit=poweroff, so the emulator ends by itself when the
 # system has nothing more to show. Ctrl-A X quits QEMU early; Ctrl-C Bochs.
+#
+# What the root task runs after its own tests (RUN_CONFIG=servers|vms):
+#   vms      the VM configuration boot/vms.dts: two test guests, each
+#            under its own VMM with its own UART server, one per CPU, until
+#            both end; the default where there is VMX (kvm, bochs)
+#   servers  the test servers of boot/bulkhead.dts and their tests; the
+#            default without VMX (qemu), where a VMM could only say that it
+#            cannot run guests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 platform=${1:-auto}; shift || true
-hv=build/hv/hv.bin root=build/root/root.elf dtb=build/boot/bulkhead.dtb
+hv=build/hv/hv.bin root=build/root/root.elf
 cmdline="serial=0x3f8,115200 exit=poweroff${*:+ $*}"
-# The whole system: the root task (running its tests and then the servers
-# of the measured boot configuration), the configuration, the servers.
-servers="echo crasher mem quota fuzz io"
-for f in "$hv" "$root" "$dtb" $(for s in $servers; do echo build/servers/$s.elf; done); do
-    [ -f "$f" ] || { echo "run.sh: $f is missing; run make all" >&2; exit 1; }
-done
-initrd="$root servers,$dtb$(for s in $servers; do printf ',build/servers/%s.elf' "$s"; done)"
-isomods=(-m "$root servers" -m "$dtb")
-for s in $servers; do isomods+=(-m "build/servers/$s.elf"); done
 
 if [ "$platform" = auto ]; then
     if why=$(scripts/kvm-probe.sh); then
@@ -31,6 +30,29 @@ if [ "$platform" = auto ]; then
 else
     why="asked for with PLATFORM=$platform"
 fi
+
+config=${RUN_CONFIG:-$([ "$platform" = qemu ] && echo servers || echo vms)}
+case $config in
+servers)
+    # The root task runs its tests, then starts the servers of the measured
+    # boot configuration and tests them.
+    dtb=build/boot/bulkhead.dtb rootargs=servers
+    mods="$(for s in echo crasher mem quota fuzz io; do echo build/servers/$s.elf; done)" ;;
+vms)
+    # The root task runs its tests, then starts the VMMs and UART servers of
+    # the VM configuration and supervises them until the guests end.
+    dtb=build/boot/vms.dtb rootargs="servers config=vms.dtb"
+    mods="build/vmm/uart.elf build/vmm/vmm.elf build/guests/testguest.img" ;;
+*)
+    echo "run.sh: unknown RUN_CONFIG '$config' (servers|vms)" >&2; exit 2 ;;
+esac
+for f in "$hv" "$root" "$dtb" $mods; do
+    [ -f "$f" ] || { echo "run.sh: $f is missing; run make all" >&2; exit 1; }
+done
+initrd="$root $rootargs,$dtb$(for m in $mods; do printf ',%s' "$m"; done)"
+isomods=(-m "$root $rootargs" -m "$dtb")
+for m in $mods; do isomods+=(-m "$m"); done
+echo "make run: the root task's tests, then $([ "$config" = vms ] && echo "two guests under their VMMs ($dtb)" || echo "the test servers ($dtb)")"
 
 case $platform in
 kvm)

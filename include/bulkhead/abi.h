@@ -44,6 +44,7 @@ enum bh_obj {
     BH_OBJ_PT = 4,   /* portal: IPC entry bound to a server EC, badged */
     BH_OBJ_SM = 5,   /* semaphore (also the target of interrupts) */
     BH_OBJ_IRQ = 6,  /* an interrupt line (an I/O APIC GSI) */
+    BH_OBJ_DEV = 7,  /* a PCI function, for DMA remapping (VT-d) */
     BH_OBJ_COUNT
 };
 
@@ -125,6 +126,13 @@ enum bh_syscall {
     BH_SYS_VCPU_CTRL = 20,  /* rdi = vCPU sel (CTRL), rsi = BH_VCPU_* op;
                                MSR: rdx = MSR, r8 = BH_VCPU_MSR_R | _W (what
                                passes through; 0 = every access exits) */
+    BH_SYS_CREATE_DEV = 21, /* rdi = dst sel, rsi = PD sel (CTRL) charged,
+                               rdx = BH_SBDF(segment, bus, device, function);
+                               the caller must hold the PCI configuration
+                               ports 0xcf8-0xcff */
+    BH_SYS_DEV_CTRL = 22,   /* rdi = DEV sel, rsi = BH_DEV_* op; ASSIGN:
+                               rdx = PD sel (CTRL); FAULT_BIND: rdx = SM sel
+                               (UP) or BH_SEL_NONE; results in rdx r10 r8 */
     BH_SYS_COUNT
 };
 
@@ -340,4 +348,29 @@ struct bh_vmstate {
 _Static_assert(sizeof(struct bh_vmseg) == 16, "vmseg layout");
 _Static_assert(sizeof(struct bh_vmstate) == 47 * 8 + 10 * 16, "vmstate layout");
 _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the UTCB");
+
+/*
+ * Devices and DMA spaces (VT-d). A DEV capability names one PCI function;
+ * with CTRL it assigns the device to a PD's DMA space, where the device's
+ * DMA addresses (IOVAs) are translated. A device assigned to nobody is
+ * blocked, and every blocked or untranslatable access is a fault reported
+ * to the device's fault semaphore. Memory enters a DMA space only through
+ * BH_SYS_MAP with BH_MAP_DMA, from pages that carry BH_M_DMA.
+ */
+#define BH_SBDF(seg, bus, dev, fn) \
+    ((uint32_t)(seg) << 16 | (uint32_t)((bus) & 0xff) << 8 | ((dev) & 31u) << 3 | ((fn) & 7u))
+#define BH_M_DMA (1u << 5)       /* MAP right: the page may enter a DMA space */
+#define BH_MAP_DMA (1u << 6)     /* MAP: dst VA is an IOVA in dst PD's DMA space */
+/* BH_SYS_DEV_CTRL operations. */
+#define BH_DEV_INFO 0u           /* rdx = sbdf, r10 = vendor | device << 16 | class << 32,
+                                    r8 = BH_DEV_F_* | IOVA width in bits << 8 */
+#define BH_DEV_ASSIGN 1u         /* rdx = PD: the device's DMA goes through its DMA space */
+#define BH_DEV_UNASSIGN 2u       /* blocked again */
+#define BH_DEV_FAULT_BIND 3u     /* rdx = SM (UP), upped on each DMA fault; BH_SEL_NONE unbinds */
+#define BH_DEV_FAULT_READ 4u     /* rdx = IOVA of the first unread fault, r10 = reason
+                                    | BH_DEV_FAULT_WRITE | source id << 16, r8 = faults
+                                    since the last read; BH_ENOENT if none */
+#define BH_DEV_F_IOMMU (1u << 0)     /* a remapping unit translates its DMA */
+#define BH_DEV_F_ASSIGNED (1u << 1)  /* assigned to a DMA space */
+#define BH_DEV_FAULT_WRITE (1u << 8) /* the faulting access was a write */
 #endif

@@ -15,13 +15,17 @@ use Exporter 'import';
 our @EXPORT = qw(setup token run_qemu run_bochs make_iso boot_info
                  check_kernel_tap check_boot check_module file_sha256
                  serial_tail dump_serial qemu_base bochs_boot_test system_modules
-                 check_servers initrd_arg $ROOT $HV $ROOT_ELF $BOOT_DTB @SERVER_ELFS);
+                 check_servers initrd_arg $ROOT $HV $ROOT_ELF $BOOT_DTB @SERVER_ELFS
+                 vm_modules guest_output check_guest @VM_FILES);
 
 our $ROOT     = abs_path(dirname(__FILE__) . '/../..');
 our $HV       = $ENV{BULKHEAD_HV} // 'build/hv/hv.bin';   # override: try another kernel
 our $ROOT_ELF = 'build/root/root.elf';
 our $BOOT_DTB = 'build/boot/bulkhead.dtb';     # mk/root.mk, from boot/bulkhead.dts
 our @SERVER_ELFS = map { "build/servers/$_.elf" } qw(echo crasher mem quota fuzz io);
+# What a boot with virtual machines needs besides the root task and its
+# configuration (mk/vmm.mk, mk/guests.mk).
+our @VM_FILES = ('build/vmm/uart.elf', 'build/vmm/vmm.elf', 'build/guests/testguest.img');
 my $LOGDIR;
 my @LAST_SERIAL;                 # serial lines of the most recent run
 my $LAST_RUN;                    # the most recent run's result
@@ -189,6 +193,53 @@ sub check_servers {
 sub system_modules {
     my ($rootargs) = @_;
     return ([$ROOT_ELF, $rootargs], [$BOOT_DTB, ''], map { [$_, ''] } @SERVER_ELFS);
+}
+
+# The module list of a boot with virtual machines: the root task with
+# `servers config=CONFIG` (and ROOTARGS), build/boot/CONFIG (a VM
+# configuration, boot/vms*.dts), the UART server, the VMM and the test
+# guest. [[file, args], ...]
+sub vm_modules {
+    my ($config, $rootargs) = @_;
+    return ([$ROOT_ELF, join(' ', "servers config=$config", $rootargs // ())],
+            ["build/boot/$config", ''], map { [$_, ''] } @VM_FILES);
+}
+
+# What guest NAME printed on its serial port in run R: the lines its UART
+# server printed ("[UART-PD] NAME: text"), the text only.
+sub guest_output {
+    my ($r, $name) = @_;
+    return map { /^\[[a-z0-9_-]+\] \Q$name\E: (.*)$/ ? $1 : () } @{ $r->{serial} };
+}
+
+# The test guest's TAP (guests/README.md) as printed through its UART
+# server in run R, as one subtest "LABEL": results numbered 1..N, each ok
+# (SKIP and TODO honoured), the plan, and its last line with STATUS
+# (default 0). Returns a hash: results (text => ok), plan, status.
+sub check_guest {
+    my ($r, $name, %o) = @_;
+    my $want = $o{status} // 0;
+    my @out = guest_output($r, $name);
+    my (%res, @nums, $plan, $status, $bad);
+    for (@out) {
+        if (/^(not )?ok (\d+) - (.*)$/) {
+            my ($not, $n, $text) = ($1, $2, $3);
+            push @nums, $n;
+            $res{$text} = !$not;
+            $bad++ if $not && $text !~ /#\s*(TODO|SKIP)\b/i;
+        }
+        elsif (/^1\.\.(\d+)$/) { $plan = $1 }
+        elsif (/^# testguest: end, (\d+) result\(s\), (\d+) not ok, exit status (\d+)$/) { $status = $3 }
+    }
+    subtest $o{label} // "guest $name" => sub {
+        ok(@out > 0, "guest $name printed through its UART server (" . scalar(@out) . " lines)");
+        ok(@nums > 0, "guest $name reported results");
+        is($bad // 0, $o{failures} // 0, "guest $name: " . ($o{failures} // 0) . " result(s) not ok");
+        is("@nums", join(' ', 1 .. scalar @nums), "guest $name: results numbered 1..N");
+        is($plan, scalar @nums, "guest $name: its plan matches");
+        is($status, $want, "guest $name: its last line says exit status $want");
+    };
+    return { results => \%res, plan => $plan, status => $status, lines => \@out };
 }
 
 # QEMU's -initrd value for [[file, args], ...]: QEMU splits on commas, so

@@ -159,13 +159,20 @@ static void test_good_all_fields(void **state)
     assert_int_equal(u->caps[0].sel, 20);
     assert_int_equal(u->caps[0].rights, BH_R_CALL);
     assert_int_equal(u->caps[1].rights, BH_R_UP | BH_R_DOWN);
+    assert_int_equal(u->nmodules, 2);
+    assert_string_equal(u->modules[0].name, "fw");
+    assert_string_equal(u->modules[0].module, "uart-fw.bin");
+    assert_int_equal(u->modules[0].sha256[0], 0xe3);
+    assert_int_equal(u->modules[0].sha256[31], 0x55);
+    assert_string_equal(u->modules[1].name, "table_2");
+    assert_int_equal(cfg.supervise.timeout_ms, 0);   /* no /supervise: the test suite runs */
 
     const struct bh_server_cfg *m = &cfg.servers[1];
     assert_string_equal(m->name, "minimal");
     assert_int_equal(m->cpu, 0);
     assert_int_equal(m->restart, RESTART_NEVER);
     assert_int_equal(m->max_restarts, 3);
-    assert_int_equal(m->nioports + m->nirqs + m->ncaps, 0);
+    assert_int_equal(m->nioports + m->nirqs + m->ncaps + m->nmodules, 0);
     assert_string_equal(m->args, "");
 
     const struct bh_server_cfg *p = &cfg.servers[2];
@@ -306,6 +313,7 @@ static char long_args[257];
 
 #define U "/servers/uart0"
 #define LOG U "/caps/log"
+#define FW U "/modules/fw"
 static const struct variant variants[] = {
     { U, "module", NULL, 0, "missing 'module'" },
     { U, "sha256", zeros, 31, "sha256 must be 32 bytes, got 31" },
@@ -365,6 +373,16 @@ static const struct variant variants[] = {
     { LOG, "target", S("Con sole"), "cap 'log': target must be 1..31 of [a-z0-9_-]" },
     { LOG, "target", S("0123456789012345678901234567890123"), "cap 'log': 'target' longer than 31" },
     { LOG, "badge", U32(1), "unknown property 'badge'" },
+    { FW, "module", NULL, 0, "module 'fw': missing 'module'" },
+    { FW, "module", S(""), "module 'fw': 'module' is empty" },
+    { FW, "module", S("a\tb"), "module 'fw': 'module' has an unprintable character at 1" },
+    { FW, "module", "a\0b", 4, "module 'fw': 'module' must be a single string" },
+    { FW, "sha256", NULL, 0, "module 'fw': missing 'sha256'" },
+    { FW, "sha256", zeros, 31, "module 'fw': sha256 must be 32 bytes, got 31" },
+    { FW, "sha256", zeros, 64, "module 'fw': sha256 must be 32 bytes, got 64" },
+    { FW, "size", U32(1), "unknown property 'size'" },
+    { U "/modules", "fw", U32(1), "modules: unexpected property" },
+    { U, "modules", S("fw"), "unknown property 'modules'" },
 };
 
 static uint8_t work_store[BLOB_MAX] __attribute__((aligned(8)));
@@ -408,6 +426,9 @@ static void test_subnode_variants(void **state)
         { U, "extra", "unknown subnode 'extra'" },
         { LOG, "deeper", "cap 'log': unexpected subnode" },
         { U "/caps", "BAD", "cap 'BAD': name must be 1..31" },
+        { FW, "deeper", "module 'fw': unexpected subnode" },
+        { U "/modules", "Bad", "module 'Bad': name must be 1..31" },
+        { U "/modules", "fw@1", "module 'fw@1': name must be 1..31" },
     };
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         assert_int_equal(fdt_open_into(blob, work_store, sizeof work_store), 0);
@@ -434,6 +455,132 @@ static void test_subnode_variants(void **state)
     assert_int_equal(config_parse(work_store, fdt_totalsize(work_store), &cfg, &diag), BH_OK);
     assert_int_equal(cfg.nservers, 2);
     expect_diag("server 'uart0': more than 8 caps");
+
+    /* Five modules: one more than CONFIG_MAX_MODULES; and none at all. */
+    assert_int_equal(fdt_open_into(blob, work_store, sizeof work_store), 0);
+    int mods = fdt_path_offset(work_store, U "/modules");
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "m%d", i);
+        int m = fdt_add_subnode(work_store, mods, name);
+        assert_true(m >= 0);
+        assert_int_equal(fdt_setprop_string(work_store, m, "module", "x.bin"), 0);
+        assert_int_equal(fdt_setprop(work_store, m, "sha256", zeros, 32), 0);
+    }
+    assert_int_equal(config_parse(work_store, fdt_totalsize(work_store), &cfg, &diag), BH_OK);
+    assert_int_equal(cfg.nservers, 2);
+    expect_diag("server 'uart0': more than 4 modules");
+    assert_int_equal(fdt_open_into(blob, work_store, sizeof work_store), 0);
+    mods = fdt_path_offset(work_store, U "/modules");
+    assert_int_equal(fdt_del_node(work_store, fdt_path_offset(work_store, FW)), 0);
+    assert_int_equal(fdt_del_node(work_store, fdt_path_offset(work_store, U "/modules/table_2")), 0);
+    assert_int_equal(config_parse(work_store, fdt_totalsize(work_store), &cfg, &diag), BH_OK);
+    expect_diag("server 'uart0': modules: empty");
+    /* The same name twice cannot be built with libfdt: names are unique
+       per node. A second node of the same name is a DTB dtc refuses too. */
+}
+
+/* The VM configurations (boot/vms.dts, boot/vms-faults.dts) as committed:
+   VMMs with their own PD, their UART's portal and the guest image as a
+   data module; UART servers on the VMM's CPU; a /supervise node. */
+static void test_vm_configs(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_file("vms.dtb"), BH_OK);
+    if (diag.count)
+        dump_diag();
+    assert_int_equal(diag.count, 0);
+    assert_int_equal(cfg.nservers, 4);
+    assert_int_equal(cfg.supervise.nawait, 2);
+    assert_string_equal(cfg.supervise.await[0], "vm1");
+    assert_string_equal(cfg.supervise.await[1], "vm2");
+    assert_true(cfg.supervise.timeout_ms >= 60000);
+    static const char *const vmms[] = { "vm1", "vm2" };
+    for (unsigned i = 0; i < 2; i++) {
+        const struct bh_server_cfg *v = find(vmms[i]);
+        char uart[CONFIG_NAME_MAX];
+        snprintf(uart, sizeof uart, "%s-uart", vmms[i]);
+        const struct bh_server_cfg *u = find(uart);
+        assert_non_null(v);
+        assert_non_null(u);
+        assert_string_equal(v->module, "vmm.elf");
+        assert_string_equal(u->module, "uart.elf");
+        assert_int_equal(v->cpu, u->cpu);
+        assert_int_equal(v->cpu, i);
+        assert_int_equal(v->nmodules, 1);
+        assert_string_equal(v->modules[0].name, "guest");
+        assert_string_equal(v->modules[0].module, "testguest.img");
+        assert_int_equal(v->ncaps, 2);
+        assert_string_equal(v->caps[0].target, "self");
+        assert_int_equal(v->caps[0].sel, 16);
+        assert_int_equal(v->caps[0].rights, BH_R_CTRL);
+        assert_string_equal(v->caps[1].target, uart);
+        assert_int_equal(v->caps[1].sel, 17);
+        assert_int_equal(v->caps[1].rights, BH_R_CALL);
+        assert_true(v->memory_kib >= 4096 + 1536);
+        assert_non_null(strstr(v->args, " -- "));
+    }
+    assert_int_equal(parse_file("vms-faults.dtb"), BH_OK);
+    assert_int_equal(diag.count, 0);
+    assert_int_equal(cfg.nservers, 10);
+    assert_int_equal(cfg.supervise.nawait, 4);
+    assert_non_null(find("endless"));                 /* running, not awaited: the root kills it */
+    assert_non_null(strstr(find("vmmcrash")->args, "crash-after="));
+    assert_non_null(strstr(find("uartcrash-uart")->args, "crash-after="));
+    assert_non_null(strstr(find("triple")->args, "tests=triple"));
+}
+
+/* A bad /supervise node fails the whole configuration: the root would
+   otherwise run the test suite against servers that are not there. */
+static void test_supervise_variants(void **state)
+{
+    (void)state;
+    const struct {
+        const char *prop, *val;
+        int len;
+        const char *msg;
+    } v[] = {
+        { "await", NULL, 0, "config: /supervise: missing 'await'" },
+        { "await", "", 1, "'await' is not a NUL-terminated string list" },
+        { "await", "vm1", 3, "'await' is not a NUL-terminated string list" },
+        { "await", "vm3", 4, "'await': no server 'vm3' in /servers" },
+        { "await", "vm1\0vm1", 8, "'await': 'vm1' listed twice" },
+        { "await", "vm1\0\0", 5, "'await': '' is no server name" },
+        { "await", "VM1", 4, "'await': 'VM1' is no server name" },
+        { "timeout-ms", NULL, 0, "missing 'timeout-ms'" },
+        { "timeout-ms", U32(0), "'timeout-ms' = 0 out of range 1..3600000" },
+        { "timeout-ms", U32(3600001), "'timeout-ms' = 3600001 out of range" },
+        { "timeout-ms", "ab", 2, "'timeout-ms' must be one 32-bit cell" },
+        { "servers", U32(1), "unknown property 'servers'" },
+    };
+    load("vms.dtb");
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        assert_int_equal(fdt_open_into(blob, work_store, sizeof work_store), 0);
+        int node = fdt_path_offset(work_store, "/supervise");
+        assert_true(node >= 0);
+        int e = v[i].val ? fdt_setprop(work_store, node, v[i].prop, v[i].val, v[i].len)
+                         : fdt_delprop(work_store, node, v[i].prop);
+        assert_int_equal(e, 0);
+        enum bh_status st = config_parse(work_store, fdt_totalsize(work_store), &cfg, &diag);
+        if (st != BH_EINVAL || cfg.nservers != 0 || cfg.supervise.timeout_ms != 0) {
+            dump_diag();
+            fail_msg("supervise variant %zu: status %d, %u servers", i, st, cfg.nservers);
+        }
+        expect_diag(v[i].msg);
+    }
+    assert_int_equal(fdt_open_into(blob, work_store, sizeof work_store), 0);
+    assert_true(fdt_add_subnode(work_store, fdt_path_offset(work_store, "/supervise"), "x") >= 0);
+    assert_int_equal(config_parse(work_store, fdt_totalsize(work_store), &cfg, &diag), BH_EINVAL);
+    expect_diag("config: /supervise: unexpected subnode");
+    /* Seventeen awaited names: more than the servers there can be. */
+    assert_int_equal(fdt_open_into(blob, work_store, sizeof work_store), 0);
+    char list[17 * 4];
+    for (int i = 0; i < 17; i++)
+        memcpy(list + i * 4, i % 2 ? "vm2" : "vm1", 4);
+    assert_int_equal(fdt_setprop(work_store, fdt_path_offset(work_store, "/supervise"), "await", list,
+                                 sizeof list), 0);
+    assert_int_equal(config_parse(work_store, fdt_totalsize(work_store), &cfg, &diag), BH_EINVAL);
+    expect_diag("listed twice");
 }
 
 /* Builds a config with the sequential-write API: names[i] for each server. */
@@ -501,6 +648,9 @@ static void test_duplicate_names(void **state)
 static void check_invariants(void)
 {
     assert_true(cfg.nservers <= CONFIG_MAX_SERVERS);
+    assert_true(cfg.supervise.nawait <= CONFIG_MAX_AWAIT);
+    assert_true((cfg.supervise.timeout_ms == 0) == (cfg.supervise.nawait == 0));
+    assert_true(cfg.supervise.timeout_ms <= CONFIG_MAX_SUPERVISE_MS);
     assert_true(diag.count <= CONFIG_DIAG_MAX);
     for (uint32_t i = 0; i < diag.count; i++)
         assert_true(strnlen(diag.msg[i], CONFIG_DIAG_LEN) < CONFIG_DIAG_LEN);
@@ -516,6 +666,12 @@ static void check_invariants(void)
         assert_true(s->restart <= RESTART_ALWAYS && s->max_restarts <= CONFIG_MAX_RESTARTS);
         assert_true(s->nioports <= CONFIG_MAX_IOPORTS && s->nirqs <= CONFIG_MAX_IRQS);
         assert_true(s->ncaps <= CONFIG_MAX_CAPS);
+        assert_true(s->nmodules <= CONFIG_MAX_MODULES);
+        for (uint32_t k = 0; k < s->nmodules; k++) {
+            assert_true(strlen(s->modules[k].name) > 0 && strlen(s->modules[k].name) < CONFIG_NAME_MAX);
+            assert_true(strlen(s->modules[k].module) > 0 &&
+                        strlen(s->modules[k].module) < CONFIG_MODULE_MAX);
+        }
         for (uint32_t k = 0; k < s->nioports; k++)
             assert_true(s->ioports[k].count >= 1 && s->ioports[k].base + s->ioports[k].count <= 0x10000);
         for (uint32_t k = 0; k < s->nirqs; k++)
@@ -543,7 +699,7 @@ static uint64_t next(void)
 static void test_fuzz_byte_flips(void **state)
 {
     (void)state;
-    static const char *const files[] = { "good.dtb", "bulkhead.dtb", "mixed.dtb" };
+    static const char *const files[] = { "good.dtb", "bulkhead.dtb", "mixed.dtb", "vms.dtb" };
     unsigned ok = 0;
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         size_t n = load(files[f]);
@@ -554,7 +710,8 @@ static void test_fuzz_byte_flips(void **state)
             for (int k = 0; k < flips; k++)
                 p[next() % n] ^= (uint8_t)(1 + next() % 255);
             enum bh_status st = config_parse(p, n, &cfg, &diag);
-            assert_true(st == BH_OK || st == BH_EFORMAT || st == BH_ENOTSUP || st == BH_ENOENT);
+            assert_true(st == BH_OK || st == BH_EFORMAT || st == BH_ENOTSUP || st == BH_ENOENT ||
+                        st == BH_EINVAL);
             if (st != BH_OK)
                 assert_int_equal(cfg.nservers, 0);
             ok += st == BH_OK;
@@ -562,7 +719,7 @@ static void test_fuzz_byte_flips(void **state)
         }
         free(p);
     }
-    print_message("# fuzz: %u of 12000 mutated blobs still parsed\n", ok);
+    print_message("# fuzz: %u of 16000 mutated blobs still parsed\n", ok);
 }
 
 static void test_measure(void **state)
@@ -606,6 +763,8 @@ int main(void)
         cmocka_unit_test(test_duplicate_names),
         cmocka_unit_test(test_fuzz_byte_flips),
         cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_vm_configs),
+        cmocka_unit_test(test_supervise_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

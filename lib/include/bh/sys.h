@@ -183,4 +183,27 @@ static inline enum bh_status bh_kill_pd(uint64_t pd)
 {
     return (enum bh_status)bh_syscall6(BH_SYS_KILL_PD, pd, 0, 0, 0, 0, 0);
 }
+/* A DEV capability at dst for the PCI function sbdf (BH_SBDF), charged
+   to pd; the caller must hold the PCI configuration ports. */
+static inline enum bh_status bh_create_dev(uint64_t dst, uint64_t pd, uint64_t sbdf)
+{
+    return (enum bh_status)bh_syscall6(BH_SYS_CREATE_DEV, dst, pd, sbdf, 0, 0, 0);
+}
+
+/* BH_SYS_DEV_CTRL: op (BH_DEV_*) on dev with arg in rdx; what the call
+   returns in rdx, r10 and r8 lands in out[0..2] (out may be NULL). */
+static inline enum bh_status bh_dev_ctrl(uint64_t dev, uint64_t op, uint64_t arg, uint64_t *out)
+{
+    uint64_t ret, rdi = dev, rsi = op, rdx = arg;
+    register uint64_t r10 __asm__("r10") = 0;
+    register uint64_t r8 __asm__("r8") = 0;
+    register uint64_t r9 __asm__("r9") = 0;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"((uint64_t)BH_SYS_DEV_CTRL)
+                     : "rcx", "r11", "memory");
+    if (out)
+        out[0] = rdx, out[1] = r10, out[2] = r8;
+    return (enum bh_status)ret;
+}
 #endif

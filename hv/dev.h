@@ -1,0 +1,43 @@
+/* Devices: PCI functions named by capabilities (BH_OBJ_DEV). At boot hv
+   enumerates the functions of every PCI segment the ACPI MCFG describes
+   (through ECAM) and finds the DMAR remapping unit each sits behind. A
+   DEV object names one function; whoever holds it with CTRL can assign
+   the device to a PD's DMA space (VT-d), take it back, and receive its
+   DMA faults. A device assigned to nobody is blocked by its unit. */
+#ifndef HV_DEV_H
+#define HV_DEV_H
+#include "obj.h"
+struct sm;
+struct acpi_info;
+struct pci_fn;
+
+struct dev {
+    struct kobj obj;
+    struct pci_fn *fn;
+    struct pd *pd;           /* whose DMA space the device uses, or NULL: blocked */
+    struct sm *fault_sm;     /* upped on each fault (a reference), or NULL */
+    uint64_t fault_addr;     /* the first fault not read yet */
+    uint32_t fault_info;     /* its reason | write << 8 | source id << 16 */
+    uint32_t nfaults;        /* faults since the last BH_DEV_FAULT_READ */
+};
+
+/* Enumerates the PCI functions behind the MCFG's ECAM windows (bounded:
+   at most 256 functions on 32 buses) and reports them. Boot, once. */
+void dev_init(const struct acpi_info *ai);
+/* A DEV object for function sbdf (segment << 16 | bus << 8 | devfn),
+   charged to pd. BH_ENOENT if hv found no such function; BH_EEXIST if
+   an object for it exists. */
+enum bh_status dev_create(struct pd *pd, uint32_t sbdf, struct dev **out);
+/* The object's last reference went: the device is blocked again. */
+void dev_destroy(struct dev *d);
+/* BH_SYS_DEV_CTRL after the capability checks: pd for BH_DEV_ASSIGN,
+   sm (or NULL) for BH_DEV_FAULT_BIND; results in out[0..2]. */
+enum bh_status dev_ctrl(struct dev *d, uint64_t op, struct pd *pd, struct sm *sm, uint64_t out[3]);
+/* A PD dies: devices using its DMA space are blocked, fault semaphores
+   charged to it are unbound. Bounded by the number of functions. */
+void dev_release_pd(struct pd *pd);
+/* A DMA fault of source id sid on segment seg: recorded in the device's
+   object (if there is one) and its fault semaphore upped. Returns how
+   many faults this function has had, for rate-limited logging. */
+uint64_t dev_fault(uint16_t seg, uint16_t sid, uint64_t addr, uint8_t reason, bool write);
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/perl
+# The VM configuration (boot/vms.dts) where there is no VMX: QEMU TCG
+# `-kernel`. The root task starts both UART servers and both VMMs from the
+# measured configuration and supervises them; each VMM must say that it
+# cannot run guests and end cleanly, the supervision must end at once, and
+# the rest of the system must carry on to a clean end.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Bulkhead;
+use Test::More;
+
+setup('qemu-vmm', need => [$ROOT_ELF, 'build/boot/vms.dtb', @VM_FILES]);
+my $tok = token();
+my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
+my @mods = vm_modules('vms.dtb', "rootarg=$tok");
+my $r = run_qemu(timeout => 90, args => [
+    '-nic', 'none', '-kernel', $HV, '-append', $cmdline, '-initrd', initrd_arg(@mods) ]);
+check_kernel_tap($r);
+check_boot($r, vmx => 0, proto => 'mb1', loader => qr/qemu/i, cmdline => $cmdline, cpus => '2/2',
+           modules => [ map { { file => $_->[0], args => $_->[1] } } @mods ]);
+my @s = @{ $r->{serial} };
+my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
+subtest 'without VMX the VMMs say so and end cleanly' => sub {
+    for my $vm (qw(vm1 vm2)) {
+        ok($has->(qr/^\[root\.elf\] # server \Q$vm\E-uart: started \(pd sel \d+\)$/), "$vm-uart started");
+        ok($has->(qr/^\[root\.elf\] # server \Q$vm\E: started \(pd sel \d+\)$/), "$vm (the VMM) started");
+        ok($has->(qr/^\[\Q$vm\E\] # vmm \Q$vm\E: cannot run guests: no VMX on this machine \(BH_PD_VM: status 8\); exiting$/),
+           "$vm: cannot run guests, and says why");
+        ok($has->(qr/^\[root\.elf\] # supervise: \Q$vm\E ended: exited$/), "$vm ended cleanly, not by a fault");
+    }
+    ok($has->(qr/^ok \d+ - supervise: every awaited server ended within \d+ ms \(0 of 2 still running\)$/),
+       'the supervision ended');
+    ok(!$has->(qr/^\[vm[12]-uart\] /), 'no guest output');
+};
+done_testing();

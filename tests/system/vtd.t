@@ -1,0 +1,90 @@
+#!/usr/bin/perl
+# VT-d DMA remapping in QEMU TCG (q35, intel-iommu) with an e1000e at
+# 00:03.0, which the root task (root/t_vtd.c) drives through its I/O BAR:
+# unassigned, its DMA is blocked and the fault is reported with its source
+# id; assigned to the root's DMA space, the same DMA lands; once the
+# mapping is revoked it faults again. Three boots cover the unit's modes:
+#   default   39-bit (3-level) tables, queued invalidation, no caching mode
+#   cm48      aw-bits=48 (4-level tables) and caching-mode=on
+#   regs      test=vtd-regs: register-based instead of queued invalidation
+# Besides the kernel's TAP, QEMU's own log must show the blocked accesses.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Bulkhead;
+use Test::More;
+
+setup('vtd');
+
+my @runs = (
+    { tag => 'default', iommu => '',                            args => '',
+      levels => 3, width => 39, cm => 'no',  inval => 'queued' },
+    { tag => 'cm48',    iommu => ',caching-mode=on,aw-bits=48', args => '',
+      levels => 4, width => 48, cm => 'yes', inval => 'queued' },
+    { tag => 'regs',    iommu => '',                            args => ' test=vtd-regs',
+      levels => 3, width => 39, cm => 'no',  inval => 'register' },
+);
+
+# Root results that must be there (and pass: check_kernel_tap fails on any
+# `not ok`), so that none of them can go missing or turn into a SKIP.
+my @must = (
+    qr/vtd: all \d+ functions on bus 0 have a DEV capability whose DMA a remapping unit translates/,
+    qr/vtd: a DEV capability for a function that does not exist: ENOENT/,
+    qr/vtd: a DEV copy without CTRL reads INFO but cannot assign: ERIGHTS/,
+    qr/vtd: assigning a device that is already assigned: EBUSY/,
+    qr/vtd: a device assigned to a PD that dies is unassigned/,
+    qr/vtd: a device whose DEV object ends is unassigned with it/,
+    qr/vtd: DMA mappings into a PD with a small quota: \d+ fit, then ENOMEM/,
+    qr/vtd: DMA-mapping a page that lacks BH_M_DMA: ERIGHTS/,
+    qr/vtd: an IOVA beyond the \d+-bit DMA space: ERANGE/,
+    qr/vtd: an unassigned e1000e fetched descriptor 0, but its DMA did not land/,
+    qr/vtd: the blocked read is reported: source 00:03\.0, IOVA 100000, reason 1,/,
+    qr/vtd: assigned to the root's DMA space, the e1000e's descriptor fetch and write-back land/,
+    qr/vtd: and no fault is reported/,
+    qr/vtd: after the ring's DMA mapping is revoked the fetch no longer lands and faults \(reason 6\)/,
+    qr/vtd: mapped again, DMA lands again/,
+    qr/vtd: unassigned again, the e1000e is blocked and faults/,
+    qr/root PD torn down: every page returned/,
+);
+
+for my $run (@runs) {
+    my $tok = token();
+    my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok$run->{args}";
+    my $margs = "rootarg=$tok";
+    my $r = run_qemu(tag => $run->{tag}, timeout => 120,
+        base => [ '-M', 'q35', '-device', "intel-iommu,intremap=on$run->{iommu}", '-cpu', 'max',
+                  '-smp', '2', '-m', '512M', '-display', 'none', '-no-reboot', '-monitor', 'none' ],
+        args => [ '-nic', 'none', '-device', 'e1000e,addr=0x3', '-kernel', $HV,
+                  '-append', $cmdline, '-initrd', "$ROOT_ELF $margs" ]);
+    my $label = "qemu vtd $run->{tag}";
+    check_kernel_tap($r, label => $label);
+    check_boot($r, proto => 'mb1', loader => qr/qemu/i, cmdline => $cmdline, cpus => '2/2',
+               modules => [{ file => $ROOT_ELF, args => $margs }]);
+    my @s = @{ $r->{serial} };
+    my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
+    subtest "$label: remapping unit, DMA spaces, the e1000e's DMA" => sub {
+        ok($has->(qr/^# vtd: unit 0 at fed90000: ver 1\.0, .*mgaw $run->{width}, .*caching mode $run->{cm}, coherent no \(flushing\), qi yes/),
+           "unit 0 reported: mgaw $run->{width}, caching mode $run->{cm}, not coherent, QI");
+        ok($has->(qr/^ok \d+ - vtd: unit 0 at fed90000 translates DMA .*translation on\), $run->{inval} invalidation$/),
+           "translation on, $run->{inval} invalidation");
+        ok($has->(qr/^# vtd: DMA spaces: $run->{levels}-level tables/), "$run->{levels}-level DMA spaces");
+        ok($has->(qr/^\[root\.elf\] # vtd: DMA spaces are $run->{width} bits wide$/),
+           "the root sees $run->{width}-bit DMA spaces");
+        ok($has->(qr/^# pci: 0000:00:03\.0 8086:10d3 class 020000, dmar unit 0$/),
+           'the e1000e enumerated behind unit 0');
+        for my $re (@must) {
+            ok($has->(qr/^ok \d+ - $re/), "passed: $re");
+        }
+        ok(!$has->(qr/^ok \d+ - vtd: .*# SKIP/), 'no vtd result skipped');
+        ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 100000 reason 1 \(root entry not present\), read$/),
+           'the blocked fetch is logged with its source id');
+        ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 100000 reason 6 \(read of a page without R\), read$/),
+           'the fetch after the revocation is logged');
+        open my $fh, '<', $r->{out_file} or die "$r->{out_file}: $!";
+        my @q = <$fh>;
+        ok(scalar(grep { /vtd_iommu_translate: detected translation failure \(dev=00:03:00, iova=0x100000\)/ } @q),
+           "QEMU's own log shows the e1000e's blocked access");
+    };
+}
+done_testing();
