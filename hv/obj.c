@@ -50,6 +50,8 @@ enum bh_status kobj_new(struct pd *pd, uint8_t type, void **out)
     o->type = type;
     o->quota = pd;
     o->pages = 1;
+    if (pd)
+        kobj_get(&pd->obj);            /* the PD its page is credited back to lives on */
     *out = o;
     return BH_OK;
 }
@@ -76,6 +78,10 @@ static void destroy(struct kobj *o)
 
 void kobj_put(struct kobj *o)
 {
-    if (o && --o->refs == 0)
-        destroy(o);
+    if (!o || --o->refs)
+        return;
+    struct pd *charged = o->type == BH_OBJ_PD ? NULL : o->quota;
+    destroy(o);                        /* credits its page to charged */
+    if (charged)
+        kobj_put(&charged->obj);
 }

@@ -37,6 +37,8 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
         return s;
     pd->obj = (struct kobj){ .refs = 1, .type = BH_OBJ_PD, .quota = NULL, .pages = 1 };
     pd->parent = parent;
+    if (parent)
+        kobj_get(&parent->obj);        /* its quota goes back to the parent */
     pd->quota = quota;
     pd->used = 1;                      /* the PD page itself */
     if (parent)
@@ -192,6 +194,8 @@ void pd_destroy(struct pd *pd)
     struct pd *parent = pd->parent;
     uint64_t quota = pd->quota;
     kmem_free_pages(virt_to_phys(pd), 1);
-    if (parent)
+    if (parent) {
         parent->used -= quota;
+        kobj_put(&parent->obj);
+    }
 }
