@@ -153,7 +153,7 @@ sub bochs_boot_test {
     my $iso = make_iso(cmdline => $cmdline, modules => \@mods);
     # The server suite (fuzz's 1,000,000 calls) takes about 35 s alone.
     my $r = run_bochs(iso => $iso, model => $model, cpus => 2,
-                      timeout => $o{servers} ? 240 : 120);
+                      timeout => $o{servers} ? 420 : 300);
     check_kernel_tap($r);
     check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline,
                apic => $o{apic}, timer => $o{timer}, cpus => '2/2', vmx => 1,

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
-# Guests under the per-guest VMM (vmm/), in Bochs (corei7_skylake_x, 2
-# CPUs, GRUB ISO): the root task starts VMMs and UART servers from a VM
+# Guests under the per-guest VMM (vmm/), in Bochs (corei7_skylake_x, and
+# the pair again on corei7_icelake_u; 2 CPUs, GRUB ISO): the root task starts VMMs and UART servers from a VM
 # configuration (`servers config=...`, boot/vms*.dts) and supervises them
 # until the VMMs end. Two boots:
 #
@@ -35,12 +35,12 @@ setup('bochs-vmm', need => [$ROOT_ELF, 'build/boot/vms.dtb', 'build/boot/vms-fau
 # One boot of CONFIG under tag TAG: kernel TAP and boot report checked.
 # Each run takes about 40 s here; the limit leaves room for a loaded host.
 sub boot {
-    my ($tag, $config) = @_;
+    my ($tag, $config, $model) = @_;
     my $tok = token();
     my @mods = vm_modules($config, "rootarg=$tok");
     my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
     my $iso = make_iso(tag => $tag, cmdline => $cmdline, modules => \@mods);
-    my $r = run_bochs(tag => $tag, iso => $iso, model => 'corei7_skylake_x', cpus => 2, timeout => 110);
+    my $r = run_bochs(tag => $tag, iso => $iso, model => $model // 'corei7_skylake_x', cpus => 2, timeout => 300);
     check_kernel_tap($r, label => $tag);
     check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline, cpus => '2/2', vmx => 1,
                modules => [ map { { file => $_->[0], args => $_->[1] } } @mods ]);
@@ -118,6 +118,18 @@ subtest 'pair: the hostile guest survived and the VMM counted its pokes' => sub 
     ok(has($r, qr/^\[vm2\] # vmm vm2: (RD|WR)MSR of unknown MSR 0x[0-9a-f]+ at rip 0x[0-9a-f]+: #GP/), 'unknown MSRs: #GP');
     ok(has($r, qr/^\[vm1\] # vmm vm1: unassigned ports 0 reads, 0 writes; unknown MSRs 0; unassigned MMIO 0;/),
        'vm1 poked nothing it should not have');
+};
+
+# ---- pair on a second CPU model (corei7_icelake_u) --------------------
+$r = boot('pair-icelake', 'vms.dtb', 'corei7_icelake_u');
+check_default_tests(check_guest($r, 'vm1', label => 'icelake vm1: TAP through its UART server'), 'vm1 (icelake)',
+                    expect_hv => 1, mmio => 1);
+check_default_tests(check_guest($r, 'vm2', label => 'icelake vm2: TAP through its UART server'), 'vm2 (icelake)',
+                    expect_hv => 1);
+subtest 'pair on corei7_icelake_u: both guests end with status 0' => sub {
+    ok(has($r, qr/^\[vm1\] # vmm vm1: guest exited with status 0$/), 'vm1: the VMM reports exit status 0');
+    ok(has($r, qr/^\[vm2\] # vmm vm2: guest exited with status 0$/), 'vm2: the VMM reports exit status 0');
+    ok(!has($r, qr/^# vm[12]-guest: vCPU stopped/), 'hv stopped neither vCPU');
 };
 
 # ---- faults: a triple fault, a dying VMM, a dying UART server ---------

@@ -15,7 +15,7 @@ setup('qemu-vmm', need => [$ROOT_ELF, 'build/boot/vms.dtb', @VM_FILES]);
 my $tok = token();
 my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my @mods = vm_modules('vms.dtb', "rootarg=$tok");
-my $r = run_qemu(timeout => 90, args => [
+my $r = run_qemu(timeout => 180, args => [
     '-nic', 'none', '-kernel', $HV, '-append', $cmdline, '-initrd', initrd_arg(@mods) ]);
 check_kernel_tap($r);
 check_boot($r, vmx => 0, proto => 'mb1', loader => qr/qemu/i, cmdline => $cmdline, cpus => '2/2',

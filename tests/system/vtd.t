@@ -52,7 +52,7 @@ for my $run (@runs) {
     my $tok = token();
     my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok$run->{args}";
     my $margs = "rootarg=$tok";
-    my $r = run_qemu(tag => $run->{tag}, timeout => 120,
+    my $r = run_qemu(tag => $run->{tag}, timeout => 240,
         base => [ '-M', 'q35', '-device', "intel-iommu,intremap=on$run->{iommu}", '-cpu', 'max',
                   '-smp', '2', '-m', '512M', '-display', 'none', '-no-reboot', '-monitor', 'none' ],
         args => [ '-nic', 'none', '-device', 'e1000e,addr=0x3', '-kernel', $HV,
