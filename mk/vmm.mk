@@ -1,8 +1,9 @@
 # vmm/: the per-guest VMM (build/vmm/vmm.elf) and the UART device-model
 # server (build/vmm/uart.elf), each its own ELF boot module linked
 # against the user runtime; the VM boot configurations
-# build/boot/vms.dtb and build/boot/vms-faults.dtb (boot/vms*.dts, with
-# real digests of the modules they name: root/mkconfig.sh); and the host
+# build/boot/vms.dtb, build/boot/vms-faults.dtb and build/boot/bench.dtb
+# (boot/vms*.dts and boot/bench.dts, with real digests of the modules
+# they name: root/mkconfig.sh); and the host
 # unit tests of the VMM's pure parts (`make vmm-unit`, part of `make unit`).
 
 VMM_SRCS := $(filter-out vmm/test/%,$(wildcard vmm/*.c))
@@ -13,13 +14,14 @@ $(eval $(call user_elf,$(VMM_ELF),$(VMM_SRCS)))
 $(eval $(call user_elf,$(UART_ELF),$(UART_SRCS)))
 
 # Boot configurations for VMs: the modules they name live in build/vmm
-# and build/guests.
+# and build/guests. boot/bench.dts is make bench's (scripts/bench.sh).
 VMS_DTS := $(wildcard boot/vms*.dts)
 VMS_DTBS := $(patsubst boot/%.dts,$(BUILD)/boot/%.dtb,$(VMS_DTS))
-$(VMS_DTBS): $(BUILD)/boot/%.dtb: boot/%.dts root/mkconfig.sh $(VMM_ELF) $(UART_ELF) $(GUEST_IMG)
+BENCH_DTB := $(BUILD)/boot/bench.dtb
+$(VMS_DTBS) $(BENCH_DTB): $(BUILD)/boot/%.dtb: boot/%.dts root/mkconfig.sh $(VMM_ELF) $(UART_ELF) $(GUEST_IMG)
 	@mkdir -p $(dir $@)
 	sh root/mkconfig.sh $< $(BUILD)/vmm:$(BUILD)/guests $@
-all: $(VMS_DTBS)
+all: $(VMS_DTBS) $(BENCH_DTB)
 systest smoke iso: $(VMM_ELF) $(UART_ELF) $(VMS_DTBS)
 
 # The configuration unit test also parses the VM configurations.

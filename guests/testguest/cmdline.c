@@ -6,11 +6,11 @@
 static const char *const test_names[T_COUNT] = {
     [T_MODES] = "modes", [T_CPUID] = "cpuid", [T_MSR] = "msr", [T_PIO] = "pio",
     [T_EXC] = "exc", [T_HLT] = "hlt", [T_MMIO] = "mmio", [T_HOSTILE] = "hostile",
-    [T_TRIPLE] = "triple",
+    [T_BENCH] = "bench", [T_TRIPLE] = "triple",
 };
 
 /* Keys that take a value, and which bit of `seen` each one uses. */
-enum key { K_TESTS, K_MMIO, K_HOSTILE, K_WINDOW, K_PORTS, K_EXPECT_HV };
+enum key { K_TESTS, K_MMIO, K_HOSTILE, K_WINDOW, K_PORTS, K_EXPECT_HV, K_BENCH };
 
 struct parser {
     const char *buf;
@@ -26,7 +26,8 @@ const char *cmdline_test_name(enum test_id t)
 
 void cmdline_defaults(struct guest_opts *opts)
 {
-    *opts = (struct guest_opts){ .tests = TESTS_DEFAULT };
+    *opts = (struct guest_opts){ .tests = TESTS_DEFAULT, .bench_batches = BENCH_BATCHES_DEFAULT,
+                                 .bench_ops = BENCH_OPS_DEFAULT };
 }
 
 static int fail(struct parser *p, const char *at, const char *msg)
@@ -133,7 +134,7 @@ static int parse_tests(struct parser *p, const char *s, const char *end)
         }
         if (!found)
             return fail(p, s, "unknown test name (modes basic cpuid msr pio exc hlt mmio "
-                              "hostile triple default)");
+                              "hostile bench triple default)");
         s = e + 1;
     }
     return 0;
@@ -200,6 +201,23 @@ static int parse_ports(struct parser *p, const char *s, const char *end)
     return 0;
 }
 
+static int parse_bench(struct parser *p, const char *s, const char *end)
+{
+    uint64_t batches, ops;
+
+    if (parse_pair(p, s, end, ',', &batches, &ops))
+        return -1;
+    if (batches < BENCH_BATCHES_MIN || batches > BENCH_BATCHES_MAX)
+        return fail(p, s, "bench batches must be 2..1000");
+    if (ops == 0 || ops > BENCH_OPS_MAX)
+        return fail(p, s, "bench operations per batch must be 1..1000");
+    p->o->bench_given = true;
+    p->o->bench_batches = (uint32_t)batches;
+    p->o->bench_ops = (uint32_t)ops;
+    p->o->tests |= TEST_BIT(T_BENCH);
+    return 0;
+}
+
 static int parse_sig(struct parser *p, const char *s, const char *end)
 {
     size_t n = (size_t)(end - s);
@@ -231,6 +249,7 @@ static int parse_word(struct parser *p, const char *s, const char *end)
         { "tests=", K_TESTS, parse_tests },     { "mmio=", K_MMIO, parse_mmio },
         { "hostile=", K_HOSTILE, parse_hostile }, { "window=", K_WINDOW, parse_window },
         { "ports=", K_PORTS, parse_ports },     { "expect-hv=", K_EXPECT_HV, parse_sig },
+        { "bench=", K_BENCH, parse_bench },
     };
 
     if (prefix(s, end, "expect-hv") && end - s == 9) {
@@ -247,7 +266,7 @@ static int parse_word(struct parser *p, const char *s, const char *end)
             p->o->expect_hv = true;
         return keys[i].fn(p, s + n, end);
     }
-    return fail(p, s, "unknown word (tests= mmio= hostile= window= ports= expect-hv)");
+    return fail(p, s, "unknown word (tests= mmio= hostile= window= ports= bench= expect-hv)");
 }
 
 int cmdline_parse(const char *buf, size_t cap, struct guest_opts *opts,

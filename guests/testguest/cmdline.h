@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 enum test_id {
-    T_MODES, T_CPUID, T_MSR, T_PIO, T_EXC, T_HLT, T_MMIO, T_HOSTILE, T_TRIPLE,
+    T_MODES, T_CPUID, T_MSR, T_PIO, T_EXC, T_HLT, T_MMIO, T_HOSTILE, T_BENCH, T_TRIPLE,
     T_COUNT
 };
 
@@ -20,6 +20,12 @@ enum test_id {
 #define CMDLINE_ADDR_LIMIT  (512ull << 30)      /* what the guest can map */
 #define CMDLINE_MAX_ROUNDS  100000000ull
 #define HV_SIG_MAX          12u
+/* bench=BATCHES,OPS: its limits, and what it runs without bench=. */
+#define BENCH_BATCHES_MIN   2u                  /* the first one is dropped */
+#define BENCH_BATCHES_MAX   1000u
+#define BENCH_OPS_MAX       1000u
+#define BENCH_BATCHES_DEFAULT 201u
+#define BENCH_OPS_DEFAULT   16u
 
 struct guest_opts {
     uint32_t tests;                     /* TEST_BIT()s; T_MODES always */
@@ -33,6 +39,8 @@ struct guest_opts {
     uint32_t port_start, port_end;      /* [start, end), end <= 0x10000 */
     bool expect_hv;
     char hv_sig[HV_SIG_MAX + 1];        /* "" = any signature will do */
+    bool bench_given;
+    uint32_t bench_batches, bench_ops;  /* batches per path, operations per batch */
 };
 
 struct cmdline_error {

@@ -83,6 +83,8 @@ void guest_main(void)
         t_mmio(&o);
     if (selected(&o, T_HOSTILE))
         t_hostile(&o);
+    if (selected(&o, T_BENCH))
+        t_bench(&o);
     if (selected(&o, T_TRIPLE))
         t_triple();
     if (trap_stray_count())

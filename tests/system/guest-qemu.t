@@ -12,7 +12,12 @@
 #    0000:7C00) with the whole image loaded at 0x7c00: the preloaded path,
 #    plus mmio, expect-hv and a hostile run confined to safe ports and RAM;
 #  - the same with only sector 0 loaded: the boot sector says it has no
-#    payload and no BIOS, and exits with status 3.
+#    payload and no BIOS, and exits with status 3;
+#  - the VMM-style start with tests=bench and a tiny iteration count
+#    (bench=3,2): a functional check of the exit benchmark, not a
+#    measurement: every path is timed or skipped with a reason, and every
+#    figure line parses. No timing is asserted (QEMU TCG's TSC is wall
+#    time; make bench measures, under Bochs and KVM).
 use strict;
 use warnings;
 use FindBin;
@@ -76,7 +81,7 @@ sub check_modes {
 # A finished run: every result ok (TODO and SKIP honoured), the plan
 # matches, QEMU ended by itself with the pass status. Options: path
 # ('bios' or 'preloaded'), counts (results per test name).
-sub check_guest {
+sub check_tg {
     my ($r, $label, %e) = @_;
     my @s = @{ $r->{serial} };
     subtest $label => sub {
@@ -116,7 +121,7 @@ sub check_guest {
 
 # 1. SeaBIOS, no command string.
 my $r = boot('default', @DISK);
-check_guest($r, 'BIOS boot, default tests', path => 'bios', counts => \%DEFAULT_COUNTS);
+check_tg($r, 'BIOS boot, default tests', path => 'bios', counts => \%DEFAULT_COUNTS);
 my @s = @{ $r->{serial} };
 ok((grep { /^# cmdline: "" \(empty: the default tests\)$/ } @s), 'empty command string reported');
 ok(!(grep { /^# cmdline: error/ } @s), 'and not called an error');
@@ -133,7 +138,7 @@ for my $b (@bad) {
     my ($tag, $bytes, $at, $why) = @$b;
     my $f = write_file("$tag.cmd", $bytes);
     $r = boot($tag, @DISK, loader($f, '0x5000'));
-    check_guest($r, "command string $tag: default tests", path => 'bios',
+    check_tg($r, "command string $tag: default tests", path => 'bios',
                 counts => \%DEFAULT_COUNTS);
     @s = @{ $r->{serial} };
     my ($line) = grep { /^# cmdline: error at byte/ } @s;
@@ -163,7 +168,7 @@ my $cmd = "tests=default,hostile mmio=0xfed00000 expect-hv=TCGTCGTCGTCG "
 note("hostile seed $seed");
 $f = write_file('vmm.cmd', "$cmd\0");
 $r = boot('vmm-start', '-bios', $VMM_START, loader($IMG, '0x7c00'), loader($f, '0x5000'));
-check_guest($r, 'VMM-style start (no BIOS), every safe test', path => 'preloaded',
+check_tg($r, 'VMM-style start (no BIOS), every safe test', path => 'preloaded',
             counts => { %DEFAULT_COUNTS, cpuid => 3, hostile => 1 });
 @s = @{ $r->{serial} };
 ok((grep { $_ eq "# cmdline: \"$cmd\"" } @s), 'command string read intact');
@@ -186,6 +191,51 @@ subtest 'no payload, no BIOS' => sub {
     ok((grep { /^testguest: no payload in memory and no BIOS to load it$/ } @s),
        'the boot sector says why');
     is($r->{status}, (3 << 1) | 1, 'exit status 3 (could not load the payload)');
+};
+
+# 6. The exit benchmark's mode (guests/testguest/t_bench.c), tiny. Plain
+# QEMU has no Bulkhead hv (cpuid-hv is skipped), and TCG answers VMCALL
+# with #UD (vmcall-vmm is skipped if so); the two MMIO addresses hold no
+# device here but are timed all the same.
+my @BENCH_PATHS = qw(cpuid-vmm cpuid-hv vmcall-vmm pio-vmm pio-dm mmio-vmm mmio-dm rdmsr-vmm);
+$f = write_file('bench.cmd', "tests=bench bench=3,2\0");
+$r = boot('bench', '-bios', $VMM_START, loader($IMG, '0x7c00'), loader($f, '0x5000'));
+check_tg($r, 'tests=bench bench=3,2: every result ok or skipped', path => 'preloaded',
+            counts => { modes => 3, bench => scalar @BENCH_PATHS });
+@s = @{ $r->{serial} };
+subtest 'bench: the figure lines parse, every path timed or skipped with a reason' => sub {
+    ok((grep { $_ eq '# tests: modes bench' } @s), 'only modes and bench selected');
+    ok((grep { /^# bench: 3 batches of 2 operations per path, the first dropped; .*; not under the Bulkhead VMM$/ } @s),
+       'the header names the batches and that this is not the Bulkhead VMM');
+    my %fig;
+    for (@s) {
+        next unless /^# bench: vmexit /;
+        if (/^# bench: vmexit ([a-z-]+) min=(\d+) median=(\d+) p99=(\d+) ticks$/) {
+            ok(!exists $fig{$1}, "$1: one figure line");
+            $fig{$1} = [$2, $3, $4];
+            ok($2 <= $3 && $3 <= $4, "$1: min <= median <= p99 ($2, $3, $4)");
+        } else {
+            fail("a figure line that does not parse: $_");
+        }
+    }
+    ok(exists $fig{loop}, 'the empty loop was timed');
+    for my $p (@BENCH_PATHS) {
+        my ($res) = grep { /^ok \d+ - bench: \Q$p\E[: ]/ } @s;
+        if ($res && $res =~ /# SKIP/) {
+            ok(!exists $fig{$p}, "$p: skipped, no figure");
+            ok((grep { /^# bench: \Q$p\E: \S/ } @s), "$p: the reason is printed");
+        } else {
+            ok($res && exists $fig{$p}, "$p: timed, with an ok result and a figure line");
+            like($res // '', qr/^ok \d+ - bench: \Q$p\E: .+: \d+\/\d+\/\d+ ticks \(min\/median\/p99\)$/,
+                 "$p: the result names what it reached and the figures");
+        }
+    }
+    for my $p (qw(cpuid-vmm pio-vmm pio-dm mmio-vmm mmio-dm)) {
+        ok(exists $fig{$p}, "$p: timed on every platform");
+    }
+    ok((grep { /^ok \d+ - bench: cpuid-hv # SKIP/ } @s), "cpuid-hv skipped: hv's own leaf is not here");
+    ok((grep { /^ok \d+ - bench: mmio-dm: .*no memory-mapped 16550 here/ } @s),
+       'mmio-dm says that 0xfe000000 holds no device here');
 };
 
 done_testing();

@@ -57,6 +57,19 @@ static void test_guest_forms(void **state)
     in = dec(B(0x89, 0x97, 0x80, 0x03, 0x00, 0x00), 64);     /* mov %edx,0x380(%rdi) */
     assert_int_equal(in.len, 6);
     assert_int_equal(in.reg, 2);
+    /* The bench test's MMIO paths (t_bench.c): movabs 0xfeb00000,%eax and
+       movabs 0xfe000007,%al. */
+    in = dec(B(0xa1, 0x00, 0x00, 0xb0, 0xfe, 0x00, 0x00, 0x00, 0x00), 64);
+    assert_int_equal(in.len, 9);
+    assert_int_equal(in.kind, INSN_LOAD);
+    assert_int_equal(in.width, 4);
+    assert_int_equal(in.reg, 0);
+    in = dec(B(0xa0, 0x07, 0x00, 0x00, 0xfe, 0x00, 0x00, 0x00, 0x00), 64);
+    assert_int_equal(in.len, 9);
+    assert_int_equal(in.kind, INSN_LOAD);
+    assert_int_equal(in.width, 1);
+    assert_int_equal(in.reg, 0);
+    assert_false(in.high8);
 }
 
 static void test_registers_and_rex(void **state)

@@ -43,6 +43,9 @@ static void assert_defaults(const struct guest_opts *o)
     assert_false(o->ports_given);
     assert_false(o->expect_hv);
     assert_string_equal(o->hv_sig, "");
+    assert_false(o->bench_given);
+    assert_int_equal(o->bench_batches, BENCH_BATCHES_DEFAULT);
+    assert_int_equal(o->bench_ops, BENCH_OPS_DEFAULT);
 }
 
 /* S must be refused at byte OFFSET, leaving the defaults. */
@@ -118,6 +121,22 @@ static void test_params(void **state)
     assert_string_equal(opts.hv_sig, "BulkheadVMM");
     assert_int_equal(parse("expect-hv=TCGTCGTCGTCG"), 0);
     assert_string_equal(opts.hv_sig, "TCGTCGTCGTCG");
+
+    assert_int_equal(parse("tests=bench"), 0);
+    assert_int_equal(opts.tests, TEST_BIT(T_MODES) | TEST_BIT(T_BENCH));
+    assert_false(opts.bench_given);
+    assert_int_equal(opts.bench_batches, BENCH_BATCHES_DEFAULT);
+    assert_int_equal(opts.bench_ops, BENCH_OPS_DEFAULT);
+    assert_int_equal(parse("bench=3,2"), 0);            /* selects bench, keeps the default set */
+    assert_int_equal(opts.tests, TESTS_DEFAULT | TEST_BIT(T_BENCH));
+    assert_true(opts.bench_given);
+    assert_int_equal(opts.bench_batches, 3);
+    assert_int_equal(opts.bench_ops, 2);
+    assert_int_equal(parse("tests=basic bench=2,1"), 0);
+    assert_int_equal(opts.tests, TEST_BIT(T_MODES) | TEST_BIT(T_BENCH));
+    assert_int_equal(parse("bench=1000,0x3e8 tests=bench"), 0);
+    assert_int_equal(opts.bench_batches, 1000);
+    assert_int_equal(opts.bench_ops, 1000);
 }
 
 static void test_errors(void **state)
@@ -156,6 +175,15 @@ static void test_errors(void **state)
     refused("expect-hv=ABCDEFGHIJKLM", 10);
     refused("expect-hv expect-hv=X", 10);
     refused("expect-hvx", 0);
+    refused("bench=", 6);
+    refused("bench=5", 7);
+    refused("bench=1,5", 6);
+    refused("bench=1001,5", 6);
+    refused("bench=5,0", 6);
+    refused("bench=5,1001", 6);
+    refused("bench=5,x", 8);
+    refused("bench=2,1 bench=2,1", 10);
+    refused("tests=benchx", 6);
     refused("tests=cpuid\x01", 11);
     refused("tests=cpu\x80id", 9);
     refused("\x7f", 0);
@@ -208,8 +236,9 @@ static void check_outcome(int rc, size_t cap)
 /* Every prefix of a long valid string, cut with and without its NUL. */
 static void test_truncated(void **state)
 {
-    static const char good[] = "tests=default,hostile,triple hostile=0x5eed,1000 mmio=0xfed00000 "
-                               "window=0x1000000-0x2000000 ports=0x1000-0x2000 expect-hv=abc";
+    static const char good[] = "tests=default,hostile,bench,triple hostile=0x5eed,1000 "
+                               "mmio=0xfed00000 window=0x1000000-0x2000000 ports=0x1000-0x2000 "
+                               "bench=11,0x10 expect-hv=abc";
     (void)state;
     assert_int_equal(parse(good), 0);
     for (size_t n = 1; n <= sizeof(good); n++) {
@@ -227,7 +256,7 @@ static void test_truncated(void **state)
 static void test_random(void **state)
 {
     static const char alphabet[] = "tests=,defaultbasicmodescpuidmsrpioexchltmmiohostiletriple"
-                                   " mmio=0x123456789abcdefABCDEF-window=ports=expect-hv=\t";
+                                   " mmio=0x123456789abcdefABCDEF-window=ports=expect-hv=\tbench=";
     (void)state;
     for (unsigned i = 0; i < 200000; i++) {
         size_t n = 1 + next() % CAP;
