@@ -4,7 +4,8 @@
    With servers it also starts the servers of the boot configuration
    (module bulkhead.dtb) and runs the multi-PD tests on them.
    With fault=<kind> in its arguments it deliberately faults first thing, to
-   test that hv contains it; with bench it prints the IPC benchmark instead. */
+   test that hv contains it; with bench it prints the IPC benchmark instead;
+   with nosuite (and servers) it only runs its configuration. */
 #include "rt.h"
 #include <string.h>
 
@@ -59,6 +60,11 @@ int main(const char *args, unsigned long cpus)
         return 0;
     }
     fault(args);            /* returns only without a fault= argument */
+    if (has_arg(args, "nosuite") && has_arg(args, "servers")) {
+        bh_printf("# root: nosuite: the in-system suite is skipped\n");
+        run_servers();      /* a configuration boot only (make bench) */
+        return 0;
+    }
     test_syscalls();
     test_caps();
     test_ipc();

@@ -105,7 +105,7 @@ echo " without leaving the kernel. CSV: $out/vmexit.csv)"
 
 # ---- 3: the test guest under the real VMM, and under KVM --------------
 bash scripts/mkiso.sh -o "$out/bench-vmm.iso" -c "serial=0x3f8,115200 exit=poweroff" \
-    -m "build/root/root.elf servers config=bench.dtb" -m build/boot/bench.dtb \
+    -m "build/root/root.elf servers config=bench.dtb nosuite" -m build/boot/bench.dtb \
     -m build/vmm/uart.elf -m build/vmm/vmm.elf -m "$guest" >/dev/null
 boot vmm "$out/bench-vmm.iso"
 vlog=$out/vmm-serial.log
