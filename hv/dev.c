@@ -6,8 +6,12 @@
 #include "lib/fmt.h"
 #include "paging.h"
 #include "pd.h"
+#include "percpu.h"
 #include "sm.h"
+#include "smp.h"
+#include "trap.h"
 #include "vtd.h"
+#include "vtd_hw.h"
 
 #define MAX_FNS 256u
 #define MAX_BUSES 32u
@@ -22,6 +26,7 @@ struct pci_fn {
     uint8_t sec, sub;                /* a bridge's secondary and subordinate bus */
     int unit;                        /* its DMAR unit (DRHD index), -1: none */
     uint64_t faults;                 /* every fault it caused, for logging */
+    volatile uint32_t *cfg;          /* its configuration space (ECAM page) */
     struct dev *obj;
 };
 
@@ -29,6 +34,11 @@ static struct pci_fn fns[MAX_FNS];
 static unsigned nfns, cfg_pages;
 static bool truncated;
 static uint64_t stray_faults;        /* from source ids hv found no function for */
+/* Remapped MSIs: the binding behind each host vector, and the vectors
+   that arrived and are not delivered yet (set in interrupt context). */
+static struct dev_msi *by_vec[VEC_MSI_COUNT];
+static volatile uint64_t msi_pending;
+_Static_assert(VEC_MSI_COUNT <= 64, "one pending word");
 
 static uint32_t sbdf_of(const struct pci_fn *f) { return (uint32_t)f->seg << 16 | f->bus << 8 | f->devfn; }
 
@@ -72,7 +82,7 @@ static void scan_bus(const struct acpi_mcfg_seg *m, uint8_t bus, uint8_t *queue,
             struct pci_fn *f = &fns[nfns++];
             *f = (struct pci_fn){ .seg = m->segment, .bus = bus, .devfn = devfn,
                                   .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16),
-                                  .class = c[2] >> 8, .unit = -1 };
+                                  .class = c[2] >> 8, .unit = -1, .cfg = c };
             if ((hdr & 0x7f) == 1) {                  /* PCI-to-PCI bridge */
                 uint32_t b = c[6];
                 f->bridge = true;
@@ -137,8 +147,20 @@ static int unit_of(const struct acpi_dmar_info *d, const struct pci_fn *f)
     return all;
 }
 
+/* A remapped MSI arrived (interrupt context, maybe without the lock):
+   remember it; dev_msi_deliver ups the semaphore under the lock. */
+static void msi_irq(struct trapframe *tf)
+{
+    uint64_t v = tf->vector - VEC_MSI_BASE;
+    if (v < VEC_MSI_COUNT)
+        __atomic_fetch_or(&msi_pending, 1ull << v, __ATOMIC_RELEASE);
+    this_cpu()->resched = true;
+}
+
 void dev_init(const struct acpi_info *ai)
 {
+    for (unsigned v = 0; v < VEC_MSI_COUNT; v++)
+        irq_set_handler(VEC_MSI_BASE + v, msi_irq);
     if (!ai->nmcfg) {
         kprintf("hv: pci: no MCFG table (no ECAM): no device capabilities\n");
         return;
@@ -184,8 +206,29 @@ enum bh_status dev_create(struct pd *pd, uint32_t sbdf, struct dev **out)
     return BH_OK;
 }
 
+/* Frees one MSI binding: the IRTE goes (invalidated), so the device's
+   messages through it are blocked and fault from now on. The device's
+   MSI capability is left as it is: turning MSI off would let the
+   function fall back to INTx, a line its driver may not hold. */
+static void msi_unbind(struct dev *d, struct dev_msi *m)
+{
+    vtd_ir_free((unsigned)d->fn->unit, m->irte);
+    by_vec[m->vec] = NULL;
+    __atomic_fetch_and(&msi_pending, ~(1ull << m->vec), __ATOMIC_RELEASE);
+    kobj_put(&m->sm->obj);
+    *m = (struct dev_msi){ 0 };
+}
+
+static void msi_unbind_all(struct dev *d)
+{
+    for (unsigned i = 0; i < DEV_MSI_MAX; i++)
+        if (d->msi[i].sm)
+            msi_unbind(d, &d->msi[i]);
+}
+
 static void unassign(struct dev *d)
 {
+    msi_unbind_all(d);
     vtd_dom_detach(d->pd, (unsigned)d->fn->unit, d->fn->bus, d->fn->devfn);
     d->pd = NULL;
 }
@@ -214,7 +257,99 @@ static unsigned width(void)
     return w;
 }
 
-enum bh_status dev_ctrl(struct dev *d, uint64_t op, struct pd *pd, struct sm *sm, uint64_t out[3])
+/* The configuration-space offset of capability id of f (PCI 6.7), or 0.
+   The list is bounded: at most 48 entries of 4 bytes fit above 0x40. */
+static unsigned find_cap(const struct pci_fn *f, uint8_t id)
+{
+    volatile uint32_t *c = f->cfg;
+    if (!c || !(c[1] >> 16 & 0x10))
+        return 0;                    /* status: no capabilities list */
+    unsigned p = c[0x34 / 4] & 0xfc;
+    for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
+        uint32_t v = c[p / 4];
+        if ((v & 0xff) == id)
+            return p;
+        p = (v >> 8) & 0xfc;
+    }
+    return 0;
+}
+
+#define PCI_CAP_MSI 0x05
+#define PCI_CAP_MSIX 0x11
+
+static struct dev_msi *msi_find(struct dev *d, uint64_t entry)
+{
+    for (unsigned i = 0; i < DEV_MSI_MAX; i++)
+        if (d->msi[i].sm && d->msi[i].entry == entry)
+            return &d->msi[i];
+    return NULL;
+}
+
+/* Programs MSI capability cap of f (PCI 6.8.1) with one message, address
+   addr and data, and enables it. */
+static void msi_program(struct pci_fn *f, unsigned cap, uint32_t addr, uint16_t data)
+{
+    volatile uint16_t *ctl = (volatile uint16_t *)((volatile uint8_t *)f->cfg + cap + 2);
+    bool is64 = *ctl & (1u << 7);
+    *ctl = (uint16_t)(*ctl & ~(1u | 7u << 4));        /* off, one message (MME 0) */
+    f->cfg[(cap + 4) / 4] = addr;
+    if (is64)
+        f->cfg[(cap + 8) / 4] = 0;
+    *(volatile uint16_t *)((volatile uint8_t *)f->cfg + cap + (is64 ? 12 : 8)) = data;
+    *ctl = (uint16_t)(*ctl | 1u);                     /* MSI enable */
+}
+
+/* BH_DEV_MSI_BIND: an IRTE for the entry that accepts only this
+   function's requester id, a host vector on cpu, the semaphore. MSI is
+   programmed here (config space is hv's: drivers hold no configuration
+   access); for MSI-X the driver writes out[0] / out[1] into its table
+   entry (in a BAR of its own). */
+static enum bh_status msi_bind(struct dev *d, struct sm *sm, uint64_t cpu, uint64_t entry, uint64_t out[3])
+{
+    struct pci_fn *f = d->fn;
+    bool msix = entry & BH_DEV_MSIX;
+    uint32_t idx = (uint32_t)(entry & 0xffff);
+    if (f->unit < 0 || !vtd_ir_active((unsigned)f->unit))
+        return BH_ENOTSUP;
+    if (!d->pd)
+        return BH_EINVAL;            /* its interrupts go to its owner: assign it first */
+    if (cpu >= smp_online())
+        return BH_ERANGE;
+    unsigned cap = find_cap(f, msix ? PCI_CAP_MSIX : PCI_CAP_MSI);
+    if (!cap)
+        return BH_ENOENT;
+    uint32_t n = msix ? (f->cfg[cap / 4] >> 16 & 0x7ff) + 1 : 1;   /* hv enables one MSI message */
+    if (idx >= n)
+        return BH_ERANGE;
+    if (msi_find(d, entry))
+        return BH_EEXIST;
+    struct dev_msi *m = NULL;
+    for (unsigned i = 0; i < DEV_MSI_MAX && !m; i++)
+        m = d->msi[i].sm ? NULL : &d->msi[i];
+    unsigned v = 0;
+    while (v < VEC_MSI_COUNT && by_vec[v])
+        v++;
+    if (!m || v == VEC_MSI_COUNT)
+        return BH_ENOMEM;
+    uint16_t irte;
+    enum bh_status s = vtd_ir_alloc((unsigned)f->unit, (uint16_t)(f->bus << 8 | f->devfn),
+                                    cpus[cpu].apic_id, (uint8_t)(VEC_MSI_BASE + v), &irte);
+    if (s != BH_OK)
+        return s;
+    kobj_get(&sm->obj);
+    *m = (struct dev_msi){ .sm = sm, .entry = (uint32_t)entry, .irte = irte, .vec = (uint8_t)v,
+                           .masked = true };
+    by_vec[v] = m;
+    if (!msix)
+        msi_program(f, cap, vtd_ir_msi_addr(irte), VTD_IR_MSI_DATA);
+    out[0] = vtd_ir_msi_addr(irte);
+    out[1] = VTD_IR_MSI_DATA;
+    out[2] = irte;
+    return BH_OK;
+}
+
+enum bh_status dev_ctrl(struct dev *d, uint64_t op, struct pd *pd, struct sm *sm, uint64_t cpu,
+                        uint64_t entry, uint64_t out[3])
 {
     struct pci_fn *f = d->fn;
     bool iommu = f->unit >= 0 && vtd_unit_active((unsigned)f->unit);
@@ -223,6 +358,7 @@ enum bh_status dev_ctrl(struct dev *d, uint64_t op, struct pd *pd, struct sm *sm
         out[0] = sbdf_of(f);
         out[1] = f->vendor | (uint64_t)f->device << 16 | (uint64_t)f->class << 32;
         out[2] = (iommu ? BH_DEV_F_IOMMU : 0) | (d->pd ? BH_DEV_F_ASSIGNED : 0) |
+                 (iommu && vtd_ir_active((unsigned)f->unit) ? BH_DEV_F_IR : 0) |
                  (uint64_t)(iommu ? width() : 0) << 8;
         return BH_OK;
     case BH_DEV_ASSIGN:
@@ -259,6 +395,27 @@ enum bh_status dev_ctrl(struct dev *d, uint64_t op, struct pd *pd, struct sm *sm
         out[2] = d->nfaults;
         d->nfaults = 0;
         return BH_OK;
+    case BH_DEV_MSI_BIND:
+        return msi_bind(d, sm, cpu, entry, out);
+    case BH_DEV_MSI_UNMASK: {
+        struct dev_msi *m = msi_find(d, entry);
+        if (!m)
+            return BH_ENOENT;
+        m->masked = false;
+        if (m->latched) {            /* it came while masked: deliver it now */
+            m->latched = false;
+            m->masked = true;
+            sm_up(m->sm);
+        }
+        return BH_OK;
+    }
+    case BH_DEV_MSI_UNBIND: {
+        struct dev_msi *m = msi_find(d, entry);
+        if (!m)
+            return BH_ENOENT;
+        msi_unbind(d, m);
+        return BH_OK;
+    }
     default:
         return BH_EINVAL;
     }
@@ -274,6 +431,26 @@ void dev_release_pd(struct pd *pd)
             unassign(d);
         if (d->fault_sm && d->fault_sm->obj.quota == pd)
             unbind(d);
+        for (unsigned k = 0; k < DEV_MSI_MAX; k++)
+            if (d->msi[k].sm && d->msi[k].sm->obj.quota == pd)
+                msi_unbind(d, &d->msi[k]);
+    }
+}
+
+void dev_msi_deliver(void)
+{
+    uint64_t bits = __atomic_exchange_n(&msi_pending, 0, __ATOMIC_ACQUIRE);
+    while (bits) {
+        struct dev_msi *m = by_vec[__builtin_ctzll(bits)];
+        bits &= bits - 1;
+        if (!m)
+            continue;                /* unbound meanwhile */
+        if (m->masked) {
+            m->latched = true;
+        } else {
+            m->masked = true;
+            sm_up(m->sm);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 /* Interrupt objects; see irq.h. */
 #include "irq.h"
+#include "dev.h"
 #include "pd.h"
 #include "sm.h"
 #include "ioapic.h"
@@ -94,4 +95,5 @@ void irq_deliver(void)
                 sm_up(by_gsi[g]->sm);
         }
     }
+    dev_msi_deliver();               /* remapped MSIs (VT-d) likewise */
 }

@@ -23,6 +23,7 @@ void irq_destroy(struct irq *irq);
 void irq_release_pd(struct pd *pd);
 /* Interrupt context (no lock): mask the line, remember it. */
 void irq_fire(unsigned gsi);
-/* Under the kernel lock: up the SMs of lines that fired. */
+/* Under the kernel lock: up the SMs of lines that fired, and of remapped
+   MSIs that arrived (dev_msi_deliver). */
 void irq_deliver(void);
 #endif

@@ -541,15 +541,22 @@ static uint64_t sys_dev_ctrl(struct ec *ec)
                               (void **)&d);
     if (s != BH_OK)
         return s;
-    if (op > BH_DEV_FAULT_READ)
+    if (op > BH_DEV_MSI_UNBIND)
         return BH_EINVAL;
+    bool msi = op == BH_DEV_MSI_BIND || op == BH_DEV_MSI_UNMASK || op == BH_DEV_MSI_UNBIND;
+    if (msi && (ec->regs.r8 & ~(uint64_t)(BH_DEV_MSIX | 0xffff)))
+        return BH_EINVAL;              /* unknown entry bits */
+    if (op == BH_DEV_MSI_BIND &&
+        (s = lookup(ec, ec->regs.rdx, BH_OBJ_SM, BH_R_UP, (void **)&sm)) != BH_OK)
+        return s;
     if (op == BH_DEV_ASSIGN &&
         (s = lookup(ec, ec->regs.rdx, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK)
         return s;
     if (op == BH_DEV_FAULT_BIND && ec->regs.rdx != BH_SEL_NONE &&
         (s = lookup(ec, ec->regs.rdx, BH_OBJ_SM, BH_R_UP, (void **)&sm)) != BH_OK)
         return s;
-    if ((s = dev_ctrl(d, op, pd, sm, out)) == BH_OK && (op == BH_DEV_INFO || op == BH_DEV_FAULT_READ))
+    if ((s = dev_ctrl(d, op, pd, sm, ec->regs.r10, ec->regs.r8, out)) == BH_OK &&
+        (op == BH_DEV_INFO || op == BH_DEV_FAULT_READ || op == BH_DEV_MSI_BIND))
         ec->regs.rdx = out[0], ec->regs.r10 = out[1], ec->regs.r8 = out[2];
     return s;
 }

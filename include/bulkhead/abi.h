@@ -373,4 +373,15 @@ _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the
 #define BH_DEV_F_IOMMU (1u << 0)     /* a remapping unit translates its DMA */
 #define BH_DEV_F_ASSIGNED (1u << 1)  /* assigned to a DMA space */
 #define BH_DEV_FAULT_WRITE (1u << 8) /* the faulting access was a write */
+/* Interrupt remapping (VT-d): an assigned device's MSI vector or MSI-X
+   entry, bound to a semaphore through an IRTE that accepts only that
+   device. r8 names the entry: its number | BH_DEV_MSIX for MSI-X. */
+#define BH_DEV_MSI_BIND 5u       /* rdx = SM (UP), r10 = CPU, r8 = entry; returns rdx =
+                                    MSI address, r10 = MSI data, r8 = IRTE index */
+#define BH_DEV_MSI_UNMASK 6u     /* r8 = entry: acknowledge, deliver the next one */
+#define BH_DEV_MSI_UNBIND 7u     /* r8 = entry: the IRTE goes, the message is blocked */
+#define BH_DEV_MSIX (1u << 16)       /* entry: an MSI-X table entry (else an MSI vector) */
+#define BH_DEV_F_IR (1u << 2)        /* INFO: its unit remaps interrupts */
+#define BH_DEV_FAULT_IR 0x20u        /* FAULT_READ reasons from here on are interrupt
+                                        faults: rdx is the interrupt index */
 #endif

@@ -161,6 +161,63 @@ static void faults(void **state)
     assert_int_equal(vtd_msi_uaddr(0x1203), 0x1200);
 }
 
+/* Interrupt remapping: VT-d 9.10 (IRTE), 11.4.12 (IRTA), 6.5.2.7 (IEC
+   invalidation), 5.1.5.2 (remappable MSI address), Appendix A. */
+static void interrupt_remapping(void **state)
+{
+    (void)state;
+    /* xAPIC destination: APIC id in bits 47:40; vector 23:16; fixed,
+       physical, edge (DLM, DM, TM, RH all 0); P; SVT 01, SQ 00, SID */
+    struct vtd_entry e = vtd_irte(3, false, 0x91, 0x0018);
+    assert_int_equal(e.lo, 1ull | 0x91ull << 16 | 0x03ull << 40);
+    assert_int_equal(e.hi, 0x0018ull | 1ull << 18);
+    e = vtd_irte(0x1ff, false, 0x90, 0xff07);    /* without EIM only 8 bits */
+    assert_int_equal(e.lo, 1ull | 0x90ull << 16 | 0xffull << 40);
+    assert_int_equal(e.hi, 0xff07ull | 1ull << 18);
+    e = vtd_irte(0x12345, true, 0xcf, 0x0100);   /* x2APIC: the whole 32-bit id */
+    assert_int_equal(e.lo, 1ull | 0xcfull << 16 | 0x12345ull << 32);
+    assert_int_equal(e.lo & (VTD_IRTE_FPD | VTD_IRTE_DM | VTD_IRTE_TM | 0xe0 | 1u << 15), 0);
+    assert_int_equal(vtd_irta(0x7654321000, false), 0x7654321000 | 7);
+    assert_int_equal(vtd_irta(0x7654321fff, true), 0x7654321000 | 1 << 11 | 7);
+    assert_int_equal(1u << (VTD_IRTA_S + 1), VTD_IRTES);
+    assert_int_equal(VTD_IRTES * sizeof(struct vtd_entry), 4096);
+    /* IEC invalidation: type 4, G (bit 4) = 1 for one index, IIDX 47:32, IM 0 */
+    e = vtd_qi_iec(true, 77);
+    assert_int_equal(e.lo, 0x4);
+    assert_int_equal(e.hi, 0);
+    e = vtd_qi_iec(false, 0xbeef);
+    assert_int_equal(e.lo, 0x4 | 1 << 4 | 0xbeefull << 32);
+    /* remappable MSI address: handle[14:0] at 19:5, format bit 4, SHV bit
+       3, handle[15] at bit 2 */
+    assert_int_equal(vtd_ir_msi_addr(0), 0xfee00018);
+    assert_int_equal(vtd_ir_msi_addr(5), 0xfee00018 | 5 << 5);
+    assert_int_equal(vtd_ir_msi_addr(0xffff), 0xfee00018 | 0x7fff << 5 | 1 << 2);
+    assert_int_equal(VTD_IR_MSI_DATA, 0);
+    assert_int_equal(VTD_IRTA, 0xb8);
+    assert_int_equal(VTD_GCMD_IRE, 1u << 25);
+    assert_int_equal(VTD_GCMD_SIRTP, 1u << 24);
+    assert_int_equal(VTD_GCMD_CFI, 1u << 23);
+    /* IRE and CFI persist in GCMD writes, SIRTP does not */
+    assert_int_equal(vtd_gcmd(VTD_GCMD_TE | VTD_GCMD_SIRTP | VTD_GCMD_QIE, VTD_GCMD_IRE, true),
+                     VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE);
+    /* an interrupt fault: FI[63:48] holds the interrupt index */
+    struct vtd_fault f;
+    vtd_fault_decode(0x002a000000000000ull, 1ull << 63 | 0x22ull << 32 | 0x0018, &f);
+    assert_true(f.valid && f.ir);
+    assert_int_equal(f.index, 0x2a);
+    assert_int_equal(f.reason, 0x22);
+    assert_int_equal(f.sid, 0x0018);
+    assert_string_equal(vtd_fault_reason(0x22), "interrupt remapping entry not present");
+    assert_string_equal(vtd_fault_reason(0x25), "compatibility-format interrupt blocked");
+    assert_string_equal(vtd_fault_reason(0x26), "interrupt from a source the entry does not accept");
+    assert_string_equal(vtd_fault_reason(0x27), "other reason");
+    vtd_fault_decode(0x002a000000001000ull, 1ull << 63 | 0x06ull << 32, &f);   /* DMA: no index */
+    assert_false(f.ir);
+    assert_int_equal(f.index, 0);
+    assert_int_equal(f.addr, 0x002a000000001000ull);
+    assert_int_equal(BH_DEV_FAULT_IR, VTD_FR_IR_FIRST);
+}
+
 /* ---- second-level tables in host memory: pa = the pointer itself ---- */
 struct env {
     unsigned allocs, frees, fail_after;
@@ -332,6 +389,7 @@ int main(void)
         cmocka_unit_test(descriptors),
         cmocka_unit_test(gcmd),
         cmocka_unit_test(faults),
+        cmocka_unit_test(interrupt_remapping),
         cmocka_unit_test(pt_three_levels),
         cmocka_unit_test(pt_four_levels),
         cmocka_unit_test(pt_out_of_memory),

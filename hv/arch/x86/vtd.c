@@ -13,6 +13,7 @@
 #include "lapic.h"
 #include "paging.h"
 #include "percpu.h"
+#include "smp.h"
 #include "timer.h"
 #include "trap.h"
 #include <string.h>
@@ -30,6 +31,9 @@ struct unit {
     struct vtd_entry *root;          /* the root table: one entry per bus */
     uint16_t ctx_used[VTD_ENTRIES];  /* present context entries per bus */
     struct vtd_entry *iq;            /* the invalidation queue */
+    struct vtd_entry *irt;           /* the interrupt-remapping table, or NULL */
+    bool ir, eime;                   /* remapping interrupts; x2APIC-format ids */
+    uint64_t irt_used[VTD_IRTES / 64];
     unsigned iq_tail;
     uint32_t wait_seq;
 };
@@ -161,6 +165,51 @@ static void inv_iotlb(struct unit *u, unsigned g, uint16_t did, uint64_t iova)
 
 static bool live(unsigned ui) { return ui < nunits && units[ui].on; }
 
+/* Interrupt entry cache invalidation (queued only: 6.5.2.7). */
+static void inv_iec(struct unit *u, bool global, uint16_t index)
+{
+    struct vtd_entry d = vtd_qi_iec(global, index);
+    qi_run(u, &d, 1);
+}
+
+bool vtd_ir_active(unsigned ui) { return live(ui) && units[ui].ir; }
+
+enum bh_status vtd_ir_alloc(unsigned ui, uint16_t sid, uint32_t apic_id, uint8_t vector, uint16_t *index)
+{
+    if (!vtd_ir_active(ui))
+        return BH_ENOTSUP;
+    struct unit *u = &units[ui];
+    if (!u->eime && apic_id > 0xff)
+        return BH_ERANGE;
+    for (unsigned i = 0; i < VTD_IRTES; i++) {
+        if (u->irt_used[i / 64] & (1ull << (i % 64)))
+            continue;
+        struct vtd_entry e = vtd_irte(apic_id, u->eime, vector, sid);
+        struct vtd_entry *t = &u->irt[i];
+        t->hi = e.hi;                /* present (lo) last */
+        __atomic_store_n(&t->lo, e.lo, __ATOMIC_RELEASE);
+        vtd_flush(t, sizeof *t);
+        inv_iec(u, false, (uint16_t)i);
+        u->irt_used[i / 64] |= 1ull << (i % 64);
+        *index = (uint16_t)i;
+        return BH_OK;
+    }
+    return BH_ENOMEM;
+}
+
+void vtd_ir_free(unsigned ui, uint16_t index)
+{
+    if (!vtd_ir_active(ui) || index >= VTD_IRTES)
+        return;
+    struct unit *u = &units[ui];
+    struct vtd_entry *t = &u->irt[index];
+    __atomic_store_n(&t->lo, 0, __ATOMIC_RELEASE);   /* not present first */
+    t->hi = 0;
+    vtd_flush(t, sizeof *t);
+    inv_iec(u, false, index);
+    u->irt_used[index / 64] &= ~(1ull << (index % 64));
+}
+
 enum bh_status vtd_context_set(unsigned ui, uint8_t bus, uint8_t devfn, uint64_t slpt, uint16_t did)
 {
     if (!live(ui))
@@ -256,8 +305,12 @@ static void drain(struct unit *u)
         struct vtd_fault f;
         vtd_fault_decode(rd64(u, off), hi, &f);
         wr32(u, off + 12, 1u << 31);
-        uint64_t n = dev_fault(u->seg, f.sid, f.addr, f.reason, f.write);
-        if (n <= LOG_FAULTS)
+        uint64_t n = dev_fault(u->seg, f.sid, f.ir ? f.index : f.addr, f.reason, !f.ir && f.write);
+        if (n <= LOG_FAULTS && f.ir)
+            kprintf("# vtd: fault: dev %02x:%02x.%x interrupt index %u reason %x (%s)%s\n", f.sid >> 8,
+                    (f.sid >> 3) & 31, f.sid & 7, f.index, f.reason, vtd_fault_reason(f.reason),
+                    n == LOG_FAULTS ? "; further faults of this device are counted, not logged" : "");
+        else if (n <= LOG_FAULTS)
             kprintf("# vtd: fault: dev %02x:%02x.%x addr %lx reason %u (%s), %s%s\n", f.sid >> 8,
                     (f.sid >> 3) & 31, f.sid & 7, f.addr, f.reason, vtd_fault_reason(f.reason),
                     f.write ? "write" : "read",
@@ -312,10 +365,10 @@ static void report(unsigned i, struct unit *u)
 {
     const struct vtd_caps *c = &u->c;
     kprintf("# vtd: unit %u at %lx: ver %u.%u, sagaw %x, mgaw %u, nd %u (%u domains), caching mode %s, "
-            "coherent %s, qi %s, ir %s, psi %s, nfr %u\n",
+            "coherent %s, qi %s, ir %s, eim %s, psi %s, nfr %u\n",
             i, u->base, c->ver_major, c->ver_minor, c->sagaw, c->mgaw, c->nd, c->ndoms,
             c->cm ? "yes" : "no", c->coherent ? "yes" : "no (flushing)", c->qi ? "yes" : "no",
-            c->ir ? "yes" : "no", c->psi ? "yes" : "no", c->nfr);
+            c->ir ? "yes" : "no", c->eim ? "yes" : "no", c->psi ? "yes" : "no", c->nfr);
 }
 
 /* Brings one unit from whatever firmware left to translating with an
@@ -380,6 +433,42 @@ static bool setup(struct unit *u, const char **why)
     return true;
 }
 
+/* Interrupt remapping on a translating unit (VT-d 5.1, 10.4.29): an
+   empty table (every remappable MSI is blocked and faults), its pointer
+   set, the interrupt entry cache invalidated, IRE on, CFI left off so
+   compatibility-format MSIs are blocked too. Returns NULL on success,
+   else why interrupts stay unremapped on this unit. */
+static const char *setup_ir(struct unit *u)
+{
+    uint64_t pa;
+    if (!u->c.ir)
+        return "the unit has no interrupt remapping (ECAP.IR = 0)";
+    if (!u->qi)
+        return "it needs queued invalidation (the interrupt entry cache has no register-based "
+               "invalidation)";
+    if (!u->c.eim && lapic_is_x2apic())
+        for (unsigned c = 0; c < smp_online(); c++)
+            if (cpus[c].apic_id > 0xff)
+                return "x2APIC ids above 255 and no EIM";
+    if (kmem_alloc_pages(1, &pa) != BH_OK)
+        return "out of memory";
+    u->irt = phys_to_virt(pa);
+    memset(u->irt, 0, PAGE_SIZE);
+    vtd_flush(u->irt, PAGE_SIZE);
+    u->eime = u->c.eim && lapic_is_x2apic();
+    wr64(u, VTD_IRTA, vtd_irta(pa, u->eime));
+    wr32(u, VTD_GCMD, vtd_gcmd(rd32(u, VTD_GSTS), VTD_GCMD_SIRTP, true));
+    if (!wait32(u, VTD_GSTS, VTD_GCMD_SIRTP, VTD_GCMD_SIRTP))
+        return "the interrupt remapping table pointer was not taken";
+    inv_iec(u, true, 0);
+    if (!gcmd(u, VTD_GCMD_IRE, true))
+        return "interrupt remapping did not start";
+    if ((rd32(u, VTD_GSTS) & VTD_GCMD_CFI) && !gcmd(u, VTD_GCMD_CFI, false))
+        return "compatibility-format interrupts could not be blocked";
+    u->ir = true;
+    return NULL;
+}
+
 void vtd_init(const struct acpi_info *ai, const struct hv_opts *o)
 {
     const struct acpi_dmar_info *d = &ai->dmar;
@@ -428,6 +517,16 @@ void vtd_init(const struct acpi_info *ai, const struct hv_opts *o)
             kprintf("hv: vtd: unit %u: %s; its devices are not confined\n", i, why);
         tap_result(ok, "vtd: unit %u at %lx translates DMA (GSTS %x: root table set, translation on), "
                    "%s invalidation", i, u->base, rd32(u, VTD_GSTS), u->qi ? "queued" : "register");
+        if (!ok)
+            continue;
+        const char *no_ir = setup_ir(u);
+        if (no_ir)
+            kprintf("# vtd: unit %u: interrupt remapping off: %s\n", i, no_ir);
+        else
+            tap_result((rd32(u, VTD_GSTS) & (VTD_GCMD_IRE | VTD_GCMD_SIRTP | VTD_GCMD_CFI)) ==
+                           (VTD_GCMD_IRE | VTD_GCMD_SIRTP),
+                       "vtd: unit %u remaps interrupts (GSTS %x: table set, IRE on, CFI off), %u IRTEs, "
+                       "%s destinations", i, rd32(u, VTD_GSTS), VTD_IRTES, u->eime ? "x2APIC" : "xAPIC");
     }
     kprintf("# vtd: DMA spaces: %u-level tables, IOVAs below %lx, %u domain ids\n", levels, limit,
             (doms - 1 < VTD_DOMS ? doms - 1 : VTD_DOMS));

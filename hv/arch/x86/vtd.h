@@ -3,7 +3,9 @@
    reporting; and per-PD DMA spaces (second-level page tables) that
    devices are attached to. Without a DMAR, or with units hv cannot use,
    everything here reports that DMA is not confined and refuses with
-   BH_ENOTSUP. Interrupt remapping is not enabled yet. */
+   BH_ENOTSUP. Interrupt remapping: each unit with ECAP.IR and queued
+   invalidation gets an empty interrupt-remapping table, so every MSI a
+   device behind it raises is blocked until hv gives it an IRTE. */
 #ifndef HV_X86_VTD_H
 #define HV_X86_VTD_H
 #include <stdbool.h>
@@ -17,6 +19,9 @@ struct pd;
 
 /* The fault-event interrupt of every unit (an MSI to the boot CPU). */
 #define VEC_VTD_FAULT 0xd0
+/* Host vectors for remapped MSIs (dev.c hands them out). */
+#define VEC_MSI_BASE 0x90
+#define VEC_MSI_COUNT 64u
 /* Domain ids hv hands out: 1 .. VTD_DOMS (0 is reserved when CM = 1). */
 #define VTD_DOMS 255u
 
@@ -50,6 +55,18 @@ void vtd_iotlb_page(unsigned u, uint16_t did, uint64_t iova);
    the unit caches not-present entries (CM = 1), else a write-buffer
    flush where the unit needs one. */
 void vtd_after_map(unsigned u, uint16_t did, uint64_t iova);
+/* True if unit u remaps interrupts (IRE on). */
+bool vtd_ir_active(unsigned u);
+/* Takes a free IRTE of unit u and points it at vector on the CPU with
+   apic_id, accepting only requester id sid; the interrupt entry cache
+   entry is invalidated. *index gets its handle. BH_ENOTSUP if the unit
+   does not remap interrupts; BH_ERANGE for an APIC id the unit cannot
+   name (above 255 without EIM); BH_ENOMEM when the table is full. */
+enum bh_status vtd_ir_alloc(unsigned u, uint16_t sid, uint32_t apic_id, uint8_t vector, uint16_t *index);
+/* Makes IRTE index of unit u not present and invalidates its interrupt
+   entry cache entry: the device's messages through it are blocked and
+   fault. */
+void vtd_ir_free(unsigned u, uint16_t index);
 /* Writes table memory back for units whose walks do not snoop caches. */
 void vtd_flush(const void *p, size_t len);
 /* Reads, reports and clears every pending fault record of every unit

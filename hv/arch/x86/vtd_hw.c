@@ -75,6 +75,19 @@ struct vtd_entry vtd_qi_wait(uint64_t status, uint32_t data)
                                status & ~3ull };
 }
 
+struct vtd_entry vtd_qi_iec(bool global, uint16_t index)
+{
+    return (struct vtd_entry){ VTD_QI_IEC | (global ? 0 : 1ull << 4) |
+                               (global ? 0 : (uint64_t)index << 32), 0 };
+}
+
+struct vtd_entry vtd_irte(uint32_t apic_id, bool eime, uint8_t vector, uint16_t sid)
+{
+    uint64_t dest = eime ? apic_id : (uint64_t)(apic_id & 0xff) << 8;
+    return (struct vtd_entry){ VTD_IRTE_P | (uint64_t)vector << 16 | dest << 32,
+                               (uint64_t)sid | VTD_IRTE_SQ_ALL << 16 | VTD_IRTE_SVT_SID };
+}
+
 uint64_t vtd_ccmd(unsigned g, uint16_t did, uint16_t sid)
 {
     return VTD_CCMD_ICC | (uint64_t)(g & 3) << 61 | (uint64_t)sid << 16 | did;
@@ -93,6 +106,8 @@ void vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f)
     f->reason = (uint8_t)bits(hi, 39, 32);
     f->sid = (uint16_t)bits(hi, 15, 0);
     f->addr = lo & ~0xfffull;
+    f->ir = f->reason >= VTD_FR_IR_FIRST && f->reason <= 0x26;
+    f->index = f->ir ? (uint16_t)(lo >> 48) : 0;
 }
 
 const char *vtd_fault_reason(uint8_t r)
@@ -111,6 +126,13 @@ const char *vtd_fault_reason(uint8_t r)
         [0xb] = "reserved bit in context entry",
         [0xc] = "reserved bit in paging entry",
         [0xd] = "translation type refused by the context entry",
+        [0x20] = "reserved field set in the interrupt request",
+        [0x21] = "interrupt index beyond the remapping table",
+        [0x22] = "interrupt remapping entry not present",
+        [0x23] = "interrupt remapping table unreachable",
+        [0x24] = "reserved bit in the interrupt remapping entry",
+        [0x25] = "compatibility-format interrupt blocked",
+        [0x26] = "interrupt from a source the entry does not accept",
     };
     return r < sizeof why / sizeof why[0] && why[r] ? why[r] : "other reason";
 }

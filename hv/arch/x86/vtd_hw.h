@@ -3,7 +3,8 @@
    Section numbers are those of the Intel VT-d Specification (rev. 4.x):
    registers 11.4, root and context entries 9.1-9.3, second-level paging
    entries 9.8, invalidation descriptors 6.5.2, fault recording 7.1 and
-   11.4.14, fault reasons Appendix A. */
+   11.4.14, fault reasons Appendix A; interrupt remapping: the remappable
+   MSI format 5.1.5.2, IRTEs 9.10, the IRTA register 11.4.12. */
 #ifndef HV_X86_VTD_HW_H
 #define HV_X86_VTD_HW_H
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #define VTD_IQT 0x88
 #define VTD_IQA 0x90
 #define VTD_ICS 0x9c
+#define VTD_IRTA 0xb8
 
 /* 11.4.4 global command / status bits (same positions in both). */
 #define VTD_GCMD_TE (1u << 31)    /* translation enable */
@@ -39,8 +41,8 @@
 #define VTD_GCMD_WBF (1u << 27)   /* write-buffer flush (one-shot) */
 #define VTD_GCMD_QIE (1u << 26)   /* queued invalidation enable */
 #define VTD_GCMD_IRE (1u << 25)
-#define VTD_GCMD_SIRTP (1u << 24) /* one-shot */
-#define VTD_GCMD_CFI (1u << 23)
+#define VTD_GCMD_SIRTP (1u << 24) /* set interrupt remap table pointer (one-shot) */
+#define VTD_GCMD_CFI (1u << 23)   /* compatibility-format interrupts pass (hv: never) */
 /* The bits that stay set once set: GCMD must be written with these
    preserved and the one-shot ones clear (11.4.4.1). */
 #define VTD_GSTS_PERSISTENT (VTD_GCMD_TE | VTD_GCMD_EAFL | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI)
@@ -136,6 +138,7 @@ static inline struct vtd_entry vtd_context_entry(uint64_t slpt, unsigned levels,
 /* 6.5.2 invalidation descriptors (128-bit, IQA.DW = 0). */
 #define VTD_QI_CC 0x1ull          /* context-cache invalidate */
 #define VTD_QI_IOTLB 0x2ull
+#define VTD_QI_IEC 0x4ull         /* interrupt entry cache invalidate */
 #define VTD_QI_WAIT 0x5ull
 #define VTD_QI_G_GLOBAL 1u
 #define VTD_QI_G_DOMAIN 2u
@@ -148,6 +151,9 @@ struct vtd_entry vtd_qi_context(unsigned g, uint16_t did, uint16_t sid);
 /* IOTLB invalidation: global, domain did, or the 2^am pages at addr in
    did; drain reads / writes first where the unit can. */
 struct vtd_entry vtd_qi_iotlb(unsigned g, uint16_t did, uint64_t addr, unsigned am, bool dr, bool dw);
+/* Interrupt entry cache invalidation (6.5.2.7): every entry, or the one
+   IRTE index (index mask 0). There is no register-based equivalent. */
+struct vtd_entry vtd_qi_iec(bool global, uint16_t index);
 /* Invalidation wait: once everything before it is done, the unit writes
    data to the dword at status (4-byte aligned). */
 struct vtd_entry vtd_qi_wait(uint64_t status, uint32_t data);
@@ -169,11 +175,14 @@ static inline uint32_t vtd_gcmd(uint32_t gsts, uint32_t bit, bool on)
 /* 11.4.14 fault recording register, decoded. */
 struct vtd_fault {
     bool valid;            /* F: the record holds a fault */
+    bool ir;               /* an interrupt-remapping fault (reason 0x20-0x26) */
+    uint16_t index;        /* for those: the interrupt index (FI bits 63:48) */
     bool write;            /* T1 = 0: a write request; 1: a read */
     uint8_t reason;        /* FR, Appendix A */
     uint16_t sid;          /* source id: bus << 8 | device << 3 | function */
-    uint64_t addr;         /* FI: the page of the faulting request */
+    uint64_t addr;         /* FI: the page of the faulting request (DMA faults) */
 };
+#define VTD_FR_IR_FIRST 0x20      /* Appendix A: reasons 0x20-0x26 are interrupt faults */
 #define VTD_FRCD_F (1ull << 63)   /* in the high qword; written as bit 31 of its upper dword */
 void vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f);
 /* A short description of fault reason r (Appendix A), never NULL. */
@@ -184,4 +193,41 @@ const char *vtd_fault_reason(uint8_t r);
    (FEADDR) with the upper 24 bits of an x2APIC id in FEUADDR. */
 static inline uint32_t vtd_msi_addr(uint32_t apic_id) { return 0xfee00000u | (apic_id & 0xff) << 12; }
 static inline uint32_t vtd_msi_uaddr(uint32_t apic_id) { return apic_id & 0xffffff00u; }
+
+/* Interrupt remapping. The table hv gives each unit is one page: 256
+   IRTEs, IRTA.S = 7 (2^(S+1) entries). EIME (x2APIC-format destination
+   ids) only where the unit has ECAP.EIM and hv runs its APICs in x2APIC
+   mode; otherwise the destination is an 8-bit xAPIC id. */
+#define VTD_IRTES 256u
+#define VTD_IRTA_S 7u
+#define VTD_IRTA_EIME (1ull << 11)
+static inline uint64_t vtd_irta(uint64_t irt, bool eime)
+{
+    return (irt & VTD_ADDR) | (eime ? VTD_IRTA_EIME : 0) | VTD_IRTA_S;
+}
+/* 9.10 IRTE (remapped format, IM = 0) bits of the low qword. */
+#define VTD_IRTE_P (1ull << 0)
+#define VTD_IRTE_FPD (1ull << 1)  /* fault processing disable */
+#define VTD_IRTE_DM (1ull << 2)   /* logical destination */
+#define VTD_IRTE_TM (1ull << 4)   /* level triggered */
+/* High qword: source validation. SVT 01 checks the requester id against
+   SID under the mask SQ (00: all 16 bits compared). */
+#define VTD_IRTE_SVT_SID (1ull << 18)
+#define VTD_IRTE_SQ_ALL 0ull
+/* A present IRTE: a fixed, edge-triggered, physical-destination interrupt
+   with vector on the CPU whose APIC id is apic_id (bits 63:32 hold the
+   x2APIC id with eime, the xAPIC id in bits 47:40 without), accepted only
+   from the requester id sid (bus << 8 | devfn). */
+struct vtd_entry vtd_irte(uint32_t apic_id, bool eime, uint8_t vector, uint16_t sid);
+/* 5.1.5.2 remappable-format MSI address for IRTE handle: 0xfee in bits
+   31:20, handle[14:0] in 19:5, bit 4 (interrupt format) = 1, SHV (bit 3)
+   = 1, handle[15] in bit 2. With SHV the data's low 16 bits are a
+   subhandle added to the handle: hv's data is 0, so the IRTE used is
+   exactly handle (one MSI message per IRTE). */
+static inline uint32_t vtd_ir_msi_addr(uint16_t handle)
+{
+    return 0xfee00000u | (uint32_t)(handle & 0x7fffu) << 5 | 1u << 4 | 1u << 3 |
+           (uint32_t)(handle >> 15 & 1u) << 2;
+}
+#define VTD_IR_MSI_DATA 0u
 #endif

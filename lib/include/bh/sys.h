@@ -206,4 +206,22 @@ static inline enum bh_status bh_dev_ctrl(uint64_t dev, uint64_t op, uint64_t arg
         out[0] = rdx, out[1] = r10, out[2] = r8;
     return (enum bh_status)ret;
 }
+/* BH_SYS_DEV_CTRL's MSI operations (BH_DEV_MSI_*): sm for BIND, the
+   CPU and the entry (vector | BH_DEV_MSIX) in r10 and r8; results of
+   BIND (address, data, IRTE index) in out[0..2] (out may be NULL). */
+static inline enum bh_status bh_dev_msi(uint64_t dev, uint64_t op, uint64_t sm, uint64_t cpu,
+                                        uint64_t entry, uint64_t *out)
+{
+    uint64_t ret, rdi = dev, rsi = op, rdx = sm;
+    register uint64_t r10 __asm__("r10") = cpu;
+    register uint64_t r8 __asm__("r8") = entry;
+    register uint64_t r9 __asm__("r9") = 0;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"((uint64_t)BH_SYS_DEV_CTRL)
+                     : "rcx", "r11", "memory");
+    if (out)
+        out[0] = rdx, out[1] = r10, out[2] = r8;
+    return (enum bh_status)ret;
+}
 #endif
