@@ -61,9 +61,23 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned wi
     return r;
 }
 
-bool bus_read(const struct bus *b, uint64_t addr, unsigned width, uint64_t *val)
+/* The hint's range if it holds the access (the hint is only ever a
+   guess: a stale one, after an add or a remove, just fails the check),
+   else the search. */
+static const struct bus_range *lookup(struct bus *b, uint64_t addr, unsigned width)
 {
-    const struct bus_range *r = bus_find(b, addr, width);
+    const struct bus_range *r = &b->r[b->hint];
+    if (b->hint < b->n && addr - r->base < r->len && width <= r->len - (addr - r->base))
+        return r;
+    r = bus_find(b, addr, width);
+    if (r)
+        b->hint = (unsigned)(r - b->r);
+    return r;
+}
+
+bool bus_read(struct bus *b, uint64_t addr, unsigned width, uint64_t *val)
+{
+    const struct bus_range *r = lookup(b, addr, width);
     if (!r) {
         *val = bus_ones(width);
         return false;
@@ -72,9 +86,9 @@ bool bus_read(const struct bus *b, uint64_t addr, unsigned width, uint64_t *val)
     return true;
 }
 
-bool bus_write(const struct bus *b, uint64_t addr, unsigned width, uint64_t val)
+bool bus_write(struct bus *b, uint64_t addr, unsigned width, uint64_t val)
 {
-    const struct bus_range *r = bus_find(b, addr, width);
+    const struct bus_range *r = lookup(b, addr, width);
     if (!r)
         return false;
     r->ops->write(r->dev, addr - r->base, width, val & bus_ones(width));

@@ -31,6 +31,7 @@ struct bus_range {
 struct bus {
     const char *space;            /* "port" or "mmio", for messages */
     unsigned n;
+    unsigned hint;                /* the range of the last access, tried first */
     struct bus_range r[BUS_MAX_RANGES];   /* sorted by base */
 };
 
@@ -51,12 +52,13 @@ bool bus_remove(struct bus *b, uint64_t base);
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned width);
 
 /* Reads width bytes at addr through its device; false (and *val all
-   ones) if no device holds it. */
-bool bus_read(const struct bus *b, uint64_t addr, unsigned width, uint64_t *val);
+   ones) if no device holds it. The range found becomes the bus's hint:
+   a device accessed again and again (a console) is found at once. */
+bool bus_read(struct bus *b, uint64_t addr, unsigned width, uint64_t *val);
 
 /* Writes width bytes at addr through its device; false if no device
-   holds it (the write is dropped). */
-bool bus_write(const struct bus *b, uint64_t addr, unsigned width, uint64_t val);
+   holds it (the write is dropped). Moves the hint as bus_read does. */
+bool bus_write(struct bus *b, uint64_t addr, unsigned width, uint64_t val);
 
 /* All ones in the low width bytes (what an unassigned read returns). */
 static inline uint64_t bus_ones(unsigned width)

@@ -44,12 +44,14 @@ static void dev8_write(void *dev, uint64_t off, unsigned width, uint64_t v)
 
 static const struct bus_ops dev8_ops = { dev8_read, dev8_write };
 
-static uint8_t pic0_rd(unsigned off) { return pic_read(&vm.pic, 0, off); }
-static void pic0_wr(unsigned off, uint8_t v) { pic_write(&vm.pic, 0, off, v); }
-static uint8_t pic1_rd(unsigned off) { return pic_read(&vm.pic, 1, off); }
-static void pic1_wr(unsigned off, uint8_t v) { pic_write(&vm.pic, 1, off, v); }
+/* The interrupt controllers and timers: reads see the timers up to now,
+   writes also make the next interrupt pump a full one (irq.c). */
+static uint8_t pic0_rd(unsigned off) { irq_sync(); return pic_read(&vm.pic, 0, off); }
+static void pic0_wr(unsigned off, uint8_t v) { irq_touch(); pic_write(&vm.pic, 0, off, v); }
+static uint8_t pic1_rd(unsigned off) { irq_sync(); return pic_read(&vm.pic, 1, off); }
+static void pic1_wr(unsigned off, uint8_t v) { irq_touch(); pic_write(&vm.pic, 1, off, v); }
 static uint8_t pit_rd(unsigned off) { return pit_read(&vm.pit, off, now_tsc()); }
-static void pit_wr(unsigned off, uint8_t v) { pit_write(&vm.pit, off, v, now_tsc()); }
+static void pit_wr(unsigned off, uint8_t v) { irq_touch(); pit_write(&vm.pit, off, v, now_tsc()); }
 static uint8_t rtc_rd(unsigned off) { return rtc_read(&vm.rtc, off, now_tsc()); }
 static void rtc_wr(unsigned off, uint8_t v) { rtc_write(&vm.rtc, off, v, now_tsc()); }
 
@@ -90,16 +92,32 @@ static bool uart_call(uint64_t op, uint64_t reg, uint64_t val, uint64_t unit, ui
     return m.w[0] == BH_OK;
 }
 
-static uint8_t uart_rd(unsigned unit, unsigned off)
+/* A UART unit on a bus: 8-bit registers, a wider access split into one
+   call per register (as dev8 does, without its extra layer: this is the
+   path of every guest console byte). */
+struct uart_dev {
+    unsigned unit;
+};
+
+static uint64_t uart_dev_read(void *dev, uint64_t off, unsigned width)
 {
-    uint64_t v = 0xff;
-    return uart_call(UART_OP_READ, off, 0, unit, &v) ? (uint8_t)v : 0xff;
+    const struct uart_dev *u = dev;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < width; i++) {
+        uint64_t b = 0xff;
+        if (off + i >= UART_REGS || !uart_call(UART_OP_READ, off + i, 0, u->unit, &b))
+            b = 0xff;
+        v |= (b & 0xff) << (8 * i);
+    }
+    return v;
 }
 
-static uint8_t com1_rd(unsigned off) { return uart_rd(UART_UNIT_COM1, off); }
-static void com1_wr(unsigned off, uint8_t v) { uart_call(UART_OP_WRITE, off, v, UART_UNIT_COM1, NULL); }
-static uint8_t mmuart_rd(unsigned off) { return uart_rd(UART_UNIT_MMIO, off); }
-static void mmuart_wr(unsigned off, uint8_t v) { uart_call(UART_OP_WRITE, off, v, UART_UNIT_MMIO, NULL); }
+static void uart_dev_write(void *dev, uint64_t off, unsigned width, uint64_t v)
+{
+    const struct uart_dev *u = dev;
+    for (unsigned i = 0; i < width && off + i < UART_REGS; i++)
+        uart_call(UART_OP_WRITE, off + i, (uint8_t)(v >> (8 * i)), u->unit, NULL);
+}
 
 /* Port 0xf4: a 32-bit OUT of the guest's exit status ends the VM
    (guests/README.md). The handler stops the VM after the access. */
@@ -124,12 +142,13 @@ static void dbg_write(void *dev, uint64_t off, unsigned width, uint64_t v)
 static uint64_t info_read(void *dev, uint64_t off, unsigned width)
 {
     (void)dev;
-    uint32_t regs[4] = { 0x4d564842u, 1, (uint32_t)(vm.ram_size >> 20), 0 };
-    uint8_t bytes[16];
-    memcpy(bytes, regs, sizeof bytes);
+    const uint64_t regs[2] = { 0x4d564842u | 1ull << 32, (uint32_t)(vm.ram_size >> 20) };
     uint64_t v = 0;
-    for (unsigned i = 0; i < width; i++)
-        v |= (uint64_t)(off + i < sizeof bytes ? bytes[off + i] : 0) << (8 * i);
+    for (unsigned i = 0; i < width; i++) {
+        uint64_t o = off + i;
+        if (o < sizeof regs)
+            v |= (regs[o / 8] >> (o % 8 * 8) & 0xff) << (8 * i);
+    }
     return v;
 }
 
@@ -140,21 +159,27 @@ static void info_write(void *dev, uint64_t off, unsigned width, uint64_t v)
 
 static uint64_t apic_read(void *dev, uint64_t off, unsigned width)
 {
-    return lapic_mmio_on(dev) ? lapic_mmio_read(dev, off, width, now_tsc()) : bus_ones(width);
+    if (!lapic_mmio_on(dev))
+        return bus_ones(width);
+    irq_sync();
+    return lapic_mmio_read(dev, off, width, now_tsc());
 }
 
 static void apic_write(void *dev, uint64_t off, unsigned width, uint64_t v)
 {
-    if (lapic_mmio_on(dev))
+    if (lapic_mmio_on(dev)) {
+        irq_touch();
         lapic_mmio_write(dev, off, width, v, now_tsc());
+    }
 }
 
 static struct dev8 pic0 = { pic0_rd, pic0_wr, 2 }, pic1 = { pic1_rd, pic1_wr, 2 },
                    pit_dev = { pit_rd, pit_wr, 4 }, rtc_dev = { rtc_rd, rtc_wr, 2 },
-                   p92 = { p92_rd, p92_wr, 1 }, com1 = { com1_rd, com1_wr, 8 },
-                   mmuart = { mmuart_rd, mmuart_wr, UART_REGS };
+                   p92 = { p92_rd, p92_wr, 1 };
+static struct uart_dev com1 = { UART_UNIT_COM1 }, mmuart = { UART_UNIT_MMIO };
 static const struct bus_ops dbg_ops = { dbg_read, dbg_write }, info_ops = { info_read, info_write },
-                            apic_ops = { apic_read, apic_write };
+                            apic_ops = { apic_read, apic_write },
+                            uart_ops = { uart_dev_read, uart_dev_write };
 
 static enum bh_status add(struct bus *b, uint64_t base, uint64_t len, const char *name,
                           const struct bus_ops *ops, void *dev)
@@ -184,10 +209,10 @@ enum bh_status devs_init(void)
         { &vm.pio, 0x70, 2, "rtc", &dev8_ops, &rtc_dev },
         { &vm.pio, 0x92, 1, "port92", &dev8_ops, &p92 },
         { &vm.pio, DEBUG_EXIT_PORT, 4, "exit-status", &dbg_ops, NULL },
-        { &vm.pio, 0x3f8, 8, "com1", &dev8_ops, &com1 },
+        { &vm.pio, 0x3f8, UART_REGS, "com1", &uart_ops, &com1 },
         { &vm.mmio, LAPIC_DEFAULT_BASE, 0x1000, "lapic", &apic_ops, &vm.lapic },
         { &vm.mmio, VMINFO_MMIO, 0x1000, "vminfo", &info_ops, NULL },
-        { &vm.mmio, UART_MMIO, UART_REGS, "uart-mmio", &dev8_ops, &mmuart },
+        { &vm.mmio, UART_MMIO, UART_REGS, "uart-mmio", &uart_ops, &mmuart },
     };
     for (unsigned i = 0; i < sizeof devs / sizeof devs[0] && s == BH_OK; i++)
         s = add(devs[i].b, devs[i].base, devs[i].len, devs[i].name, devs[i].ops, devs[i].dev);
@@ -224,26 +249,54 @@ void ex_io(struct vexit *x)
         vm_stop(x, "the guest exited");
 }
 
+/* The page-table entries one walk read (gwalk's read64 records them
+   here): if they still hold the same values, the same walk gives the
+   same result. */
+#define WALK_READS 4u
+struct walk_rec {
+    unsigned n;
+    bool over;                         /* more reads than fit: not reusable */
+    uint64_t gpa[WALK_READS], val[WALK_READS];
+};
+
+/* 8 bytes of guest RAM (the builtin: the VMM is built without builtins,
+   and this is on the MMIO path). */
+static inline uint64_t ram64(uint64_t gpa)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, vm.ram + gpa, 8);
+    return v;
+}
+
 static bool ram_read64(void *ctx, uint64_t gpa, uint64_t *v)
 {
-    (void)ctx;
+    struct walk_rec *rec = ctx;
     if (gpa >= vm.ram_size || vm.ram_size - gpa < 8)
         return false;
-    memcpy(v, vm.ram + gpa, 8);
+    *v = ram64(gpa);
+    if (rec && rec->n < WALK_READS)
+        rec->gpa[rec->n] = gpa, rec->val[rec->n++] = *v;
+    else if (rec)
+        rec->over = true;
     return true;
 }
 
-/* The instruction at CS:RIP, as far as it lies in guest RAM; returns its
-   byte count (0 if none). */
-static unsigned fetch(const struct bh_vmstate *s, uint8_t *buf, unsigned mode)
+/* The instruction at linear address la, as far as it lies in guest RAM;
+   returns its byte count (0 if none) and, in *gpa, where it starts (~0
+   if it does not). rec records the reads of the first page's walk. */
+static unsigned fetch(const struct bh_vmstate *s, uint64_t la, unsigned mode, uint8_t *buf,
+                      uint64_t *start, struct walk_rec *rec)
 {
-    struct gwalk w = { s->cr0, s->cr3, s->cr4, s->efer, ram_read64, NULL };
-    uint64_t la = mode == 64 ? s->rip : (s->cs.base + (s->rip & (mode == 16 ? 0xffff : 0xffffffff)));
+    struct gwalk w = { s->cr0, s->cr3, s->cr4, s->efer, ram_read64, rec };
     unsigned n = 0;
+    *start = ~0ull;
     while (n < INSN_MAX_LEN) {         /* one walk per page the instruction touches */
         uint64_t gpa, a = mode == 64 ? la + n : (uint32_t)(la + n);
         if (gwalk_translate(&w, a, &gpa) != BH_OK)
             break;
+        if (n == 0)
+            *start = gpa;
+        w.ctx = NULL;                  /* a second page: not cached (see insn_cached) */
         unsigned k = 0x1000 - (unsigned)(a & 0xfff);
         if (k > INSN_MAX_LEN - n)
             k = INSN_MAX_LEN - n;
@@ -266,6 +319,76 @@ static unsigned code_mode(const struct bh_vmstate *s)
     return db ? 32 : 16;
 }
 
+/* Decoded instructions behind recent MMIO exits, by linear address. An
+   entry is reused only if it is exactly what fetching and decoding again
+   would give: the same code mode and paging controls, the same CR3, every
+   page-table entry its walk read unchanged, and the same bytes at the same
+   guest-physical address (within one page). So a guest that rewrites its
+   code or its page tables, or switches address spaces, just misses. */
+#define ICACHE_N 8u
+#define PAGING_BITS_CR0 (CR0_PG | CR0_PE)
+#define PAGING_BITS_CR4 ((1ull << 4) | CR4_PAE | (1ull << 12))   /* PSE, PAE, LA57 */
+struct icache {
+    bool valid;
+    unsigned mode;
+    uint64_t la, cr0, cr3, cr4, efer, gpa;
+    struct walk_rec rec;
+    uint8_t bytes[INSN_MAX_LEN];
+    struct insn in;
+};
+static struct icache icache[ICACHE_N];
+
+static struct icache *icache_slot(uint64_t la)
+{
+    return &icache[(la ^ (la >> 12)) % ICACHE_N];
+}
+
+static bool icache_hit(const struct icache *e, const struct bh_vmstate *s, uint64_t la,
+                       unsigned mode)
+{
+    if (!e->valid || e->la != la || e->mode != mode || e->cr3 != s->cr3 ||
+        e->cr0 != (s->cr0 & PAGING_BITS_CR0) || e->cr4 != (s->cr4 & PAGING_BITS_CR4) ||
+        e->efer != (s->efer & EFER_LMA))
+        return false;
+    for (unsigned i = 0; i < e->rec.n; i++)
+        if (ram64(e->rec.gpa[i]) != e->rec.val[i])
+            return false;
+    const uint8_t *code = vm.ram + e->gpa;
+    for (unsigned i = 0; i < e->in.len; i++)
+        if (code[i] != e->bytes[i])
+            return false;
+    return true;
+}
+
+/* The instruction at CS:RIP decoded, from the cache or fetched (walking
+   the guest's page tables) into code and decoded; BH_OK or the decoder's
+   status, with its bytes in (*bytes)[0..*n) for a report. */
+static enum bh_status insn_at(const struct bh_vmstate *s, unsigned mode, struct insn *in,
+                              uint8_t *code, const uint8_t **bytes, unsigned *n)
+{
+    uint64_t la = mode == 64 ? s->rip : (s->cs.base + (s->rip & (mode == 16 ? 0xffff : 0xffffffff)));
+    struct icache *e = icache_slot(la);
+    if (icache_hit(e, s, la, mode)) {
+        *in = e->in;
+        *bytes = e->bytes, *n = e->in.len;
+        return BH_OK;
+    }
+    *bytes = code;
+    struct walk_rec rec = { 0 };
+    uint64_t gpa;
+    *n = fetch(s, la, mode, code, &gpa, &rec);
+    enum bh_status st = decode_mov(code, *n, mode, in);
+    e->valid = st == BH_OK && !rec.over && gpa != ~0ull && (gpa & 0xfff) + in->len <= 0x1000 &&
+               gpa + in->len <= vm.ram_size;
+    if (e->valid) {
+        e->mode = mode, e->la = la, e->cr3 = s->cr3, e->gpa = gpa, e->rec = rec, e->in = *in;
+        e->cr0 = s->cr0 & PAGING_BITS_CR0, e->cr4 = s->cr4 & PAGING_BITS_CR4;
+        e->efer = s->efer & EFER_LMA;
+        memcpy(e->bytes, code, in->len);
+    }
+    return st;
+}
+
 /* An EPT violation outside guest RAM: MMIO. The policy (vmm/README.md):
    a read or write the decoder understands goes to the device at that
    address, or, if there is none, reads all ones and drops the write
@@ -284,10 +407,11 @@ void ex_ept(struct vexit *x)
         vm_stop(x, "EPT violation inside guest RAM at 0x%lx (qualification 0x%lx)", gpa, q);
         return;
     }
-    uint8_t code[INSN_MAX_LEN];
-    unsigned mode = code_mode(s), n = fetch(s, code, mode);
+    uint8_t buf[INSN_MAX_LEN];
+    const uint8_t *code;
+    unsigned mode = code_mode(s), n;
     struct insn in;
-    enum bh_status st = decode_mov(code, n, mode, &in);
+    enum bh_status st = insn_at(s, mode, &in, buf, &code, &n);
     if (st != BH_OK || (in.kind == INSN_STORE) != ((q & 2) != 0)) {
         vm_stop(x, "cannot emulate the %s of 0x%lx (EPT qualification 0x%lx) by the instruction "
                 "at rip 0x%lx: %02x %02x %02x %02x (%u bytes, %u-bit code, status %d)",

@@ -5,33 +5,32 @@
 #include "lib/fmt.h"
 #include <bh/io.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
-/* What every exit carries: enough to advance RIP and to decide whether
-   an interrupt can go in (irq.c). */
-#define MTD_BASE (BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN | BH_MTD_RFLAGS | BH_MTD_STATE | BH_MTD_INJ)
+/* What the frequent instruction exits carry: their registers and RIP.
+   Every other exit also carries what decides whether an interrupt can
+   go in (irq.c); after a lean exit the pump asks for a window instead. */
+#define MTD_LEAN (BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN)
+#define MTD_BASE (MTD_LEAN | BH_MTD_RFLAGS | BH_MTD_STATE | BH_MTD_INJ)
 #define MTD_GPRS (BH_MTD_GPR_ACDB | BH_MTD_GPR_BSD | BH_MTD_GPR_R8_R15 | BH_MTD_RSP)
 #define MTD_MODE (BH_MTD_CS_SS | BH_MTD_CR | BH_MTD_EFER_PAT)
 
 typedef void (*exit_fn)(struct vexit *x);
 
+#define GPR(r) (uint8_t)(offsetof(struct bh_vmstate, r) / 8)
 uint64_t *gpr(struct bh_vmstate *s, unsigned i)
 {
-    uint64_t *const r[16] = { &s->rax, &s->rcx, &s->rdx, &s->rbx, &s->rsp, &s->rbp, &s->rsi, &s->rdi,
-                              &s->r8,  &s->r9,  &s->r10, &s->r11, &s->r12, &s->r13, &s->r14, &s->r15 };
-    return r[i & 15];
+    static const uint8_t word[16] = { GPR(rax), GPR(rcx), GPR(rdx), GPR(rbx), GPR(rsp), GPR(rbp),
+                                      GPR(rsi), GPR(rdi), GPR(r8),  GPR(r9),  GPR(r10), GPR(r11),
+                                      GPR(r12), GPR(r13), GPR(r14), GPR(r15) };
+    return (uint64_t *)s + word[i & 15];
 }
 
 uint64_t gpr_mtd(unsigned i)
 {
     i &= 15;
     return i < 4 ? BH_MTD_GPR_ACDB : i == 4 ? BH_MTD_RSP : i < 8 ? BH_MTD_GPR_BSD : BH_MTD_GPR_R8_R15;
-}
-
-void skip_insn(struct vexit *x)
-{
-    x->s->rip += x->s->insn_len;
-    x->out |= BH_MTD_RIP_LEN;
 }
 
 /* Exceptions go in as hardware exceptions; in real mode without an
@@ -69,6 +68,7 @@ static void ex_startup(struct vexit *x)
     s->rax = s->rbx = s->rcx = 0;
     s->rsp = GUEST_LOAD;
     s->rflags = 2;
+    vm.irq_touched = true;
     x->out |= BH_MTD_RIP_LEN | BH_MTD_CS_SS | BH_MTD_DS_ES | BH_MTD_FS_GS | BH_MTD_GPR_ACDB |
               BH_MTD_RSP | BH_MTD_RFLAGS;
 }
@@ -83,7 +83,12 @@ static void ex_cpuid(struct vexit *x)
     skip_insn(x);
 }
 
-static void ex_nothing(struct vexit *x) { (void)x; }   /* the pump does the work */
+/* Windows, the preemption timer: the pump does the work, in full. */
+static void ex_pump(struct vexit *x)
+{
+    (void)x;
+    vm.irq_touched = true;
+}
 
 static void ex_skip(struct vexit *x) { skip_insn(x); }  /* INVD, WBINVD: no caches to flush */
 
@@ -178,6 +183,7 @@ static void ex_cr(struct vexit *x)
             x->out |= BH_MTD_CR;
             skip_insn(x);
         } else if (cr == 8) {
+            irq_touch();
             vm.lapic.tpr = (uint32_t)(v & 15) << 4;
             skip_insn(x);
         } else {
@@ -262,10 +268,10 @@ static void ex_xsetbv(struct vexit *x) { inject_exc(x, VEC_UD, false, 0); }
 static const exit_fn handlers[BH_VM_EXITS] = {
     [EXIT_EXC_NMI] = ex_exception,
     [EXIT_TRIPLE] = ex_triple,
-    [EXIT_INIT] = ex_nothing,               /* there is no other CPU to send one */
-    [EXIT_SIPI] = ex_nothing,
-    [EXIT_INTR_WINDOW] = ex_nothing,
-    [EXIT_NMI_WINDOW] = ex_nothing,
+    [EXIT_INIT] = ex_pump,                  /* there is no other CPU to send one */
+    [EXIT_SIPI] = ex_pump,
+    [EXIT_INTR_WINDOW] = ex_pump,
+    [EXIT_NMI_WINDOW] = ex_pump,
     [EXIT_TASK_SWITCH] = ex_unexpected,
     [EXIT_CPUID] = ex_cpuid,
     [EXIT_GETSEC] = ex_ud,
@@ -291,7 +297,7 @@ static const exit_fn handlers[BH_VM_EXITS] = {
     [EXIT_EPT_VIOLATION] = ex_ept,
     [EXIT_EPT_MISCONFIG] = ex_unexpected,
     [EXIT_INVEPT] = ex_ud,
-    [EXIT_PREEMPT] = ex_nothing,
+    [EXIT_PREEMPT] = ex_pump,
     [EXIT_INVVPID] = ex_ud,
     [EXIT_WBINVD] = ex_skip,
     [EXIT_XSETBV] = ex_xsetbv,
@@ -305,17 +311,17 @@ void exit_portals(uint64_t *mtd)
 {
     for (unsigned r = 0; r < BH_VM_EXITS; r++)
         mtd[r] = handlers[r] ? MTD_BASE | BH_MTD_QUAL | BH_MTD_CR : 0;
-    mtd[EXIT_IO] = MTD_BASE | BH_MTD_QUAL;
-    mtd[EXIT_CPUID] = MTD_BASE;
+    mtd[EXIT_IO] = MTD_LEAN | BH_MTD_QUAL;
+    mtd[EXIT_CPUID] = MTD_LEAN;
     mtd[EXIT_HLT] = MTD_BASE;
     mtd[EXIT_PREEMPT] = MTD_BASE;
     mtd[EXIT_INTR_WINDOW] = MTD_BASE;
     mtd[EXIT_RDMSR] = mtd[EXIT_WRMSR] =
-        MTD_BASE | BH_MTD_CR | BH_MTD_EFER_PAT | BH_MTD_SYSENTER | BH_MTD_TSC;
+        MTD_LEAN | BH_MTD_CR | BH_MTD_EFER_PAT | BH_MTD_SYSENTER | BH_MTD_TSC;
     mtd[EXIT_EPT_VIOLATION] = MTD_BASE | MTD_GPRS | MTD_MODE | BH_MTD_QUAL;
     mtd[EXIT_CR] = MTD_BASE | MTD_GPRS | MTD_MODE | BH_MTD_QUAL;
     mtd[EXIT_DR] = MTD_BASE | MTD_GPRS | BH_MTD_QUAL | BH_MTD_DR | BH_MTD_CR;
-    mtd[EXIT_VMCALL] = MTD_BASE | BH_MTD_CS_SS | BH_MTD_CR;
+    mtd[EXIT_VMCALL] = MTD_LEAN | BH_MTD_CS_SS;
     mtd[EXIT_EXC_NMI] = MTD_BASE | BH_MTD_QUAL | BH_MTD_CR;
     mtd[EXIT_TRIPLE] = mtd[EXIT_BAD_GUEST] = mtd[EXIT_BAD_MSR_LOAD] = mtd[EXIT_BAD_MCE] =
         mtd[BH_VMEXIT_FAIL] = mtd[EXIT_TASK_SWITCH] = mtd[EXIT_EPT_MISCONFIG] = BH_MTD_ALL;

@@ -4,11 +4,27 @@
    interrupt window), and arms the VMX preemption timer for the next
    deadline, so a running guest exits when a timer is due. HLT blocks the
    handler, on the vCPU's lent SC, in a semaphore down that times out at
-   the next deadline. */
+   the next deadline.
+
+   Most exits change nothing the pump looks at. A full pump that leaves
+   no vector pending makes the state quiet: until its deadline passes or
+   a device model that can raise or mask an interrupt is written
+   (irq_touch), the next full pump would find exactly the same, so the
+   pump only restates the preemption timer, if one is armed, and names
+   BH_MTD_CTRL in the reply only when the controls differ from the ones
+   the kernel holds (it keeps them between replies; vmstate.c). */
 #include "vmm.h"
 #include <bh/io.h>
 
 #define HALT_IDLE_LIMIT_S 60u          /* a HLT that nothing can ever wake ends the VM */
+#define MTD_CAN_TAKE (BH_MTD_RFLAGS | BH_MTD_STATE | BH_MTD_INJ)
+
+/* What the last full pump found, and the controls the kernel holds. */
+static struct {
+    bool quiet;                        /* no vector pending, no window asked for */
+    uint64_t deadline;                 /* its next deadline (TSC), 0: none */
+    uint64_t ctrl;                     /* BH_VMCTRL_* as last written */
+} pump;
 
 uint64_t now_tsc(void)
 {
@@ -54,18 +70,60 @@ static uint64_t next_deadline(void)
     return d;
 }
 
+/* Whether an interrupt can go in with this reply. A portal that does not
+   carry the state to decide (lean exits: CPUID, VMCALL, port I/O, MSRs)
+   answers no: the pump asks for an interrupt window instead, and the
+   window exit, which carries it, injects. */
 static bool can_take(const struct bh_vmstate *s, const struct vexit *x)
 {
-    return !x->injecting && !(s->idt_vec_info & INJ_VALID) && (s->rflags & RFLAGS_IF) &&
-           !(s->intr_state & 3) && s->actv_state == 0;
+    return (s->mtd & MTD_CAN_TAKE) == MTD_CAN_TAKE && !x->injecting &&
+           !(s->idt_vec_info & INJ_VALID) && (s->rflags & RFLAGS_IF) && !(s->intr_state & 3) &&
+           s->actv_state == 0;
+}
+
+void irq_sync(void)
+{
+    tick(now_tsc());
+}
+
+void irq_touch(void)
+{
+    if (!vm.irq_touched) {
+        vm.irq_touched = true;
+        irq_sync();
+    }
+}
+
+/* The controls into the reply: the preemption timer whenever it is armed
+   (it counts guest time only, so it is restated from the absolute
+   deadline on every exit), everything else only when it changed. */
+static void arm(struct vexit *x, uint64_t ctrl, uint64_t now)
+{
+    struct bh_vmstate *s = x->s;
+    if (!(ctrl & BH_VMCTRL_PREEMPT) && ctrl == pump.ctrl)
+        return;
+    s->ctrl = ctrl;
+    if (ctrl & BH_VMCTRL_PREEMPT)
+        s->preempt_timer = pump.deadline > now ? pump.deadline - now : 1;
+    pump.ctrl = ctrl;
+    x->out |= BH_MTD_CTRL;
 }
 
 void irq_pump(struct vexit *x)
 {
     struct bh_vmstate *s = x->s;
+    if (pump.quiet && !vm.irq_touched && !pump.deadline)
+        return;                        /* nothing armed, nothing changed: the commonest case */
     uint64_t now = now_tsc();
+    if (x->reason == EXIT_PREEMPT)
+        pump.ctrl &= ~(uint64_t)BH_VMCTRL_PREEMPT;   /* the kernel disarmed it (one-shot) */
+    if (pump.quiet && !vm.irq_touched && now < pump.deadline) {
+        arm(x, pump.ctrl, now);
+        return;
+    }
+    vm.irq_touched = false;
     tick(now);
-    s->ctrl = vm.args.hv_leaf ? BH_VMCTRL_HV_LEAF : 0;   /* restated with every reply */
+    uint64_t ctrl = vm.args.hv_leaf ? BH_VMCTRL_HV_LEAF : 0;
     if (next_vector() >= 0) {
         if (can_take(s, x)) {
             s->inj_info = INJ_VALID | INJ_EXT_INT | (uint32_t)take_vector();
@@ -73,15 +131,14 @@ void irq_pump(struct vexit *x)
             x->out |= BH_MTD_INJ;
             vm.injected_irqs++;
         } else {
-            s->ctrl |= BH_VMCTRL_INTR_WINDOW;
+            ctrl |= BH_VMCTRL_INTR_WINDOW;
         }
     }
-    uint64_t d = next_deadline();
-    if (d) {
-        s->ctrl |= BH_VMCTRL_PREEMPT;
-        s->preempt_timer = d > now ? d - now : 1;
-    }
-    x->out |= BH_MTD_CTRL;
+    pump.quiet = !(ctrl & BH_VMCTRL_INTR_WINDOW) && next_vector() < 0;
+    pump.deadline = next_deadline();
+    if (pump.deadline)
+        ctrl |= BH_VMCTRL_PREEMPT;
+    arm(x, ctrl, now);
 }
 
 /* HLT: with interrupts off it is the guest's way to say it is done
@@ -92,6 +149,7 @@ void ex_hlt(struct vexit *x)
 {
     struct bh_vmstate *s = x->s;
     vm.halts++;
+    vm.irq_touched = true;             /* it moves time into the controllers itself */
     if (!(s->rflags & RFLAGS_IF)) {
         vm_stop(x, "the guest halted with interrupts disabled (rip 0x%lx)", s->rip);
         return;

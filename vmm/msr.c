@@ -56,8 +56,10 @@ static void unknown(struct vexit *x, const char *op, uint32_t msr)
 static bool rd(struct vexit *x, uint32_t msr, uint64_t *v)
 {
     struct bh_vmstate *s = x->s;
-    if (msr >= 0x800 && msr <= 0x8ff)
+    if (msr >= 0x800 && msr <= 0x8ff) {
+        irq_sync();
         return lapic_msr_read(&vm.lapic, msr, now_tsc(), v);
+    }
     switch (msr) {
     case MSR_TSC: *v = s->tsc; return true;
     case MSR_PLATFORM_ID: *v = 0; return true;
@@ -102,14 +104,17 @@ void ex_rdmsr(struct vexit *x)
 static bool wr(struct vexit *x, uint32_t msr, uint64_t v)
 {
     struct bh_vmstate *s = x->s;
-    if (msr >= 0x800 && msr <= 0x8ff)
+    if (msr >= 0x800 && msr <= 0x8ff) {
+        irq_touch();
         return lapic_msr_write(&vm.lapic, msr, v, now_tsc());
+    }
     switch (msr) {
     case MSR_TSC:                      /* the guest's TSC becomes v now */
         s->tsc_offset = v - (s->tsc - s->tsc_offset);
         x->out |= BH_MTD_TSC;
         return true;
     case MSR_APIC_BASE: {
+        irq_touch();                   /* enable and mode decide what reaches the guest */
         uint64_t old = vm.lapic.base_msr & 0xfffff000ull;
         if (!lapic_set_base(&vm.lapic, v))
             return false;

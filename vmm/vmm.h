@@ -90,6 +90,7 @@ struct vm {
     struct lapic lapic;
     uint8_t port92;
     bool uart_ok;                     /* the UART server answered so far */
+    bool irq_touched;                 /* this exit may have changed what the pump sees */
     /* MSRs without a home in the VMCS, kept for the guest to read back. */
     uint64_t misc_enable, star, lstar, cstar, sfmask, mtrr_def, debugctl, tsc_aux, bios_sign;
     uint64_t dr[4], dr6;              /* debug registers 0-3 and 6 (not loaded into hardware) */
@@ -129,7 +130,11 @@ void vm_stop(struct vexit *x, const char *fmt, ...) __attribute__((format(printf
    mode); RIP stays on the faulting instruction. */
 void inject_exc(struct vexit *x, unsigned vec, bool has_error, uint32_t error);
 /* Moves RIP past the exiting instruction (the exit's insn_len). */
-void skip_insn(struct vexit *x);
+static inline void skip_insn(struct vexit *x)
+{
+    x->s->rip += x->s->insn_len;
+    x->out |= BH_MTD_RIP_LEN;
+}
 /* General register i (0..15, rax..r15) in the exit state, and the MTD
    group the reply needs to write it back. */
 uint64_t *gpr(struct bh_vmstate *s, unsigned i);
@@ -144,11 +149,20 @@ void ex_rdmsr(struct vexit *x);
 void ex_wrmsr(struct vexit *x);
 
 /* irq.c */
-/* After an exit: timers into the controllers, an interrupt injected or
-   an interrupt window asked for, the preemption timer armed; always
-   names BH_MTD_CTRL in the reply, with BH_VMCTRL_HV_LEAF if the
-   arguments ask for it (hv-leaf=1). */
+/* After an exit: timers into the controllers, an interrupt injected (if
+   the exit carried the state to decide; else an interrupt window asked
+   for), the preemption timer armed. Skips all that while nothing can have
+   changed since the last full pump (irq.c). Names BH_MTD_CTRL in the
+   reply when the controls change or the preemption timer is armed; the
+   controls carry BH_VMCTRL_HV_LEAF if the arguments ask for it
+   (hv-leaf=1). */
 void irq_pump(struct vexit *x);
+/* Before the guest reads an interrupt controller or a timer: due timer
+   events into the controllers. */
+void irq_sync(void);
+/* Before the guest (or the VMM for it) changes an interrupt controller,
+   a timer or the priority: the same, and the next pump runs in full. */
+void irq_touch(void);
 /* The HLT exit: stops the VM if interrupts are off, else sleeps until an
    interrupt is due (see irq.c). */
 void ex_hlt(struct vexit *x);

@@ -106,12 +106,39 @@ static void test_full(void **state)
     }
 }
 
+/* The hint (the last range hit) is only a guess: after ranges move
+   around it, every access still reaches the right device or none. */
+static void test_hint_follows_changes(void **state)
+{
+    (void)state;
+    struct bus b = { .space = "port" };
+    struct fake a = { 0 }, c = { 0 }, d = { 0 };
+    uint64_t v;
+    assert_int_equal(bus_add(&b, 0x3f8, 8, "com1", &ops, &a, NULL), BH_OK);
+    assert_true(bus_read(&b, 0x3ff, 1, &v));
+    assert_int_equal(a.reads, 1);
+    assert_int_equal(bus_add(&b, 0x20, 2, "pic", &ops, &c, NULL), BH_OK);   /* com1 moves up */
+    assert_true(bus_write(&b, 0x21, 1, 5));                                 /* not com1 */
+    assert_int_equal(c.writes, 1);
+    assert_int_equal(a.writes, 0);
+    assert_false(bus_read(&b, 0x22, 1, &v));                                /* next to the hint */
+    assert_true(bus_remove(&b, 0x20));                                      /* hint now past n */
+    assert_false(bus_read(&b, 0x21, 1, &v));
+    assert_int_equal(bus_add(&b, 0x40, 4, "pit", &ops, &d, NULL), BH_OK);
+    assert_true(bus_read(&b, 0x3f8, 1, &v));
+    assert_true(bus_read(&b, 0x43, 1, &v));
+    assert_false(bus_read(&b, 0x43, 2, &v));                                /* straddles */
+    assert_int_equal(a.reads, 2);
+    assert_int_equal(d.reads, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_and_find),
         cmocka_unit_test(test_overlaps_refused),
         cmocka_unit_test(test_full),
+        cmocka_unit_test(test_hint_follows_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
