@@ -198,8 +198,9 @@ void ec_resume(struct ec *ec)
         panic("ec_resume: EC on cpu %u state %u resumed on cpu %lu", ec->cpu, ec->state, p->id);
     struct ec *prev = p->current;
     if (prev != ec) {
-        if (prev) {
-            prev->fs_base = rdmsr(MSR_FS_BASE);
+        if (prev) {                    /* a guest's FS base lives in its VMCS */
+            if (!prev->vcpu)
+                prev->fs_base = rdmsr(MSR_FS_BASE);
             prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the user's, after SWAPGS */
             fpu_save(prev->fpu);
         }
@@ -211,10 +212,12 @@ void ec_resume(struct ec *ec)
             p->loaded_root = ec->pd->root;
             pd_reap_roots();
         }
-        wrmsr(MSR_FS_BASE, ec->fs_base);
+        if (!ec->vcpu) {
+            wrmsr(MSR_FS_BASE, ec->fs_base);
+            percpu_set_frame(p, ec_frame_end(ec));   /* a guest enters no kernel through it */
+        }
         wrmsr(MSR_KERNEL_GS_BASE, ec->gs_base);
         p->current = ec;
-        percpu_set_frame(p, ec_frame_end(ec));
         ec_reap();
     }
     if (ec->vcpu)

@@ -69,11 +69,11 @@ void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t is
  */
 #define IOWIN_BASE (MMIO_BASE + MMIO_SIZE)
 #define IOWIN_SIZE (4 * PAGE_SIZE)
-static uint64_t deny_pa[2], ones_pa;
+uint64_t percpu_deny_pa[2];
+static uint64_t ones_pa;
 
 static uint64_t iowin(const struct percpu *c) { return IOWIN_BASE + c->id * IOWIN_SIZE; }
 
-uint64_t percpu_io_deny(unsigned half) { return deny_pa[half & 1]; }
 
 static int page_of(uint8_t fill, uint64_t *pa)
 {
@@ -86,21 +86,21 @@ static int page_of(uint8_t fill, uint64_t *pa)
 int percpu_io_init(struct percpu *c)
 {
     uint64_t tss_pa, win = iowin(c);
-    if (!ones_pa && (page_of(0xff, &deny_pa[0]) || page_of(0xff, &deny_pa[1]) ||
+    if (!ones_pa && (page_of(0xff, &percpu_deny_pa[0]) || page_of(0xff, &percpu_deny_pa[1]) ||
                      page_of(0xff, &ones_pa)))
         return BH_ENOMEM;
     if (page_of(0, &tss_pa))
         return BH_ENOMEM;
-    if (paging_map_kernel(win, tss_pa) || paging_map_kernel(win + PAGE_SIZE, deny_pa[0]) ||
-        paging_map_kernel(win + 2 * PAGE_SIZE, deny_pa[1]) ||
+    if (paging_map_kernel(win, tss_pa) || paging_map_kernel(win + PAGE_SIZE, percpu_deny_pa[0]) ||
+        paging_map_kernel(win + 2 * PAGE_SIZE, percpu_deny_pa[1]) ||
         paging_map_kernel(win + 3 * PAGE_SIZE, ones_pa))
         return BH_ENOMEM;
     struct tss *t = (struct tss *)(win + PAGE_SIZE - sizeof(struct tss));
     *t = *c->tss;
     t->iomap_base = sizeof *t;             /* the bitmap starts right after */
     c->tss = t;
-    c->io_bitmap = deny_pa[0];
-    c->io_bitmap1 = deny_pa[1];
+    c->io_bitmap = percpu_deny_pa[0];
+    c->io_bitmap1 = percpu_deny_pa[1];
     uint64_t base = (uint64_t)t, limit = sizeof *t + 8192;   /* + the 0xff byte */
     c->gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);

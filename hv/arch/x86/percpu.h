@@ -78,7 +78,8 @@ int percpu_io_init(struct percpu *c);
 /* Maps the I/O bitmap pages (pa0, pa1) after this CPU's TSS. */
 void percpu_io_switch(struct percpu *c, uint64_t pa0, uint64_t pa1);
 /* The shared all-ones ("no port") bitmap pages. */
-uint64_t percpu_io_deny(unsigned half);
+extern uint64_t percpu_deny_pa[2];
+static inline uint64_t percpu_io_deny(unsigned half) { return percpu_deny_pa[half & 1]; }
 
 /* Reloads TR from the GDT: a VM exit cuts its limit to 0x67 (Intel SDM
    Vol. 3C, 28.5.2), which would hide the I/O bitmap after the TSS. */

@@ -343,7 +343,11 @@ void vcpu_enter(struct ec *ec)
         vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm));
         v->msrbm_new = false;
     }
-    vmwrite(VMCS_HOST_CR3, read_cr3());
+    uint64_t cr3 = read_cr3();
+    if (v->host_cr3 != cr3) {          /* the user tables loaded now */
+        vmwrite(VMCS_HOST_CR3, cr3);
+        v->host_cr3 = cr3;
+    }
     tlb_check();
     tlb_set_in_user(1);
     bkl_unlock();

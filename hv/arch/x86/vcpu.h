@@ -25,6 +25,7 @@ struct vcpu {
     bool msrbm_new;            /* msrbm must go into the VMCS at the next entry */
     uint8_t *msrbm;            /* own MSR bitmap (charged to the VM), or NULL: shared */
     uint64_t io_gen;           /* mem_io_gen when the I/O bitmap fields were set */
+    uint64_t host_cr3;         /* what VMCS_HOST_CR3 holds */
     struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
     uint32_t cpu;
 };

@@ -187,33 +187,38 @@ void vcpu_reply(struct ec *c, struct ec *h)
 
 static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
 {
+    uint32_t proc = v->proc & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
+    uint32_t pin = v->pin & ~PIN_PREEMPT_TIMER, exit = v->exit & ~EXIT_SAVE_PREEMPT;
     v->hv_leaf = s->ctrl & BH_VMCTRL_HV_LEAF;
-    v->proc &= ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
     if (s->ctrl & BH_VMCTRL_INTR_WINDOW)
-        v->proc |= PROC_INTR_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
+        proc |= PROC_INTR_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
     if (s->ctrl & BH_VMCTRL_NMI_WINDOW)
-        v->proc |= PROC_NMI_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
-    v->pin &= ~PIN_PREEMPT_TIMER;
-    v->exit &= ~EXIT_SAVE_PREEMPT;          /* only with the timer on */
+        proc |= PROC_NMI_WINDOW & (uint32_t)(vmx_cap.proc >> 32);
     if ((s->ctrl & BH_VMCTRL_PREEMPT) && vmx_feat.preempt_timer) {
-        v->pin |= PIN_PREEMPT_TIMER;
-        v->exit |= EXIT_SAVE_PREEMPT;
+        pin |= PIN_PREEMPT_TIMER;
+        exit |= EXIT_SAVE_PREEMPT;       /* only with the timer on */
         uint64_t t = s->preempt_timer >> vmx_feat.preempt_shift;
         vmwrite(VMCS_PREEMPT_TIMER, t > 0xffffffffu ? 0xffffffffu : t);
     }
-    vmwrite(VMCS_PROC_CTLS, v->proc);
-    vmwrite(VMCS_PIN_CTLS, v->pin);
-    vmwrite(VMCS_EXIT_CTLS, v->exit);
+    if (proc != v->proc)                 /* a VMWRITE only for what changed */
+        vmwrite(VMCS_PROC_CTLS, v->proc = proc);
+    if (pin != v->pin)
+        vmwrite(VMCS_PIN_CTLS, v->pin = pin);
+    if (exit != v->exit)
+        vmwrite(VMCS_EXIT_CTLS, v->exit = exit);
 }
 
 static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
 {
     switch (bit) {
     case 3: vmwrite(VMCS_GUEST_RSP, s->rsp); break;
-    case 4:                         /* a new RIP ends an STI / MOV SS shadow */
+    case 4: {                       /* a new RIP ends an STI / MOV SS shadow */
         vmwrite(VMCS_GUEST_RIP, s->rip);
-        vmwrite(VMCS_GUEST_INTR_STATE, vmread(VMCS_GUEST_INTR_STATE) & ~3ull);
+        uint64_t is = vmread(VMCS_GUEST_INTR_STATE);
+        if (is & 3)
+            vmwrite(VMCS_GUEST_INTR_STATE, is & ~3ull);
         break;
+    }
     case 5: vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2); break;
     case 6: vmstate_seg_write(0, &s->es), vmstate_seg_write(3, &s->ds); break;
     case 7: vmstate_seg_write(4, &s->fs), vmstate_seg_write(5, &s->gs); break;
