@@ -11,6 +11,7 @@
 extern const uint8_t vmg_basic[], vmg_basic_end[], vmg_triple[], vmg_triple_end[];
 extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
 extern const uint8_t vmg_sse[], vmg_sse_end[], vmg_revoke[], vmg_revoke_end[];
+extern const uint8_t vmg_lstar[], vmg_lstar_end[];
 
 #define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
 #define HOLE 0x9000ull            /* mapped only when the guest touches it */
@@ -32,7 +33,7 @@ extern const uint8_t vmg_sse[], vmg_sse_end[], vmg_revoke[], vmg_revoke_end[];
 #define INJ_NMI (0x80000000u | 2u << 8 | 2u)
 #define XMM_VMM 0x1111111111111111ull
 
-enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE };
+enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT };
 
 struct exit_rec { uint64_t reason, mtd, a, b; };
 
@@ -100,6 +101,8 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
     } else if (step == 9) {
         b = *(volatile uint64_t *)(GUEST_VA + 0xf40) == 0xababababababababull;
     }
+    if (step == 10)               /* the LSTAR the guest read back */
+        b = s->rbx & 0xffffffff;
     if (t.mode == M_REVOKE && step == 1)
         b = (s->rbx & 0xffffffff) >> 8;   /* edx of RDTSC: 2^40 shows as >= 1 */
     record(EXIT_VMCALL, s->mtd, step, b);
@@ -159,6 +162,12 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
         }
         bh_map(t.vm, HOLE_VA, HOLE, 1, BH_M_R | BH_MAP_GUEST);
         return 0;
+    case 31: case 32:             /* RDMSR / WRMSR that exited */
+        record(reason, s->mtd, s->rcx & 0xffffffff, s->rax & 0xffffffff);
+        if (reason == 31)
+            s->rax = 0x5a5a, s->rdx = 0;
+        s->rip = next;
+        return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN;
     case EXIT_HLT:
         if (t.mode == M_INJECT && t.n == 1) {   /* the first HLT: wake it with 0x20 */
             record(reason, s->mtd, 0, 0);
@@ -208,7 +217,8 @@ static bool make_portals(unsigned cpu, uint64_t utcb, void (*fn)(uint64_t, uint6
         rt_sel();
     static const unsigned used[] = { BH_VMEXIT_STARTUP, BH_VMEXIT_FAIL, BH_VMEXIT_RECALL,
                                      EXIT_CPUID, EXIT_HLT, EXIT_VMCALL, EXIT_IO, EXIT_EPT,
-                                     EXIT_TRIPLE, EXIT_BAD_GUEST, EXIT_INTR_WINDOW, EXIT_PREEMPT };
+                                     EXIT_TRIPLE, EXIT_BAD_GUEST, EXIT_INTR_WINDOW, EXIT_PREEMPT,
+                                     31, 32 };
     for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++) {
         uint64_t mtd = used[i] == EXIT_CPUID ? BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN : BH_MTD_ALL;
         if (bh_create_pt_mtd(*base + used[i], SEL_PD, ec, used[i], mtd) != BH_OK)
@@ -238,6 +248,9 @@ static bool run_on(unsigned cpu, const uint8_t *code, size_t len, uint64_t porta
         s = bh_map(vm, ZERO_VA, 0, 1, BH_M_R | BH_M_W | BH_MAP_GUEST);
     if (s == BH_OK)
         s = bh_create_vcpu(vcpu, vm, cpu, SEL_PD, portals);
+    if (s == BH_OK && t.mode == M_LSTAR)  /* the guest's own SYSCALL entry point */
+        s = (enum bh_status)bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0xc0000082, 0,
+                                        BH_VCPU_MSR_R | BH_VCPU_MSR_W, 0);
     if (s == BH_OK)
         s = bh_create_sc(sc, SEL_PD, vcpu, 10, 10000, 10000);
     if (s != BH_OK) {
@@ -389,6 +402,24 @@ static void test_revoke(void)
     bh_tap(*(volatile uint16_t *)HOLE_VA == HOLE_VALUE, "vmx: the VMM's own page stayed");
 }
 
+/* A guest's own LSTAR: with pass-through its WRMSR/RDMSR do not exit and
+   it reads back what it wrote; hv's own SYSCALL entry is back before the
+   root's next system call (which would otherwise jump to 0x12345678).
+   Without pass-through both accesses exit to the VMM. */
+static void test_sysmsrs(void)
+{
+    if (RUN(M_LSTAR, vmg_lstar, exit_base, CPU0, "LSTAR passed through"))
+        bh_tap(t.n == 3 && at(1)->reason == EXIT_VMCALL && at(1)->a == 10 && at(1)->b == 0x12345678,
+               "vmx: a guest writes and reads its own LSTAR without an exit (%u exits, read %lx)",
+               t.n, t.n > 1 ? at(1)->b : 0);
+    bh_tap(bh_syscall6(BH_SYS_LOOKUP, SEL_PD, 0, 0, 0, 0, 0) == BH_OK,
+           "vmx: the root's system calls still reach hv after the guest ran with its own LSTAR");
+    if (RUN(M_LSTAR_EXIT, vmg_lstar, exit_base, CPU0, "LSTAR intercepted"))
+        bh_tap(t.n == 5 && at(1)->reason == 32 && at(1)->a == 0xc0000082 && at(2)->reason == 31 &&
+               at(3)->a == 10 && at(3)->b == 0x5a5a,
+               "vmx: without pass-through the guest's WRMSR and RDMSR of LSTAR exit to the VMM");
+}
+
 static void test_isolation(void)
 {
     if (RUN(M_SSE, vmg_sse, exit_base, CPU0, "SSE state"))
@@ -448,5 +479,6 @@ void test_vmx(void)
     test_bad_guests();
     test_events();
     test_revoke();
+    test_sysmsrs();
     test_isolation();
 }

@@ -198,3 +198,21 @@ vmg_revoke:
 .spin:
     jmp .spin
 vmg_revoke_end:
+
+; SYSCALL MSRs (t_vmx.c): writes LSTAR, reads it back and reports it by
+; VMCALL 10 (ebx); with the VMM's pass-through neither access exits.
+global vmg_lstar, vmg_lstar_end
+vmg_lstar:
+    mov ecx, 0xc0000082
+    mov eax, 0x12345678
+    xor edx, edx
+    wrmsr
+    xor eax, eax
+    rdmsr
+    mov ebx, eax
+    mov eax, 10
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+vmg_lstar_end:

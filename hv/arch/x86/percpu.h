@@ -52,6 +52,8 @@ struct percpu {
     struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
     struct vcpu *vmcs;            /* the vCPU whose VMCS is current here */
     bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
+    bool sys_guest;               /* a guest's SYSCALL MSRs are loaded, not hv's */
+    struct vcpu *sys_owner;       /* whose (NULL once it died) */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
 };

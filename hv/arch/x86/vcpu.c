@@ -25,6 +25,7 @@
 #include "obj.h"
 #include "lib/fmt.h"
 #include "mem.h"
+#include "syscall.h"
 #include <stddef.h>
 #include <string.h>
 
@@ -74,6 +75,8 @@ static uint64_t msr_may_pass(uint64_t msr)
     case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
     case 0x174: case 0x175: case 0x176: case MSR_PAT:
         return BH_VCPU_MSR_R | BH_VCPU_MSR_W;
+    case MSR_STAR: case MSR_LSTAR: case MSR_CSTAR: case MSR_FMASK:
+        return BH_VCPU_MSR_R | BH_VCPU_MSR_W;   /* switched by vcpu_sysmsrs */
     case 0x10:
         return BH_VCPU_MSR_R;
     default:
@@ -115,7 +118,49 @@ enum bh_status vcpu_ctrl(struct ec *ec, uint64_t op, uint64_t msr, uint64_t flag
         v->msrbm_new = true;
     }
     msr_set(v->msrbm, (uint32_t)msr, flags);
+    if (flags && (msr == MSR_STAR || msr == MSR_LSTAR || msr == MSR_CSTAR || msr == MSR_FMASK))
+        v->sys_pass = true;
     return BH_OK;
+}
+
+/* SYSCALL MSRs: hv uses STAR, LSTAR and FMASK for its own SYSCALL entry,
+   so a guest's values (when its VMM lets them pass) are loaded only while
+   it runs, saved back when another guest or any user EC needs the CPU,
+   and hv's restored before user code runs (a user SYSCALL must never
+   reach a guest's entry point). */
+static const uint32_t sys_msr[4] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK };
+
+static void sysmsrs_save(struct percpu *p)
+{
+    if (p->sys_owner)
+        for (unsigned i = 0; i < 4; i++)
+            p->sys_owner->sys[i] = rdmsr(sys_msr[i]);
+}
+
+void vcpu_host_sysmsrs(struct percpu *p)
+{
+    if (!p->sys_guest)
+        return;
+    sysmsrs_save(p);
+    syscall_init_cpu();
+    wrmsr(MSR_CSTAR, 0);
+    p->sys_guest = false;
+    p->sys_owner = NULL;
+}
+
+static void vcpu_sysmsrs(struct percpu *p, struct vcpu *v)
+{
+    if (!v->sys_pass) {                /* it gets none of another guest's */
+        vcpu_host_sysmsrs(p);
+        return;
+    }
+    if (p->sys_guest && p->sys_owner == v)
+        return;
+    sysmsrs_save(p);
+    for (unsigned i = 0; i < 4; i++)
+        wrmsr(sys_msr[i], v->sys[i]);
+    p->sys_guest = true;
+    p->sys_owner = v;
 }
 
 enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t exit_base,
@@ -343,6 +388,7 @@ void vcpu_enter(struct ec *ec)
         vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm));
         v->msrbm_new = false;
     }
+    vcpu_sysmsrs(p, v);
     uint64_t cr3 = read_cr3();
     if (v->host_cr3 != cr3) {          /* the user tables loaded now */
         vmwrite(VMCS_HOST_CR3, cr3);
@@ -452,6 +498,9 @@ void vcpu_free(struct ec *ec)
     kobj_put(&v->vmm->obj);
     ec->pd->used -= v->msrbm ? 3 : 2;  /* credited now */
     struct percpu *me = this_cpu();
+    for (unsigned i = 0; i < smp_online(); i++)   /* its MSR values die with it */
+        if (cpus[i].sys_owner == v)
+            cpus[i].sys_owner = NULL;
     if (me->vmcs == v) {
         vmclear(v->vmcs_pa);
         me->vmcs = NULL;

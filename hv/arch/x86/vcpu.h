@@ -9,6 +9,7 @@
 
 struct ec;
 struct pd;
+struct percpu;
 
 struct vcpu {
     uint64_t vmcs_pa;
@@ -26,6 +27,8 @@ struct vcpu {
     uint8_t *msrbm;            /* own MSR bitmap (charged to the VM), or NULL: shared */
     uint64_t io_gen;           /* mem_io_gen when the I/O bitmap fields were set */
     uint64_t host_cr3;         /* what VMCS_HOST_CR3 holds */
+    bool sys_pass;             /* the VMM let STAR/LSTAR/CSTAR/FMASK pass through */
+    uint64_t sys[4];           /* the guest's values of those, while not loaded */
     struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
     uint32_t cpu;
 };
@@ -44,6 +47,9 @@ void vcpu_reply(struct ec *c, struct ec *h);
 void vcpu_orphan(struct ec *c);
 /* Releases ec's vCPU (from ec_free): its VMCS is cleared on its own CPU. */
 void vcpu_free(struct ec *ec);
+/* Before a non-vCPU EC runs: hv's own SYSCALL MSRs back (a guest's are
+   saved to its vCPU). */
+void vcpu_host_sysmsrs(struct percpu *p);
 /* This CPU goes idle: its current VMCS is cleared, so that a vCPU that
    dies meanwhile can be freed from any CPU. */
 void vcpu_cpu_idle(void);
