@@ -44,6 +44,7 @@ enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_
         return s;
     if ((s = pd_map_new(pd, utcb_va, PTE_W | PTE_NX, &utcb)) != BH_OK) {
         quota_free(pd, ec, 1);
+        pd_uncharge(pd);               /* undoes kobj_new's charge */
         return s;
     }
     ec->pd = pd;

@@ -51,7 +51,7 @@ enum bh_status kobj_new(struct pd *pd, uint8_t type, void **out)
     o->quota = pd;
     o->pages = 1;
     if (pd)
-        kobj_get(&pd->obj);            /* the PD its page is credited back to lives on */
+        pd->charged++;                 /* its page is credited back to pd: pd's page stays */
     *out = o;
     return BH_OK;
 }
@@ -83,5 +83,5 @@ void kobj_put(struct kobj *o)
     struct pd *charged = o->type == BH_OBJ_PD ? NULL : o->quota;
     destroy(o);                        /* credits its page to charged */
     if (charged)
-        kobj_put(&charged->obj);
+        pd_uncharge(charged);
 }

@@ -38,7 +38,7 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
     pd->obj = (struct kobj){ .refs = 1, .type = BH_OBJ_PD, .quota = NULL, .pages = 1 };
     pd->parent = parent;
     if (parent)
-        kobj_get(&parent->obj);        /* its quota goes back to the parent */
+        parent->charged++;             /* its quota goes back to the parent */
     pd->quota = quota;
     pd->used = 1;                      /* the PD page itself */
     if (parent)
@@ -176,6 +176,18 @@ void pd_kill(struct pd *pd)
     kobj_put(&pd->obj);
 }
 
+/* The PD's own page, and its quota back to its parent. */
+static void free_shell(struct pd *pd)
+{
+    struct pd *parent = pd->parent;
+    uint64_t quota = pd->quota;
+    kmem_free_pages(virt_to_phys(pd), 1);
+    if (parent) {
+        parent->used -= quota;
+        pd_uncharge(parent);
+    }
+}
+
 void pd_destroy(struct pd *pd)
 {
     if (!pd->dying) {                  /* last reference gone while alive */
@@ -191,11 +203,13 @@ void pd_destroy(struct pd *pd)
     if (pd->root)
         free_tables(pd->root);
     paging_pcid_free(pd->pcid);
-    struct pd *parent = pd->parent;
-    uint64_t quota = pd->quota;
-    kmem_free_pages(virt_to_phys(pd), 1);
-    if (parent) {
-        parent->used -= quota;
-        kobj_put(&parent->obj);
-    }
+    pd->shell = true;                  /* dead; its page goes once nothing is charged to it */
+    if (!pd->charged)
+        free_shell(pd);
+}
+
+void pd_uncharge(struct pd *pd)
+{
+    if (--pd->charged == 0 && pd->shell)
+        free_shell(pd);
 }

@@ -29,6 +29,8 @@ struct pd {
        radix of its DMA mapping nodes by IOVA (mem.c). */
     struct vtd_dom *dma;
     uint64_t *dtree;
+    uint32_t charged;          /* objects (and child PDs) charged to it that exist */
+    bool shell;                /* destroyed; only its page waits for charged == 0 */
 };
 
 /* Creates a PD with nslots capability slots and a quota of pages carved
@@ -37,6 +39,9 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
                          const char *name, struct pd **out);
 /* Frees the PD object; called when its last reference goes. */
 void pd_destroy(struct pd *pd);
+/* An object charged to pd is gone (its page already credited): frees a
+   destroyed PD's own page once the last one went. */
+void pd_uncharge(struct pd *pd);
 /* Kills a PD: ends its ECs, revokes its capabilities and memory, frees
    its page tables (once no CPU uses them) and ups its death semaphore.
    The object itself lives on while references remain. */
