@@ -14,12 +14,7 @@
 /* Handler h takes caller c's call on c's SC sc, and runs. */
 static void __attribute__((noreturn)) take_call(struct ec *h, struct ec *c, struct ksc *sc)
 {
-    h->caller = c;
-    h->donor = sc;
-    h->state = EC_READY;
-    c->state = EC_WAIT_REPLY;
-    c->wait_sc = sc;
-    sc->exec = h;
+    ipc_take(h, c, sc);
     ec_resume(h);
 }
 

@@ -126,12 +126,7 @@ static void begin(struct ec *h, struct ec *c, struct ksc *sc)
         deliver(h, c, c->regs.r10);
     }
     h->regs.rdi = c->badge;
-    h->caller = c;
-    h->donor = sc;
-    h->state = EC_READY;
-    c->state = EC_WAIT_REPLY;
-    c->wait_sc = sc;
-    sc->exec = h;
+    ipc_take(h, c, sc);
 }
 
 /* Whether handler h serves caller c (running on csc) on its own SC:

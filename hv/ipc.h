@@ -6,6 +6,20 @@ struct ec;
 struct trapframe;
 
 #include "trap.h"
+#include "ec.h"
+#include "sc.h"
+
+/* Handler h takes caller c's call on SC sc: the state every call path
+   (general, fast, VM exit) sets before h runs. */
+static inline void ipc_take(struct ec *h, struct ec *c, struct ksc *sc)
+{
+    h->caller = c;
+    h->donor = sc;
+    h->state = EC_READY;
+    c->state = EC_WAIT_REPLY;
+    c->wait_sc = sc;
+    sc->exec = h;
+}
 
 /* The message words that travel in registers (rsi, rdx, r8, r9). */
 static inline void ipc_copy_words(struct trapframe *d, const struct trapframe *s)

@@ -83,6 +83,12 @@ static struct mnode *node_alloc(struct pd *pd)
     return n;
 }
 
+static void node_free(struct pd *pd, struct mnode *n)
+{
+    n->free_next = pd->mfree;
+    pd->mfree = n;
+}
+
 /* W^X per PTE: a mapping with both rights is writable, not executable. */
 static uint64_t pte_flags(unsigned rights)
 {
@@ -121,40 +127,53 @@ enum bh_status mem_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
     void *page;
     if (!n || quota_alloc(pd, 1, &page) != BH_OK) {
         if (n)
-            n->free_next = pd->mfree, pd->mfree = n;
+            node_free(pd, n);
         return BH_ENOMEM;
     }
     enum bh_status s = place(pd, n, sl, va, virt_to_phys(page), rights, PTE_OWNED);
     if (s != BH_OK) {
         quota_free(pd, page, 1);
-        n->free_next = pd->mfree, pd->mfree = n;
+        node_free(pd, n);
     }
     return s;
 }
 
-enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
-                             unsigned mask)
+/* What sharing a page and mapping it for DMA have in common: src's node
+   at sva, whose rights & mask must include R and whose own rights must
+   include need; a free slot *ds in dst's radix *tree at key, and a new
+   node *n for the copy. */
+static enum bh_status derive(struct pd *src, uint64_t sva, unsigned mask, unsigned need,
+                             struct pd *dst, uint64_t **tree, uint64_t key,
+                             struct mnode **parent, struct mnode ***ds, struct mnode **n)
 {
     struct mnode **ss = slot(src, sva, false);
     if (!ss || !*ss)
         return BH_ENOENT;
     struct mnode *p = *ss;
-    unsigned rights = p->c.rights & mask;
-    if (!(rights & BH_M_R))
+    if (!(p->c.rights & mask & BH_M_R) || (p->c.rights & need) != need)
         return BH_ERIGHTS;
     if (p->c.depth >= CAP_MAX_DEPTH)
         return BH_ERANGE;
-    struct mnode **ds = slot(dst, dva, true);
-    if (!ds)
+    struct mnode **sl = slot_in(dst, tree, key, true);
+    if (!sl)
         return BH_ENOMEM;
-    if (*ds)
+    if (*sl)
         return BH_EEXIST;
-    struct mnode *n = node_alloc(dst);
-    if (!n)
+    if (!(*n = node_alloc(dst)))
         return BH_ENOMEM;
-    enum bh_status s = place(dst, n, ds, dva, p->pa, rights, 0);
-    if (s != BH_OK) {
-        n->free_next = dst->mfree, dst->mfree = n;
+    *parent = p, *ds = sl;
+    return BH_OK;
+}
+
+enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
+                             unsigned mask)
+{
+    struct mnode *p, **ds, *n;
+    enum bh_status s = derive(src, sva, mask, 0, dst, &dst->mtree, dva, &p, &ds, &n);
+    if (s != BH_OK)
+        return s;
+    if ((s = place(dst, n, ds, dva, p->pa, p->c.rights & mask, 0)) != BH_OK) {
+        node_free(dst, n);
         return s;
     }
     cap_attach(&p->c, &n->c);
@@ -174,26 +193,13 @@ static struct mnode **dma_slot(struct pd *pd, uint64_t iova, bool create)
 enum bh_status mem_map_dma(struct pd *src, uint64_t sva, struct pd *dst, uint64_t iova,
                            unsigned mask)
 {
-    struct mnode **ss = slot(src, sva, false);
-    if (!ss || !*ss)
-        return BH_ENOENT;
-    struct mnode *p = *ss;
+    struct mnode *p, **ds, *n;
+    enum bh_status s = derive(src, sva, mask, BH_M_DMA, dst, &dst->dtree, iova, &p, &ds, &n);
+    if (s != BH_OK)
+        return s;
     unsigned rights = p->c.rights & mask & (BH_M_R | BH_M_W);
-    if (!(rights & BH_M_R) || !(p->c.rights & BH_M_DMA))
-        return BH_ERIGHTS;
-    if (p->c.depth >= CAP_MAX_DEPTH)
-        return BH_ERANGE;
-    struct mnode **ds = dma_slot(dst, iova, true);
-    if (!ds)
-        return BH_ENOMEM;
-    if (*ds)
-        return BH_EEXIST;
-    struct mnode *n = node_alloc(dst);
-    if (!n)
-        return BH_ENOMEM;
-    enum bh_status s = vtd_dom_map(dst, iova, p->pa, rights);
-    if (s != BH_OK) {
-        n->free_next = dst->mfree, dst->mfree = n;
+    if ((s = vtd_dom_map(dst, iova, p->pa, rights)) != BH_OK) {
+        node_free(dst, n);
         return s;
     }
     n->c.obj = n;
@@ -252,8 +258,7 @@ static void free_gone(struct gone *g)
 {
     for (unsigned i = 0; i < g->n; i++) {
         struct mnode *n = g->node[i];
-        n->free_next = n->pd->mfree;
-        n->pd->mfree = n;
+        node_free(n->pd, n);
     }
 }
 

@@ -377,7 +377,7 @@ void vcpu_enter(struct ec *ec)
         exit_call(ec, BH_VMEXIT_STARTUP);
     }
     if (v->dirty)
-        vmstate_write_back(ec, v);             /* first: a recall exit shows the state as written */
+        vmstate_write_back(v);             /* first: a recall exit shows the state as written */
     if (v->recall) {
         v->recall = false;
         exit_call(ec, BH_VMEXIT_RECALL);

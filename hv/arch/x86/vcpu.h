@@ -66,7 +66,7 @@ void vmstate_cr0(uint64_t v);
 /* The CR0 bits hv owns (the VMX fixed bits but PE and PG: unrestricted guest). */
 uint64_t vmstate_cr0_mask(void);
 void vmstate_cr4(uint64_t v);
-void vmstate_write_back(struct ec *ec, struct vcpu *v);
+void vmstate_write_back(struct vcpu *v);
 /* Records the guest state an exit through a portal with MTD mtd
    carries (VMCS current on this CPU; from ipc_vmexit). */
 void vcpu_snapshot(struct ec *c, uint64_t mtd);

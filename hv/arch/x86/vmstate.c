@@ -255,9 +255,8 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
 
 /* Applies what the VMM's reply named. Only guest state and the controls
    in write_ctrl: nothing here can reach hv's own state. */
-void vmstate_write_back(struct ec *ec, struct vcpu *v)
+void vmstate_write_back(struct vcpu *v)
 {
-    (void)ec;
     for (uint64_t d = v->dirty; d; d &= d - 1)
         write_one((unsigned)__builtin_ctzll(d), v, &v->st);
     v->dirty = 0;
