@@ -388,7 +388,8 @@ void vcpu_enter(struct ec *ec)
         vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm));
         v->msrbm_new = false;
     }
-    vcpu_sysmsrs(p, v);
+    if (v->sys_pass || p->sys_guest)   /* nothing to do for most guests */
+        vcpu_sysmsrs(p, v);
     uint64_t cr3 = read_cr3();
     if (v->host_cr3 != cr3) {          /* the user tables loaded now */
         vmwrite(VMCS_HOST_CR3, cr3);
