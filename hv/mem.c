@@ -280,57 +280,69 @@ enum bh_status mem_unmap(struct pd *pd, uint64_t va, bool self, unsigned *budget
     return revoke_node(slot(pd, va, false), self, budget);
 }
 
-/* Revokes every node found under table t (level l) of pd's radix. */
-static void revoke_level(struct pd *pd, uint64_t *t, unsigned l)
+/* One bounded step of revoking every node under table t (level l) of a
+   radix of pd: a node goes with everything derived from it (cap.c's
+   bounded revocation), an emptied table is freed. Entries done are
+   cleared (release() clears a node's slot), so the next step rescans at
+   most 512 entries per level before it finds work. True when t is empty. */
+static bool level_step(struct pd *pd, uint64_t *t, unsigned l, unsigned *budget)
 {
     for (unsigned i = 0; i < 512; i++) {
         if (!t[i])
             continue;
+        if (*budget == 0)
+            return false;
         if (l > 0) {
-            revoke_level(pd, (uint64_t *)t[i], l - 1);
+            if (!level_step(pd, (uint64_t *)t[i], l - 1, budget) || *budget == 0)
+                return false;          /* an emptied table waits for the next step */
             quota_free(pd, (void *)t[i], 1);
+            t[i] = 0;
+            (*budget)--;
             continue;
         }
-        struct mnode *n = (struct mnode *)t[i];
-        enum bh_status s;
-        do {
-            struct gone g = { 0 };
-            unsigned b = 64;
-            s = cap_revoke(&n->c, true, &b, release, &g);
-            free_gone(&g);
-        } while (s == BH_EBUSY);
+        struct gone g = { 0 };
+        unsigned b = *budget > 64 ? 64 : *budget, used = b;
+        enum bh_status s = cap_revoke(&((struct mnode *)t[i])->c, true, &b, release, &g);
+        *budget -= used - b;
+        free_gone(&g);
+        if (s == BH_EBUSY)
+            return false;            /* descendants elsewhere remain */
     }
+    return true;
 }
 
-void mem_destroy(struct pd *pd)
+static bool tree_step(struct pd *pd, uint64_t **tree, unsigned *budget)
 {
-    if (pd->mtree) {
-        revoke_level(pd, pd->mtree, 3);
-        quota_free(pd, pd->mtree, 1);
-        pd->mtree = NULL;
-    }
-    if (pd->iotree) {
-        revoke_level(pd, pd->iotree, 3);
-        quota_free(pd, pd->iotree, 1);
-        pd->iotree = NULL;
-    }
-    if (pd->dtree) {                 /* DMA mappings (VT-d) */
-        revoke_level(pd, pd->dtree, 3);
-        quota_free(pd, pd->dtree, 1);
-        pd->dtree = NULL;
-    }
+    if (!*tree)
+        return true;
+    if (!level_step(pd, *tree, 3, budget))
+        return false;
+    quota_free(pd, *tree, 1);
+    *tree = NULL;
+    return true;
+}
+
+bool mem_destroy_step(struct pd *pd, unsigned *budget)
+{
+    if (!tree_step(pd, &pd->mtree, budget) || !tree_step(pd, &pd->iotree, budget) ||
+        !tree_step(pd, &pd->dtree, budget))          /* DMA mappings (VT-d) */
+        return false;
     for (unsigned i = 0; i < 2; i++)
         if (pd->iobm[i]) {
             quota_free(pd, pd->iobm[i], 1);
             pd->iobm[i] = NULL;
             mem_io_gen++;
         }
+    pd->mfree = NULL;                  /* every node is free now */
     while (pd->mpages) {
+        if (*budget == 0)
+            return false;
         void *next = *(void **)pd->mpages;
         quota_free(pd, pd->mpages, 1);
         pd->mpages = next;
+        (*budget)--;
     }
-    pd->mfree = NULL;
+    return true;
 }
 
 /* The bitmap pages of pd, all ports denied at first (all allowed for the

@@ -40,6 +40,9 @@ extern uint64_t mem_io_gen;
 /* The bitmap pages for pd (the shared deny pages if it has none). */
 void mem_io_bitmap_pages(const struct pd *pd, uint64_t *pa0, uint64_t *pa1);
 
-/* When pd dies: revokes all its pages and ports and frees the bookkeeping. */
-void mem_destroy(struct pd *pd);
+/* When pd dies: revokes all its pages, ports and DMA mappings (with
+   everything derived from them) and frees the bookkeeping, in bounded
+   steps: charges *budget per node and page and stops at 0. Returns true
+   when done; call again to continue. */
+bool mem_destroy_step(struct pd *pd, unsigned *budget);
 #endif

@@ -18,6 +18,8 @@
 #include "vtd.h"
 #include <string.h>
 
+static void pd_abort(struct pd *pd);
+
 static uint32_t slot_pages(uint32_t nslots)
 {
     return (uint32_t)((nslots * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -28,7 +30,7 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
 {
     struct pd *pd;
     void *slots;
-    if (nslots == 0 || nslots > 65536)
+    if (nslots == 0 || nslots > BH_PD_SLOTS_MAX)
         return BH_ERANGE;
     if (parent && quota > quota_left(parent))
         return BH_ENOMEM;
@@ -46,9 +48,10 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
     pd->nslots = nslots;
     pd->prio_max = parent ? parent->prio_max : BH_PRIO_MAX;
     snfmt(pd->name, sizeof pd->name, "%s", name);
-    if ((s = quota_alloc(pd, slot_pages(nslots), &slots)) != BH_OK ||
-        (s = as_create(&pd->root)) != BH_OK) {
-        pd_destroy(pd);
+    if ((s = quota_alloc(pd, slot_pages(nslots), &slots)) == BH_OK)
+        pd->caps.slots = slots;        /* freed with the PD (nslots stays 0) */
+    if (s != BH_OK || (s = as_create(&pd->root)) != BH_OK) {
+        pd_abort(pd);
         return s;
     }
     pd->used++;                        /* the PML4 */
@@ -98,9 +101,8 @@ void pd_reap_roots(void)
         }
 }
 
-/* Frees everything below the PML4 now and the PML4 itself once no CPU
-   has it loaded. */
-static void free_tables(uint64_t root)
+/* Frees the PML4 (its user half already empty) once no CPU has it loaded. */
+static void free_root(uint64_t root)
 {
     uint64_t users = 0;
     if (this_cpu()->loaded_root == root) {
@@ -110,7 +112,6 @@ static void free_tables(uint64_t root)
     for (unsigned c = 0; c < smp_online(); c++)
         if (cpus[c].loaded_root == root && c != this_cpu()->id)
             users |= 1ull << c;
-    as_clear(root);                    /* user pages and tables, not the PML4 */
     for (unsigned i = 0; users && i < ZOMBIES; i++)
         if (!zombies[i].root) {
             zombies[i].root = root, zombies[i].cpus = users;
@@ -132,19 +133,34 @@ enum bh_status pd_make_vm(struct pd *pd)
     return s;
 }
 
-/* After the shootdown (no CPU runs the guest or caches its EPT). */
-static void drop_ept(struct pd *pd)
-{
-    if (!pd->ept)
-        return;
-    ept_destroy(pd->ept);
-    pd->ept = 0;
-}
-
 static void release_cap(void *ctx, struct cap *gone)
 {
     (void)ctx;
     kobj_put(gone->obj);
+}
+
+/* ---- Death ---------------------------------------------------------------
+   Killing a PD ends its ECs and unbinds its interrupts and devices at
+   once; the rest (its capabilities, its memory and everything derived
+   from them in other PDs, its page tables, EPT and DMA space) is torn
+   down in bounded steps by pd_reap(), from scheduler passes, the idle
+   loop and BH_SYS_KILL_PD, with a preemption point between steps. The
+   reaper holds a reference; its death SM is upped when the last step is
+   done. */
+static struct pd *reap_head, *reap_tail;
+struct sm pd_reaped;                   /* ECs waiting for the reaper (syscall.c) */
+
+static void reap_unlink(struct pd *pd)
+{
+    if (pd->reap_prev)
+        pd->reap_prev->reap_next = pd->reap_next;
+    else
+        reap_head = pd->reap_next;
+    if (pd->reap_next)
+        pd->reap_next->reap_prev = pd->reap_prev;
+    else
+        reap_tail = pd->reap_prev;
+    pd->reap_next = pd->reap_prev = NULL;
 }
 
 void pd_kill(struct pd *pd)
@@ -152,28 +168,95 @@ void pd_kill(struct pd *pd)
     if (pd->dying)
         return;
     pd->dying = true;
-    kobj_get(&pd->obj);                /* keep it while we work */
+    kobj_get(&pd->obj);                /* the reaper's reference */
     for (struct ec *ec = pd->ecs; ec; ec = ec->pd_next)
-        ec_kill(ec, BH_EABORT);
-    irq_release_pd(pd);
+        ec_kill(ec, BH_EABORT);        /* O(1) each; each EC is a page of its quota */
+    irq_release_pd(pd);                /* bounded by the GSIs */
     dev_release_pd(pd);                /* its devices are blocked (VT-d) */
-    struct cap_space_kill k = { 0 };
-    unsigned budget = ~0u;             /* bounded by the PD's own size */
-    cap_clear_space(&pd->caps, &k, &budget, release_cap, NULL);
-    mem_destroy(pd);
-    tlb_shootdown();                   /* CPUs in this PD leave it (tlb.c) */
-    drop_ept(pd);
-    vtd_dom_destroy(pd);               /* no device uses it any more */
-    if (pd->root) {
-        free_tables(pd->root);
+    pd->reap_prev = reap_tail;
+    if (reap_tail)
+        reap_tail->reap_next = pd;
+    else
+        reap_head = pd;
+    reap_tail = pd;
+}
+
+/* The teardown of a dying PD, phase by phase; false while work remains. */
+static bool teardown_step(struct pd *pd, unsigned *budget)
+{
+    switch (pd->reap_phase) {
+    case REAP_CAPS:
+        if (cap_clear_space(&pd->caps, &pd->reap_caps, budget, release_cap, NULL) != BH_OK)
+            return false;
+        pd->reap_phase = REAP_MEM;
+        /* fall through */
+    case REAP_MEM:
+        if (!mem_destroy_step(pd, budget))
+            return false;
+        tlb_shootdown();               /* CPUs in this PD leave it (tlb.c) */
+        pd->reap_phase = REAP_TABLES;
+        /* fall through */
+    case REAP_TABLES:
+        if (pd->ept && !ept_destroy_step(pd->ept, budget))
+            return false;
+        pd->ept = 0;
+        if (!vtd_dom_destroy_step(pd, budget))     /* no device uses it any more */
+            return false;
+        if (pd->root && !as_clear_step(pd->root, budget))
+            return false;
+        if (pd->root)
+            free_root(pd->root);
         pd->root = 0;
+        pd->reap_phase = REAP_DONE;
+        return true;
+    default:
+        return true;
     }
+}
+
+/* Ends pd's teardown: its death SM, the reaper's reference. */
+static void reap_done(struct pd *pd)
+{
+    reap_unlink(pd);
     if (pd->death_sm) {
         sm_up(pd->death_sm);
         kobj_put(&pd->death_sm->obj);
         pd->death_sm = NULL;
     }
     kobj_put(&pd->obj);
+}
+
+bool pd_reap(struct pd *only, unsigned budget)
+{
+    while (budget) {
+        struct pd *pd = only ? only : reap_head;
+        if (!pd || pd->reap_phase == REAP_DONE)
+            break;
+        bool done = teardown_step(pd, &budget);
+        if (!done)
+            return false;
+        reap_done(pd);
+        if (only)
+            return true;
+    }
+    if (!reap_head)                    /* wake whoever waited for the reaper */
+        for (struct ec *w; (w = ecq_pop(&pd_reaped.waiters)) != NULL;)
+            ec_wake(w, BH_OK);
+    return only ? only->reap_phase == REAP_DONE : !reap_head;
+}
+
+bool pd_reap_pending(void)
+{
+    return reap_head != NULL;
+}
+
+/* A PD that never ran (pd_create failed): torn down at once. */
+static void pd_abort(struct pd *pd)
+{
+    pd_kill(pd);
+    while (!pd_reap(pd, ~0u))
+        ;
+    kobj_put(&pd->obj);                /* the creation reference: destroys it */
 }
 
 /* The PD's own page, and its quota back to its parent. */
@@ -191,17 +274,11 @@ static void free_shell(struct pd *pd)
 void pd_destroy(struct pd *pd)
 {
     if (!pd->dying) {                  /* last reference gone while alive */
-        pd->obj.refs = 1;
-        pd_kill(pd);
-        pd->obj.refs = 0;
+        pd_kill(pd);                   /* the reaper's reference keeps it */
+        return;
     }
-    mem_destroy(pd);
-    drop_ept(pd);
-    vtd_dom_destroy(pd);
     if (pd->caps.slots)
         quota_free(pd, pd->caps.slots, slot_pages(pd->nslots));
-    if (pd->root)
-        free_tables(pd->root);
     paging_pcid_free(pd->pcid);
     pd->shell = true;                  /* dead; its page goes once nothing is charged to it */
     if (!pd->charged)

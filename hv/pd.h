@@ -31,7 +31,14 @@ struct pd {
     uint64_t *dtree;
     uint32_t charged;          /* objects (and child PDs) charged to it that exist */
     bool shell;                /* destroyed; only its page waits for charged == 0 */
+    /* While dying: its place in the reaper's queue and how far the
+       teardown got (pd.c). */
+    struct pd *reap_next, *reap_prev;
+    uint8_t reap_phase;        /* REAP_* */
+    struct cap_space_kill reap_caps;
 };
+
+enum { REAP_CAPS, REAP_MEM, REAP_TABLES, REAP_DONE };
 
 /* Creates a PD with nslots capability slots and a quota of pages carved
    out of parent's (NULL for the root PD: quota comes from the machine). */
@@ -42,10 +49,20 @@ void pd_destroy(struct pd *pd);
 /* An object charged to pd is gone (its page already credited): frees a
    destroyed PD's own page once the last one went. */
 void pd_uncharge(struct pd *pd);
-/* Kills a PD: ends its ECs, revokes its capabilities and memory, frees
-   its page tables (once no CPU uses them) and ups its death semaphore.
-   The object itself lives on while references remain. */
+/* Kills a PD: ends its ECs and unbinds its interrupt lines and devices
+   now, and queues the rest for the reaper: revoking its capabilities and
+   memory, freeing its page tables (once no CPU uses them), then upping
+   its death semaphore. The object itself lives on while references
+   remain. Bounded: O(1) per EC of the PD. */
 void pd_kill(struct pd *pd);
+/* Advances the teardown of dying PDs by at most about budget units
+   (capabilities and mapping nodes removed, pages freed; each unit
+   bounded): only's if only is not NULL, else the queue's in order.
+   Returns true when only's (or every) teardown is done. Once the queue
+   is empty, the ECs waiting on pd_reaped are woken with BH_OK. */
+bool pd_reap(struct pd *only, unsigned budget);
+bool pd_reap_pending(void);
+extern struct sm pd_reaped;
 /* Gives a new PD a guest-physical space (BH_PD_VM), charged to it. */
 enum bh_status pd_make_vm(struct pd *pd);
 /* Frees page-table roots that waited for this CPU to stop using them;

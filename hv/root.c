@@ -186,6 +186,8 @@ void root_check_end(struct ec *ec)
     unsigned budget = ~0u;
     cap_clear_space(&root_pd->caps, &k, &budget, release, NULL);
     kobj_put(&root_pd->obj);           /* the creation reference */
+    while (!pd_reap(NULL, ~0u))        /* the root and every PD it left */
+        ;
     tap_result(kmem_free_count() == free_before,
                "root PD torn down: every page returned (%lu free, %lu before)",
                kmem_free_count(), free_before);

@@ -259,6 +259,9 @@ static void go_idle(struct percpu *p)
     }
 }
 
+/* Teardown work (pd_reap units) a scheduler pass does for dying PDs. */
+#define REAP_STEP 64u
+
 void schedule(void)
 {
     struct percpu *p = this_cpu();
@@ -269,6 +272,7 @@ void schedule(void)
         irq_deliver();
         expire_timeouts(c);
         p->resched = false;
+        bool reaping = pd_reap_pending() && !pd_reap(NULL, REAP_STEP);
         struct sc *s = runq_pick(&c->rq, now);
         arm(c, now);
         if (s)
@@ -278,7 +282,9 @@ void schedule(void)
         go_idle(p);
         bkl_unlock();
         cli();
-        if (!p->resched)
+        if (reaping)                   /* idle: reap on, with a window for interrupts */
+            __asm__ volatile("sti; nop; cli" ::: "memory");
+        else if (!p->resched)
             __asm__ volatile("sti; hlt; cli" ::: "memory");
         bkl_lock();
     }

@@ -79,9 +79,12 @@ static enum bh_status lookup(struct ec *ec, uint64_t sel, unsigned type, unsigne
 {
     struct cap *c;
     enum bh_status s = cap_lookup(&ec->pd->caps, sel, type, rights, &c);
-    if (s == BH_OK)
-        *obj = c->obj;
-    return s;
+    if (s != BH_OK)
+        return s;
+    if (type == BH_OBJ_PD && ((struct pd *)c->obj)->dying)
+        return BH_EABORT;              /* nothing new enters a dying PD */
+    *obj = c->obj;
+    return BH_OK;
 }
 
 /* Installs the creator's capability for a new object; the slot was
@@ -169,7 +172,7 @@ static uint64_t sys_create_pd(struct ec *ec)
     if (vm && !vmx_available())
         return BH_ENOTSUP;
     unsigned ceiling = (hi & 0x100) ? (unsigned)(hi & 0xff) : parent->prio_max;
-    if (slots == 0 || slots > 65536 || quota < 8 || ceiling > parent->prio_max)
+    if (slots == 0 || slots > BH_PD_SLOTS_MAX || quota < 8 || ceiling > parent->prio_max)
         return BH_ERANGE;
     for (unsigned i = 0; nameva && i < sizeof name - 1; i++) {   /* up to the NUL */
         if ((s = copy_from_user(ec->pd, &name[i], nameva + i, 1)) != BH_OK)
@@ -215,19 +218,40 @@ static uint64_t sys_vcpu_ctrl(struct ec *ec)
     return s != BH_OK ? s : vcpu_ctrl(v, ec->regs.rsi, ec->regs.rdx, ec->regs.r8);
 }
 
+/* Bounded: the teardown runs REAP_BUDGET units per entry; while work
+   remains the call restarts from user mode (a preemption point), so it
+   returns once the PD's memory, capabilities and quota are back. */
+#define REAP_BUDGET 64u
 static uint64_t sys_kill_pd(struct ec *ec)
 {
-    struct pd *pd;
-    enum bh_status s = lookup(ec, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd);
+    struct cap *c;
+    enum bh_status s = cap_lookup(&ec->pd->caps, ec->regs.rdi, BH_OBJ_PD, BH_R_CTRL, &c);
     if (s != BH_OK)
         return s;
+    struct pd *pd = c->obj;
     if (root_is_pd(pd))
         return BH_EINVAL;              /* the root task ends by exiting */
-    bool self = pd == ec->pd;
     pd_kill(pd);
-    if (self)
-        schedule();                    /* we were in it */
+    if (pd == ec->pd)
+        schedule();                    /* we were in it; the reaper finishes */
+    if (!pd_reap(pd, REAP_BUDGET)) {
+        ec->regs.rip -= 2;             /* run SYSCALL again */
+        ec->regs.rax = BH_SYS_KILL_PD;
+        schedule();
+    }
     return BH_OK;
+}
+
+/* After a call that may have ended PDs (their last capability went): the
+   caller waits until the reaper has torn them down, so their quota is
+   back when the call returns. */
+static uint64_t await_reaper(struct ec *ec, enum bh_status s)
+{
+    if (s != BH_OK || !pd_reap_pending() || ec->state == EC_DEAD)
+        return s;
+    if (sm_down(&pd_reaped, ec, 0) != BH_EBUSY)
+        return s;
+    schedule();                        /* woken with BH_OK */
 }
 
 static uint64_t sys_create_sm(struct ec *ec)
@@ -315,7 +339,7 @@ static uint64_t sys_revoke(struct ec *ec)
         ec->regs.rax = BH_SYS_REVOKE;
         schedule();
     }
-    return s;
+    return await_reaper(ec, s);
 }
 
 /* Checks a range of n pages at va: aligned, non-empty, bounded, inside

@@ -31,6 +31,12 @@ static void test_create_checks(void)
            "caps: a child PD's ceiling never exceeds its parent's; unknown bits: EINVAL");
     if (made)
         bh_kill_pd(child);
+    uint64_t big = rt_sel();
+    bh_tap(bh_create_pd(rt_sel(), SEL_PD, BH_PD_SLOTS_MAX + 1, 1024, BH_SEL_NONE) == BH_ERANGE &&
+           bh_create_pd(big, SEL_PD, BH_PD_SLOTS_MAX, 1024, BH_SEL_NONE) == BH_OK &&
+           bh_kill_pd(big) == BH_OK,
+           "caps: a PD of %u capability slots (2 MiB) is the largest; one more: ERANGE",
+           BH_PD_SLOTS_MAX);
     bh_tap(bh_syscall6(BH_SYS_SM_CTRL, sm, 7, 0, 0, 0, 0) == BH_EINVAL,
            "caps: unknown semaphore operation: EINVAL");
     unsigned type = 0, rights = 0;
@@ -87,9 +93,76 @@ static void test_revoke_chain(void)
            "revoke: a chain of 60 copies goes in one call (restarted inside the kernel)");
 }
 
+/* Killing a big PD is bounded work per kernel entry: between its steps
+   the CPU takes interrupts and runs higher-priority threads. A thread on
+   CPU 0 above the root's priority ping-pongs with one on CPU 1 while the
+   root kills a PD holding KILL_PAGES fresh pages; it can only run while
+   the kill is in progress if the kill has preemption points (a single
+   kernel entry would let it run at most once, after the kill). */
+#define KILL_PAGES 4096u
+static uint64_t kp_ping, kp_pong;
+static volatile bool kp_killing, kp_stop;
+static volatile unsigned kp_during;
+
+static void kp_high(void)                /* CPU 0, above the root */
+{
+    while (bh_sm_down(kp_ping, 0) == BH_OK && !kp_stop) {
+        if (kp_killing)
+            kp_during++;
+        bh_sm_up(kp_pong);
+    }
+    bh_exit(0);
+}
+
+static void kp_peer(void)                /* CPU 1 */
+{
+    while (!kp_stop) {
+        bh_sm_up(kp_ping);
+        bh_sm_down(kp_pong, 0);
+    }
+    bh_sm_up(kp_ping);
+    bh_exit(0);
+}
+
+static void test_kill_bounded(void)
+{
+    if (rt_cpus() < 2) {
+        bh_tap(true, "# SKIP caps: bounded kill needs two CPUs");
+        return;
+    }
+    uint64_t child = rt_sel(), death = rt_sel();
+    bh_create_sm(death, SEL_PD, 0);
+    enum bh_status s = bh_create_pd(child, SEL_PD, 64, KILL_PAGES + 256, death);
+    for (unsigned i = 0; s == BH_OK && i < KILL_PAGES / BH_MAP_MAX; i++)
+        s = bh_map(child, 0, 0x10000000 + (uint64_t)i * BH_MAP_MAX * 4096, BH_MAP_MAX,
+                   BH_M_R | BH_M_W | BH_MAP_FRESH);
+    kp_ping = rt_sel(), kp_pong = rt_sel();
+    bh_create_sm(kp_ping, SEL_PD, 0);
+    bh_create_sm(kp_pong, SEL_PD, 0);
+    rt_thread(CPU0, 150, kp_high);
+    rt_thread(CPU1, 100, kp_peer);
+    kp_killing = true;
+    enum bh_status k = bh_kill_pd(child);
+    kp_killing = false;
+    unsigned during = kp_during;
+    kp_stop = true;
+    bh_sm_up(kp_pong);
+    bh_sm_up(kp_ping);
+    bh_tap(s == BH_OK && k == BH_OK && during >= 2,
+           "caps: killing a PD with %u pages lets a higher-priority thread run %u times "
+           "in between (bounded steps with preemption points)", KILL_PAGES, during);
+    bh_tap(bh_sm_down(death, 1) == BH_OK,
+           "caps: its death semaphore is up once the kill call returns");
+    bh_tap(bh_map(child, 0, 0x10000000, 1, BH_M_R | BH_MAP_FRESH) == BH_EABORT &&
+           bh_create_sm(rt_sel(), child, 0) == BH_EABORT,
+           "caps: nothing new enters a killed PD: EABORT");
+    bh_revoke(child, BH_REVOKE_SELF);
+}
+
 void test_caps(void)
 {
     test_create_checks();
     test_delegate();
     test_revoke_chain();
+    test_kill_bounded();
 }

@@ -137,6 +137,9 @@ enum bh_syscall {
 };
 
 #define BH_EC_LOCAL (1u << 0)    /* server EC: runs only on portal calls, no SC */
+/* CREATE_PD: the most capability slots a PD may have (2 MiB of slots, the
+   same bound on one kernel entry's work as a BH_MAP_MAX-page MAP). */
+#define BH_PD_SLOTS_MAX 32768u
 /* CREATE_PD: the highest priority any SC charged to the new PD may have
    (at most the parent's). The root PD's ceiling is BH_PRIO_MAX. */
 #define BH_PD_CEILING(p) (((uint64_t)(p) & 0xff) << 32 | 1ull << 40)

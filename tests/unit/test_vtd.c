@@ -346,6 +346,45 @@ static void pt_out_of_memory(void **state)
     assert_int_equal(st.nlive, 0);
 }
 
+/* Destruction in bounded steps: one table per unit of budget, the root
+   last and free; the same tables as vtd_pt_destroy, each freed once. */
+static void pt_destroy_in_steps(void **state)
+{
+    (void)state;
+    struct env st = { 0 };
+    struct vtd_pt_env e = { &st, h_alloc, h_free, h_virt, NULL };
+    uint64_t root;
+    assert_int_equal(h_alloc(&st, &root), BH_OK);
+    /* three leaves in three separate lowest tables under two PDPTs */
+    assert_int_equal(vtd_pt_map(&e, root, 4, 0x1000, 0x5000, BH_M_R), BH_OK);
+    assert_int_equal(vtd_pt_map(&e, root, 4, 0x40000000, 0x6000, BH_M_R), BH_OK);
+    assert_int_equal(vtd_pt_map(&e, root, 4, 0x8000000000ull, 0x7000, BH_M_R), BH_OK);
+    unsigned tables = st.allocs, freed = 0, steps = 0;
+    for (;;) {
+        unsigned budget = 1, before = freed;
+        bool done = vtd_pt_destroy_step(&e, root, 4, &budget, &freed);
+        steps++;
+        assert_true(freed - before <= 2);         /* one table, plus the root at the end */
+        if (done)
+            break;
+        assert_int_equal(budget, 0);
+        assert_true(steps < 100);
+    }
+    assert_int_equal(freed, tables);
+    assert_int_equal(st.nlive, 0);
+    assert_true(steps >= tables - 1);
+    /* a zero budget does nothing and says so */
+    assert_int_equal(h_alloc(&st, &root), BH_OK);
+    assert_int_equal(vtd_pt_map(&e, root, 3, 0x1000, 0x5000, BH_M_R), BH_OK);
+    unsigned zero = 0;
+    freed = 0;
+    assert_false(vtd_pt_destroy_step(&e, root, 3, &zero, &freed));
+    assert_int_equal(freed, 0);
+    assert_int_equal(vtd_pt_lookup(&e, root, 3, 0x1000), 0x5000 | VTD_SL_R);
+    assert_int_equal(vtd_pt_destroy(&e, root, 3), 3);
+    assert_int_equal(st.nlive, 0);
+}
+
 /* Many random maps and unmaps against a shadow copy. */
 static void pt_random(void **state)
 {
@@ -393,6 +432,7 @@ int main(void)
         cmocka_unit_test(pt_three_levels),
         cmocka_unit_test(pt_four_levels),
         cmocka_unit_test(pt_out_of_memory),
+        cmocka_unit_test(pt_destroy_in_steps),
         cmocka_unit_test(pt_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

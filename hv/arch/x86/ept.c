@@ -64,24 +64,15 @@ uint64_t ept_unmap(uint64_t root, uint64_t gpa)
     return old;
 }
 
-static void destroy_level(uint64_t pa, unsigned l)
-{
-    uint64_t *t = phys_to_virt(pa);
-    for (unsigned i = 0; i < 512; i++) {
-        if (!t[i])
-            continue;
-        if (l > 0)
-            destroy_level(t[i] & EPT_ADDR, l - 1);
-        else if (t[i] & EPT_OWNED)
-            kmem_free_pages(t[i] & EPT_ADDR, 1);
-    }
-    kmem_free_pages(pa, 1);
-}
+static const struct ptab_fmt ept_fmt = { .present = EPT_R | EPT_W | EPT_X, .addr = EPT_ADDR,
+                                         .owned = EPT_OWNED, .large = 1ull << 7 };
 
-void ept_destroy(uint64_t root)
+bool ept_destroy_step(uint64_t root, unsigned *budget)
 {
-    if (root)
-        destroy_level(root, 3);
+    if (!ptab_free_step(phys_to_virt(root), 3, 512, &ept_fmt, budget))
+        return false;
+    kmem_free_pages(root, 1);
+    return true;
 }
 
 void ept_flush_local(void)

@@ -2,6 +2,7 @@
    29.3). 4-level, write-back; 4 KiB leaves. */
 #ifndef HV_X86_EPT_H
 #define HV_X86_EPT_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <bulkhead/abi.h>
 
@@ -22,8 +23,9 @@ enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights
 /* Removes gpa's mapping; returns the old entry (0 if none). The caller
    invalidates (tlb_shootdown runs INVEPT on every CPU). */
 uint64_t ept_unmap(uint64_t root, uint64_t gpa);
-/* Frees every table and every EPT_OWNED page, then the root. */
-void ept_destroy(uint64_t root);
+/* One bounded step (paging.h's ptab_free_step) of freeing every table and
+   every EPT_OWNED page; the root goes last, in the step that returns true. */
+bool ept_destroy_step(uint64_t root, unsigned *budget);
 /* The EPT pointer for root: 4-level walk, write-back. */
 static inline uint64_t ept_pointer(uint64_t root) { return root | 3u << 3 | 6u; }
 /* INVEPT all-context on this CPU (if it is in VMX operation). */

@@ -321,27 +321,40 @@ bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags)
     return true;
 }
 
-static void free_level(uint64_t table_pa, unsigned level)
+/* One bounded step of freeing the tree below table t (level l, entries
+   [0, n)): a lower table is freed once it is empty, and so is a leaf's
+   page if it carries f->owned. Entries done are cleared, so the next
+   step starts where this one stopped; each step rescans at most 512
+   entries per level. Charges one unit per page freed. Returns true when
+   every entry of t is clear (t itself stays). */
+bool ptab_free_step(uint64_t *t, unsigned l, unsigned n, const struct ptab_fmt *f,
+                    unsigned *budget)
 {
-    uint64_t *t = phys_to_virt(table_pa);
-    for (unsigned i = 0; i < 512; i++) {
-        if (!(t[i] & PTE_P))
+    for (unsigned i = 0; i < n; i++) {
+        if (!(t[i] & f->present))
             continue;
-        if (level > 0)
-            free_level(t[i] & PTE_ADDR, level - 1);
-        else if (t[i] & PTE_OWNED)
-            kmem_free_pages(t[i] & PTE_ADDR, 1);
+        if (*budget == 0)
+            return false;
+        uint64_t pa = t[i] & f->addr;
+        if (l > 0 && !(t[i] & f->large)) {
+            if (!ptab_free_step(phys_to_virt(pa), l - 1, 512, f, budget) || *budget == 0)
+                return false;          /* an emptied table waits for the next step */
+            kmem_free_pages(pa, 1);
+            (*budget)--;
+        } else if (t[i] & f->owned) {
+            kmem_free_pages(pa, 1);
+            (*budget)--;
+        }
+        t[i] = 0;
     }
-    kmem_free_pages(table_pa, 1);
+    return true;
 }
 
-void as_clear(uint64_t root)
+static const struct ptab_fmt as_fmt = { .present = PTE_P, .addr = PTE_ADDR,
+                                        .owned = PTE_OWNED, .large = PTE_PS };
+
+bool as_clear_step(uint64_t root, unsigned *budget)
 {
-    uint64_t *t = phys_to_virt(root);
-    for (unsigned i = 0; i < 256; i++)
-        if (t[i] & PTE_P) {
-            free_level(t[i] & PTE_ADDR, 2);
-            t[i] = 0;
-        }
+    return ptab_free_step(phys_to_virt(root), 3, 256, &as_fmt, budget);
 }
 

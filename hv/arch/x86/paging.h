@@ -71,8 +71,22 @@ bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
 /* Removes the mapping of va; returns the old entry (0 if none). The
    caller flushes TLBs. */
 uint64_t as_unmap(uint64_t root, uint64_t va);
-/* Frees every user-half table and every PTE_OWNED page mapped in it (pages
-   mapped without PTE_OWNED belong to someone else); the PML4 page itself
-   stays (pd.c frees it once no CPU has it loaded). */
-void as_clear(uint64_t root);
+/* How one kind of page table marks its entries, for ptab_free_step. */
+struct ptab_fmt {
+    uint64_t present;        /* any of these bits: the entry is in use */
+    uint64_t addr;           /* the address bits */
+    uint64_t owned;          /* a leaf whose page goes with the table */
+    uint64_t large;          /* at a level above 0: a leaf, not a table */
+};
+/* One bounded step of freeing the tables below t (level l: 3 = top, its
+   entries [0, n)) and the owned pages of their leaves; charges *budget
+   one unit per page freed and stops at 0. Returns true when t is empty
+   (t itself stays). Restartable: call again until it returns true. */
+bool ptab_free_step(uint64_t *t, unsigned l, unsigned n, const struct ptab_fmt *f,
+                    unsigned *budget);
+/* ptab_free_step for the user half of an address space: every user
+   table and every PTE_OWNED page (pages mapped without PTE_OWNED belong
+   to someone else). The PML4 page stays (pd.c frees it once no CPU has it
+   loaded). */
+bool as_clear_step(uint64_t root, unsigned *budget);
 #endif

@@ -90,6 +90,7 @@ void vtd_dom_detach(struct pd *pd, unsigned u, uint8_t bus, uint8_t devfn);
 /* Sets how many domain ids the units can all take (vtd_init). */
 void vtd_dom_limit(unsigned n);
 /* Frees pd's DMA space (after its devices were detached and its
-   mappings revoked) and its domain id. */
-void vtd_dom_destroy(struct pd *pd);
+   mappings revoked) and its domain id, in bounded steps (one budget unit
+   per table); true when it is gone. */
+bool vtd_dom_destroy_step(struct pd *pd, unsigned *budget);
 #endif

@@ -121,18 +121,21 @@ void vtd_dom_detach(struct pd *pd, unsigned u, uint8_t bus, uint8_t devfn)
     d->users[u]--;
 }
 
-void vtd_dom_destroy(struct pd *pd)
+bool vtd_dom_destroy_step(struct pd *pd, unsigned *budget)
 {
     struct vtd_dom *d = pd->dma;
     if (!d)
-        return;
+        return true;
     /* No device uses it any more (dev_release_pd ran first), and the last
        detach invalidated the did's IOTLB entries: the id is free again. */
     for (unsigned u = 0; u < ACPI_MAX_DRHD; u++)
         if (d->users[u])
             panic("vtd: DMA space of %s freed with %u devices attached", pd->name, d->users[u]);
     struct vtd_pt_env e = env(pd);
-    vtd_pt_destroy(&e, d->root, vtd_levels());
+    unsigned n = 0;
+    if (!vtd_pt_destroy_step(&e, d->root, vtd_levels(), budget, &n))
+        return false;
     d->root = 0;
     pd->dma = NULL;
+    return true;
 }

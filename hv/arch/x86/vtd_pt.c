@@ -75,18 +75,41 @@ uint64_t vtd_pt_lookup(const struct vtd_pt_env *e, uint64_t root, unsigned level
     return pte ? *pte : 0;
 }
 
-static unsigned destroy_level(const struct vtd_pt_env *e, uint64_t pa, unsigned l)
+/* Frees the tables below t (level l), clearing their entries as it goes,
+   while *budget lasts (one unit per table); counts them in *n. */
+static bool destroy_step(const struct vtd_pt_env *e, uint64_t *t, unsigned l, unsigned *budget,
+                         unsigned *n)
 {
-    unsigned n = 1;
-    uint64_t *t = e->virt(e->ctx, pa);
-    for (unsigned i = 0; l > 0 && i < VTD_PTES; i++)
-        if (present(t[i]))
-            n += destroy_level(e, t[i] & VTD_ADDR, l - 1);
-    e->free(e->ctx, pa);
-    return n;
+    for (unsigned i = 0; l > 0 && i < VTD_PTES; i++) {
+        if (!present(t[i]))
+            continue;
+        if (*budget == 0)
+            return false;
+        uint64_t pa = t[i] & VTD_ADDR;
+        if (!destroy_step(e, e->virt(e->ctx, pa), l - 1, budget, n) || *budget == 0)
+            return false;              /* an emptied table waits for the next step */
+        e->free(e->ctx, pa);
+        (*n)++, (*budget)--;
+        t[i] = 0;
+    }
+    return true;
+}
+
+bool vtd_pt_destroy_step(const struct vtd_pt_env *e, uint64_t root, unsigned levels,
+                         unsigned *budget, unsigned *freed)
+{
+    if (!ok_levels(levels))
+        return true;
+    if (!destroy_step(e, e->virt(e->ctx, root), levels - 1, budget, freed))
+        return false;
+    e->free(e->ctx, root);
+    (*freed)++;
+    return true;
 }
 
 unsigned vtd_pt_destroy(const struct vtd_pt_env *e, uint64_t root, unsigned levels)
 {
-    return ok_levels(levels) ? destroy_level(e, root, levels - 1) : 0;
+    unsigned budget = ~0u, n = 0;
+    vtd_pt_destroy_step(e, root, levels, &budget, &n);
+    return n;
 }

@@ -4,6 +4,7 @@
    code runs in hv and in the host unit tests. */
 #ifndef HV_X86_VTD_PT_H
 #define HV_X86_VTD_PT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <bulkhead/abi.h>
@@ -38,4 +39,11 @@ uint64_t vtd_pt_lookup(const struct vtd_pt_env *e, uint64_t root, unsigned level
 /* Frees every table below root and root itself (never the pages the
    leaves point to); returns the number of pages freed. */
 unsigned vtd_pt_destroy(const struct vtd_pt_env *e, uint64_t root, unsigned levels);
+/* vtd_pt_destroy in bounded steps: frees tables while *budget lasts (one
+   unit each; root goes last and is not charged), counting them in *freed.
+   Returns true when root is gone; call again with the same arguments to
+   continue. Only for tables no unit walks any more (entries are cleared
+   without write-back). */
+bool vtd_pt_destroy_step(const struct vtd_pt_env *e, uint64_t root, unsigned levels,
+                         unsigned *budget, unsigned *freed);
 #endif
