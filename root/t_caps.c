@@ -95,21 +95,27 @@ static void test_revoke_chain(void)
 
 /* Killing a big PD is bounded work per kernel entry: between its steps
    the CPU takes interrupts and runs higher-priority threads. A thread on
-   CPU 0 above the root's priority ping-pongs with one on CPU 1 while the
-   root kills a PD holding KILL_PAGES fresh pages; it can only run while
-   the kill is in progress if the kill has preemption points (a single
-   kernel entry would let it run at most once, after the kill). */
-#define KILL_PAGES 4096u
+   CPU 0 above the root's priority wakes every millisecond (a timed down)
+   and whenever its peer on CPU 1 pings it, while the root kills a PD
+   holding KILL_PAGES fresh pages; it can only run while the kill is in
+   progress if the kill has preemption points (a single kernel entry
+   would let it run at most once, after the kill). The timeout keeps it
+   waking where the host starves the other CPU. */
+#define KILL_PAGES 16384u
 static uint64_t kp_ping, kp_pong;
 static volatile bool kp_killing, kp_stop;
 static volatile unsigned kp_during;
 
 static void kp_high(void)                /* CPU 0, above the root */
 {
-    while (bh_sm_down(kp_ping, 0) == BH_OK && !kp_stop) {
+    while (!kp_stop) {
+        enum bh_status s = bh_sm_down(kp_ping, 1000);
+        if (s != BH_OK && s != BH_ETIMEOUT)
+            break;
         if (kp_killing)
             kp_during++;
-        bh_sm_up(kp_pong);
+        if (s == BH_OK)
+            bh_sm_up(kp_pong);
     }
     bh_exit(0);
 }
@@ -132,7 +138,7 @@ static void test_kill_bounded(void)
     }
     uint64_t child = rt_sel(), death = rt_sel();
     bh_create_sm(death, SEL_PD, 0);
-    enum bh_status s = bh_create_pd(child, SEL_PD, 64, KILL_PAGES + 256, death);
+    enum bh_status s = bh_create_pd(child, SEL_PD, 64, KILL_PAGES + 512, death);
     for (unsigned i = 0; s == BH_OK && i < KILL_PAGES / BH_MAP_MAX; i++)
         s = bh_map(child, 0, 0x10000000 + (uint64_t)i * BH_MAP_MAX * 4096, BH_MAP_MAX,
                    BH_M_R | BH_M_W | BH_MAP_FRESH);

@@ -391,14 +391,19 @@ static void check_msi(uint64_t dev, unsigned devfn, uint64_t hb)
 
     /* 5. Unbound: the IRTE is gone, the next MSI is blocked. */
     cfg_wr(0, devfn, cap + 4, own);  /* its own IRTE again: it arrives */
-    e_raise();
-    bool back = upped(sm, 1000000);
+    bool back = false;
+    for (unsigned i = 0; i < 3 && !back; i++) {   /* the model may swallow one (see e_raise) */
+        e_raise();
+        back = upped(sm, 1000000);
+    }
     bh_dev_msi(dev, BH_DEV_MSI_UNMASK, 0, 0, 0, NULL);
     s = bh_dev_msi(dev, BH_DEV_MSI_UNBIND, 0, 0, 0, NULL);
     drain(sm);
     e_raise();
-    bh_tap(back && s == BH_OK && !upped(sm, 100000),
-           "vtd: aimed at its own IRTE again it arrives; after unbinding, it is blocked");
+    bool leak = upped(sm, 100000);
+    bh_tap(back && s == BH_OK && !leak,
+           "vtd: aimed at its own IRTE again it arrives; after unbinding, it is blocked "
+           "(arrived %d, unbind %d, after %d)", back, s, leak);
     s = bh_dev_msi(dev, BH_DEV_MSI_BIND, sm, 0, 0, r);
     bh_dev_msi(dev, BH_DEV_MSI_UNMASK, 0, 0, 0, NULL);
     e_raise();

@@ -6,7 +6,8 @@
 # mapping is revoked it faults again. With interrupt remapping (queued
 # invalidation), the NIC's MSI arrives as a semaphore up through an IRTE
 # hv gave it, and is blocked without one, through another device's IRTE
-# (source-id check) and after unbinding. Three boots cover the unit's modes:
+# (source-id check) and after unbinding; the I/O APIC's lines get IRTEs and
+# remappable-format entries. Three boots cover the unit's modes:
 #   default   39-bit (3-level) tables, queued invalidation, no caching mode
 #   cm48      aw-bits=48 (4-level tables) and caching-mode=on
 #   regs      test=vtd-regs: register-based instead of queued invalidation
@@ -109,11 +110,20 @@ for my $run (@runs) {
                 ok($has->(qr/^(?:\[root\.elf\] )?ok \d+ - $re/), "passed: $re");
             }
             ok(!$has->(qr/^ok \d+ - vtd: .*# SKIP/), 'no vtd result skipped');
+            # The I/O APIC's lines: remappable-format entries through IRTEs
+            # (source id from the DMAR's I/O APIC scope), and the PIT's
+            # interrupts of root/t_irq.c still arrive through them.
+            ok($has->(qr/^# ioapic: GSI 2 goes through IRTE \d+ of unit 0 \(remappable entry, source ff:00\.0\)$/),
+               'the PIT line gets an IRTE and a remappable I/O APIC entry');
+            ok($has->(qr/^(?:\[root\.elf\] )?ok \d+ - irq: \d+ PIT interrupts arrive through the I\/O APIC/),
+               'and its interrupts arrive through it');
         } else {
             ok($has->(qr/^# vtd: unit 0: interrupt remapping off: it needs queued invalidation/),
                'register invalidation: interrupt remapping off, with the reason');
             ok($has->(qr/^ok \d+ - vtd: MSI binding without interrupt remapping: ENOTSUP # SKIP/),
                'and MSI binding says ENOTSUP');
+            ok(!$has->(qr/^# ioapic: GSI \d+ goes through IRTE/),
+               'I/O APIC entries stay in compatibility format');
             ok(!$has->(qr/^ok \d+ - vtd: (?!MSI binding without).*# SKIP/), 'no other vtd result skipped');
         }
         ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 100000 reason 1 \(root entry not present\), read$/),

@@ -13,8 +13,14 @@ struct acpi_info;
    of GSIs that can be routed (0 without an IOAPIC). */
 unsigned ioapic_init(const struct acpi_info *ai);
 /* Routes gsi to vector VEC_IRQ_BASE + gsi on the CPU with apic_id, with
-   the polarity and trigger mode from the MADT's overrides; stays masked. */
+   the polarity and trigger mode from the MADT's overrides; stays masked.
+   Where a VT-d unit remaps the I/O APIC's interrupts, the line gets an
+   IRTE and a remappable-format entry (compatibility-format interrupts
+   may be blocked there). False if the line or the destination cannot be
+   routed. */
 bool ioapic_route(unsigned gsi, uint32_t apic_id);
+/* True if gsi's entry is in remappable format; *irte gets its IRTE. */
+bool ioapic_remapped(unsigned gsi, unsigned *irte);
 void ioapic_mask(unsigned gsi, bool masked);
 unsigned ioapic_gsis(void);
 #endif

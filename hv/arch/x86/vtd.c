@@ -176,6 +176,12 @@ bool vtd_ir_active(unsigned ui) { return live(ui) && units[ui].ir; }
 
 enum bh_status vtd_ir_alloc(unsigned ui, uint16_t sid, uint32_t apic_id, uint8_t vector, uint16_t *index)
 {
+    return vtd_ir_alloc_line(ui, sid, apic_id, vector, false, index);
+}
+
+enum bh_status vtd_ir_alloc_line(unsigned ui, uint16_t sid, uint32_t apic_id, uint8_t vector,
+                                 bool level, uint16_t *index)
+{
     if (!vtd_ir_active(ui))
         return BH_ENOTSUP;
     struct unit *u = &units[ui];
@@ -185,6 +191,8 @@ enum bh_status vtd_ir_alloc(unsigned ui, uint16_t sid, uint32_t apic_id, uint8_t
         if (u->irt_used[i / 64] & (1ull << (i % 64)))
             continue;
         struct vtd_entry e = vtd_irte(apic_id, u->eime, vector, sid);
+        if (level)
+            e.lo |= VTD_IRTE_TM;     /* the I/O APIC's remote IRR waits for the EOI */
         struct vtd_entry *t = &u->irt[i];
         t->hi = e.hi;                /* present (lo) last */
         __atomic_store_n(&t->lo, e.lo, __ATOMIC_RELEASE);

@@ -63,6 +63,10 @@ bool vtd_ir_active(unsigned u);
    does not remap interrupts; BH_ERANGE for an APIC id the unit cannot
    name (above 255 without EIM); BH_ENOMEM when the table is full. */
 enum bh_status vtd_ir_alloc(unsigned u, uint16_t sid, uint32_t apic_id, uint8_t vector, uint16_t *index);
+/* vtd_ir_alloc for an I/O APIC line: level marks the IRTE level-triggered
+   (VT-d 9.10, TM) for a level-triggered line. */
+enum bh_status vtd_ir_alloc_line(unsigned u, uint16_t sid, uint32_t apic_id, uint8_t vector,
+                                 bool level, uint16_t *index);
 /* Makes IRTE index of unit u not present and invalidates its interrupt
    entry cache entry: the device's messages through it are blocked and
    fault. */
