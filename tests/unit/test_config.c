@@ -158,6 +158,8 @@ static void test_good_all_fields(void **state)
     assert_string_equal(u->caps[0].target, "console");
     assert_int_equal(u->caps[0].sel, 20);
     assert_int_equal(u->caps[0].rights, BH_R_CALL);
+    assert_int_equal(u->caps[0].badge, 7);
+    assert_int_equal(u->caps[1].badge, 0);
     assert_int_equal(u->caps[1].rights, BH_R_UP | BH_R_DOWN);
     assert_int_equal(u->nmodules, 2);
     assert_string_equal(u->modules[0].name, "fw");
@@ -372,7 +374,10 @@ static const struct variant variants[] = {
     { LOG, "target", S(""), "cap 'log': 'target' is empty" },
     { LOG, "target", S("Con sole"), "cap 'log': target must be 1..31 of [a-z0-9_-]" },
     { LOG, "target", S("0123456789012345678901234567890123"), "cap 'log': 'target' longer than 31" },
-    { LOG, "badge", U32(1), "unknown property 'badge'" },
+    { LOG, "badge", U32(0), "cap 'log': 'badge' = 0 out of range 1..255" },
+    { LOG, "badge", U32(256), "cap 'log': 'badge' = 256 out of range" },
+    { LOG, "badge", zeros, 8, "cap 'log': 'badge' must be one 32-bit cell, got 8 bytes" },
+    { LOG, "bagde", U32(1), "unknown property 'bagde'" },
     { FW, "module", NULL, 0, "module 'fw': missing 'module'" },
     { FW, "module", S(""), "module 'fw': 'module' is empty" },
     { FW, "module", S("a\tb"), "module 'fw': 'module' has an unprintable character at 1" },
