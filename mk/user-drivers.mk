@@ -1,0 +1,38 @@
+# drivers/: user-space drivers, one ELF boot module each
+# (build/drivers/NAME.elf from drivers/NAME/*.c): the PCI server (pci),
+# the NVMe driver (nvme) and the block client (blkclient); the boot
+# configuration build/boot/drivers.dtb (boot/drivers.dts, with real
+# digests: root/mkconfig.sh); and the host unit tests of the drivers'
+# pure parts (`make drivers-unit`, part of `make unit`).
+
+DRIVER_NAMES := pci nvme blkclient
+DRIVER_ELFS := $(patsubst %,$(BUILD)/drivers/%.elf,$(DRIVER_NAMES))
+$(foreach d,$(DRIVER_NAMES),$(eval $(call user_elf,$(BUILD)/drivers/$(d).elf,$(filter-out drivers/$(d)/test/%,$(wildcard drivers/$(d)/*.c)))))
+
+DRIVERS_DTB := $(BUILD)/boot/drivers.dtb
+$(DRIVERS_DTB): boot/drivers.dts root/mkconfig.sh $(DRIVER_ELFS)
+	@mkdir -p $(dir $@)
+	sh root/mkconfig.sh $< $(BUILD)/drivers $@
+all: $(DRIVERS_DTB)
+systest smoke iso: $(DRIVER_ELFS) $(DRIVERS_DTB)
+
+# The configuration unit test parses this configuration too.
+DRIVERS_FIXTURE := $(BUILD)/tests/fixtures/config/drivers.dtb
+$(DRIVERS_FIXTURE): boot/drivers.dts
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+
+# Host unit tests (cmocka, ASan, UBSan) of the pure parts.
+DRIVERS_UNIT_BINS := $(BUILD)/drivers/test/test_nvme_queue
+$(BUILD)/drivers/test/test_nvme_queue: drivers/nvme/test/test_queue.c drivers/nvme/queue.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Idrivers/nvme -o $@ $^ $(HOST_LDLIBS)
+
+.PHONY: drivers-unit
+drivers-unit: deps
+	@$(MAKE) --no-print-directory $(DRIVERS_UNIT_BINS)
+	@CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(DRIVERS_UNIT_BINS)
+unit: drivers-unit
+
+# (This file is named to sort after mk/root.mk, which defines user_elf.)
+-include $(patsubst %.c,$(BUILD)/user/%.d,$(wildcard drivers/*/*.c))
