@@ -21,6 +21,7 @@ DRIVERS_FIXTURE := $(BUILD)/tests/fixtures/config/drivers.dtb
 $(DRIVERS_FIXTURE): boot/drivers.dts
 	@mkdir -p $(dir $@)
 	dtc -q -I dts -O dtb -o $@ $<
+$(BUILD)/tests/unit/config: $(DRIVERS_FIXTURE)
 
 # Host unit tests (cmocka, ASan, UBSan) of the pure parts.
 DRIVERS_UNIT_BINS := $(BUILD)/drivers/test/test_nvme_queue

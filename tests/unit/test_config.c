@@ -485,6 +485,36 @@ static void test_subnode_variants(void **state)
        per node. A second node of the same name is a DTB dtc refuses too. */
 }
 
+/* The drivers configuration (boot/drivers.dts) as committed: the PCI
+   server with the configuration ports, the driver and the client each
+   reaching it through a badged portal of their own (1 and 2). */
+static void test_drivers_config(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_file("drivers.dtb"), BH_OK);
+    if (diag.count)
+        dump_diag();
+    assert_int_equal(diag.count, 0);
+    assert_int_equal(cfg.nservers, 3);
+    assert_int_equal(cfg.supervise.nawait, 1);
+    assert_string_equal(cfg.supervise.await[0], "blkclient");
+    const struct bh_server_cfg *pci = find("pci"), *nvme = find("nvme"), *blk = find("blkclient");
+    assert_non_null(pci), assert_non_null(nvme), assert_non_null(blk);
+    assert_int_equal(pci->nioports, 1);
+    assert_int_equal(pci->ioports[0].base, 0xcf8);
+    assert_int_equal(pci->ioports[0].count, 8);
+    assert_non_null(strstr(pci->args, "client1=00:04.0"));
+    assert_int_equal(nvme->ncaps, 2);
+    assert_string_equal(nvme->caps[1].target, "pci");
+    assert_int_equal(nvme->caps[1].badge, 1);
+    assert_int_equal(nvme->caps[0].badge, 0);
+    assert_int_equal(blk->ncaps, 3);
+    assert_string_equal(blk->caps[1].target, "nvme");
+    assert_int_equal(blk->caps[1].badge, 0);
+    assert_string_equal(blk->caps[2].target, "pci");
+    assert_int_equal(blk->caps[2].badge, 2);
+}
+
 /* The VM configurations (boot/vms.dts, boot/vms-faults.dts) as committed:
    VMMs with their own PD, their UART's portal and the guest image as a
    data module; UART servers on the VMM's CPU; a /supervise node. */
@@ -768,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_names),
         cmocka_unit_test(test_fuzz_byte_flips),
         cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_drivers_config),
         cmocka_unit_test(test_vm_configs),
         cmocka_unit_test(test_supervise_variants),
     };
