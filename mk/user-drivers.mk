@@ -1,11 +1,12 @@
 # drivers/: user-space drivers, one ELF boot module each
 # (build/drivers/NAME.elf from drivers/NAME/*.c): the PCI server (pci),
-# the NVMe driver (nvme) and the block client (blkclient); the boot
+# the NVMe driver (nvme) and the block client (blkclient), the e1000e
+# driver (e1000e) and the network client (netclient); the boot
 # configuration build/boot/drivers.dtb (boot/drivers.dts, with real
 # digests: root/mkconfig.sh); and the host unit tests of the drivers'
 # pure parts (`make drivers-unit`, part of `make unit`).
 
-DRIVER_NAMES := pci nvme blkclient
+DRIVER_NAMES := pci nvme blkclient e1000e netclient
 DRIVER_ELFS := $(patsubst %,$(BUILD)/drivers/%.elf,$(DRIVER_NAMES))
 $(foreach d,$(DRIVER_NAMES),$(eval $(call user_elf,$(BUILD)/drivers/$(d).elf,$(filter-out drivers/$(d)/test/%,$(wildcard drivers/$(d)/*.c)))))
 

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # User-space drivers (boot/drivers.dts) in QEMU TCG: q35 with the IOMMU
 # and interrupt remapping, an NVMe at 00:04.0 backed by a 1 MiB raw image
-# this test creates. The root task starts the PCI server, the NVMe driver
+# this test creates, and an e1000e at 00:03.0 on QEMU's user network. The root task starts the PCI server, the NVMe driver
 # and the block client from the measured configuration (no in-system
 # suite) and supervises them until the client ends. Checked:
 #   - pci enumerates, hands 00:04.0 to the driver's badged portal only,
@@ -15,6 +15,9 @@
 #     so), the block it aimed at stays intact;
 #   - blkclient's blocks go through shared DMA-capable pages and read back
 #     equal; malformed requests get their statuses;
+#   - e1000e sends an ARP request and an ICMP echo for netclient to the
+#     slirp gateway 10.0.2.2 and delivers the replies; its MSI-X arrives
+#     through interrupt remapping;
 #   - afterwards the image holds exactly the client's and the driver's
 #     patterns at their blocks.
 use strict;
@@ -25,7 +28,7 @@ use Bulkhead;
 use File::Temp qw(tempdir);
 use Test::More;
 
-my @DRIVERS = map { "build/drivers/$_.elf" } qw(pci nvme blkclient);
+my @DRIVERS = map { "build/drivers/$_.elf" } qw(pci nvme blkclient e1000e netclient);
 my $DTB = 'build/boot/drivers.dtb';
 setup('drivers', need => [$ROOT_ELF, $DTB, @DRIVERS]);
 
@@ -42,7 +45,7 @@ my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my @mods = ([$ROOT_ELF, "servers nosuite config=drivers.dtb rootarg=$tok"], [$DTB, ''],
             map { [$_, ''] } @DRIVERS);
 my $r = run_qemu(timeout => 180, args => [
-    '-nic', 'none',
+    '-netdev', 'user,id=n0', '-device', 'e1000e,netdev=n0,addr=0x3',
     '-drive', "file=$img,if=none,id=nv0,format=raw",
     '-device', 'nvme,drive=nv0,serial=bulkhead0,addr=0x4',
     '-kernel', $HV, '-append', $cmdline, '-initrd', initrd_arg(@mods) ]);
@@ -54,7 +57,7 @@ my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
 
 # Results that must be there and pass (check_kernel_tap fails any `not ok`).
 my @must = (
-    qr/pci: \d+ functions enumerated through configuration mechanism #1; 1 configured for clients, 0 missing/,
+    qr/pci: \d+ functions enumerated through configuration mechanism #1; 2 configured for clients, 0 missing/,
     qr/nvme: the PCI server delegated 00:04\.0 \(1b36:0010, class 010802\)/,
     qr/nvme: BAR0 \(\d+ KiB mapped\) and the ECAM page mapped through the DEV capability/,
     qr/nvme: identify controller: model 'QEMU NVMe Ctrl', serial 'bulkhead0', \d+ namespace\(s\)/,
@@ -74,15 +77,28 @@ my @must = (
     qr/blk: zero blocks, a misaligned offset, an unknown op: EINVAL/,
     qr/blk: a second buffer: EEXIST/,
     qr/blk: the PCI server refuses a device to a client it has none for: ERIGHTS, no capability/,
+    qr/e1000e: the PCI server delegated 00:03\.0 \(8086:10d3\)/,
+    qr/e1000e: a cause raised through ICS arrives as MSI-X entry 0 through IRTE \d+/,
+    qr/e1000e: up: MAC 52:54:00:12:34:56, link up/,
+    qr/net: the driver is ready, MAC 52:54:00:12:34:56, link up/,
+    qr/net: the frame page shared with the driver/,
+    qr/net: ARP: 10\.0\.2\.2 is at 52:55:0a:00:02:02/,
+    qr/net: ICMP echo to 10\.0\.2\.2 answered with our id, sequence and payload/,
+    qr/net: \d+ MSI-X messages reached the driver through interrupt remapping while it received \d+ frames/,
+    qr/net: malformed requests \(short and long frames, bad timeouts, unknown op, a second page\) refused/,
 );
 
 subtest 'drivers: pci server, NVMe driver, block client' => sub {
-    for my $srv (qw(pci nvme blkclient)) {
+    for my $srv (qw(pci nvme blkclient e1000e netclient)) {
         ok($has->(qr/^\[root\.elf\] # server \Q$srv\E: started \(pd sel \d+\)$/), "$srv started");
     }
     ok($has->(qr/^\[pci\] # pci: 00:04\.0 1b36:0010 class 010802$/), 'pci found the NVMe');
-    ok($has->(qr/^\[pci\] # pci: 00:04\.0 delegated to client 1$/), 'and delegated it to client 1 only');
+    ok($has->(qr/^\[pci\] # pci: 00:04\.0 delegated to client 1$/), 'and delegated it to client 1');
+    ok($has->(qr/^\[pci\] # pci: 00:03\.0 delegated to client 3$/), 'and the e1000e to client 3');
     ok(!$has->(qr/delegated to client 2/), 'nothing went to client 2');
+    ok($has->(qr/^\[e1000e\] # e1000e: interrupts by MSI-X through interrupt remapping/),
+       'e1000e takes interrupts by MSI-X, not the polling fallback');
+    ok($has->(qr/^\[root\.elf\] # supervise: netclient ended: exited$/), 'netclient ended cleanly');
     ok($has->(qr/^\[nvme\] # nvme: completions by MSI-X through interrupt remapping/),
        'nvme takes completions by MSI-X, not the polling fallback');
     for my $re (@must) {

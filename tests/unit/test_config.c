@@ -495,15 +495,21 @@ static void test_drivers_config(void **state)
     if (diag.count)
         dump_diag();
     assert_int_equal(diag.count, 0);
-    assert_int_equal(cfg.nservers, 3);
-    assert_int_equal(cfg.supervise.nawait, 1);
+    assert_int_equal(cfg.nservers, 5);
+    assert_int_equal(cfg.supervise.nawait, 2);
     assert_string_equal(cfg.supervise.await[0], "blkclient");
+    assert_string_equal(cfg.supervise.await[1], "netclient");
+    const struct bh_server_cfg *nic = find("e1000e");
+    assert_non_null(nic);
+    assert_string_equal(nic->caps[1].target, "pci");
+    assert_int_equal(nic->caps[1].badge, 3);
     const struct bh_server_cfg *pci = find("pci"), *nvme = find("nvme"), *blk = find("blkclient");
     assert_non_null(pci), assert_non_null(nvme), assert_non_null(blk);
     assert_int_equal(pci->nioports, 1);
     assert_int_equal(pci->ioports[0].base, 0xcf8);
     assert_int_equal(pci->ioports[0].count, 8);
     assert_non_null(strstr(pci->args, "client1=00:04.0"));
+    assert_non_null(strstr(pci->args, "client3=00:03.0"));
     assert_int_equal(nvme->ncaps, 2);
     assert_string_equal(nvme->caps[1].target, "pci");
     assert_int_equal(nvme->caps[1].badge, 1);
