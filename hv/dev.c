@@ -507,7 +507,8 @@ static bool owned_by_hv(uint64_t b, uint64_t e)
     for (unsigned i = 0; i < boot->mmap_count; i++)
         if (overlaps(b, e, boot->mmap[i].base, boot->mmap[i].length))
             return true;
-    if (!(boot->has & BOOT_HAS_MMAP) && overlaps(b, e, 0, (1ull << 20) + ((uint64_t)boot->mem_upper_kib << 10)))
+    uint64_t upper = (1ull << 20) + ((uint64_t)boot->mem_upper_kib << 10);
+    if (!(boot->has & BOOT_HAS_MMAP) && overlaps(b, e, 0, upper))
         return true;
     for (unsigned i = 0; i < acpi->madt.nioapics; i++)
         if (overlaps(b, e, acpi->madt.ioapics[i].address, PAGE_SIZE))
@@ -525,6 +526,7 @@ static bool owned_by_hv(uint64_t b, uint64_t e)
 }
 
 #define BAR_IO 1u
+#define PHYS_LIMIT (1ull << 52)      /* the architectural physical-address width */
 #define BAR_64 4u                    /* memory BAR type 10b: 64-bit (PCI 7.5.1.2.1) */
 
 /* Base and size of memory BAR idx of f, read at the call (PCI 7.5.1.2.1:
@@ -579,7 +581,9 @@ enum bh_status dev_map(struct dev *d, struct pd *pd, uint64_t va, unsigned regio
             return s;
         if ((base | size) & (PAGE_SIZE - 1))
             return BH_ENOTSUP;       /* it shares its page with something else */
-        if (base + size < base || owned_by_hv(base, base + size))
+        if (base + size < base || base + size > PHYS_LIMIT)
+            return BH_ERANGE;        /* no page-table entry can hold it */
+        if (owned_by_hv(base, base + size))
             return BH_EBUSY;
     } else {
         return BH_ERANGE;

@@ -395,7 +395,8 @@ _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the
    the BAR from configuration space at the call and refuses I/O BARs
    (BH_ENOTSUP), absent or unassigned ones and the upper half of a 64-bit
    BAR (BH_ENOENT), BARs smaller than a page or not page-aligned
-   (BH_ENOTSUP), a range beyond the region (BH_ERANGE), and any BAR that
+   (BH_ENOTSUP), a range beyond the region or a BAR beyond 2^52
+   (BH_ERANGE), and any BAR that
    overlaps RAM or firmware-described memory, the local APIC, the
    interrupt address range, an I/O APIC, a remapping unit or an ECAM
    window (BH_EBUSY). Returns rdx = pages mapped (all of them on BH_OK;
