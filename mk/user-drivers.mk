@@ -25,10 +25,14 @@ $(DRIVERS_FIXTURE): boot/drivers.dts
 $(BUILD)/tests/unit/config: $(DRIVERS_FIXTURE)
 
 # Host unit tests (cmocka, ASan, UBSan) of the pure parts.
-DRIVERS_UNIT_BINS := $(BUILD)/drivers/test/test_nvme_queue
-$(BUILD)/drivers/test/test_nvme_queue: drivers/nvme/test/test_queue.c drivers/nvme/queue.c
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Idrivers/nvme -o $@ $^ $(HOST_LDLIBS)
+DRIVERS_UNIT := nvme/queue e1000e/ring netclient/pkt
+DRIVERS_UNIT_BINS := $(foreach t,$(DRIVERS_UNIT),$(BUILD)/drivers/test/test_$(subst /,_,$(t)))
+define drivers_unit_rule
+$(BUILD)/drivers/test/test_$(subst /,_,$(1)): drivers/$(dir $(1))test/test_$(notdir $(1)).c drivers/$(1).c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(HOST_CFLAGS) -Idrivers/$(dir $(1)) -o $$@ $$^ $$(HOST_LDLIBS)
+endef
+$(foreach t,$(DRIVERS_UNIT),$(eval $(call drivers_unit_rule,$(t))))
 
 .PHONY: drivers-unit
 drivers-unit: deps
