@@ -5,8 +5,10 @@
    (descriptor rings and frame buffers are its own fresh BH_M_DMA pages),
    and takes every interrupt cause as MSI-X entry 0 through interrupt
    remapping (IVAR routes all causes to it); polling every millisecond is
-   the fallback, and it says which it uses. Frames reach the client
-   through one page the client shares (bh/net.h), by copy. Register and
+   the fallback, and it says which it uses. Frames go straight between
+   the wire and the pages the client shares with BH_M_DMA (bh/net.h): the
+   driver never touches them with the CPU, so a client that takes them
+   back only makes the device fault. Register and
    descriptor layouts: 82574 datasheet 10.2 and 7.1.4 / 7.2.10 (legacy
    descriptors); their checks are ring.c (host-tested). */
 #include <bh/srv.h>
@@ -34,7 +36,9 @@ int main(const char *args, unsigned long arg2);
 #define NRX 8u                   /* RDLEN must be a multiple of 128 bytes: 8 descriptors */
 #define NTX 16u
 #define RXBUF 2048u
-enum { PG_RXR, PG_TXR, PG_TXB, PG_RXB, DMA_PAGES = PG_RXB + NRX * RXBUF / 4096 };
+#define CLIENT_IOVA 0x20000000ull    /* the client's pages, for the device */
+_Static_assert(NRX * RXBUF == (NET_PAGES - 1) * 4096, "the client's receive buffers fill its pages");
+enum { PG_RXR, PG_TXR, DMA_PAGES };
 
 #define E_CTRL 0x0000
 #define E_CTRL_SLU (1u << 6)
@@ -174,8 +178,6 @@ static enum bh_status bring_up(void)
     wr(E_CTRL, (rd(E_CTRL) & ~E_CTRL_RST) | E_CTRL_SLU);
     mac = rd(E_RAL0) | (uint64_t)(rd(E_RAH0) & 0xffff) << 32;
     rx = (volatile struct rxd *)dma(PG_RXR), tx = (volatile struct txd *)dma(PG_TXR);
-    for (unsigned i = 0; i < NRX; i++)
-        rx[i] = (struct rxd){ .addr = iova(PG_RXB) + i * RXBUF };
     wr(E_RDBAL, (uint32_t)iova(PG_RXR)), wr(E_RDBAH, 0), wr(E_RDLEN, NRX * 16);
     wr(E_RDH, 0), wr(E_RDT, NRX - 1);
     wr(E_TDBAL, (uint32_t)iova(PG_TXR)), wr(E_TDBAH, 0), wr(E_TDLEN, NTX * 16);
@@ -183,7 +185,7 @@ static enum bh_status bring_up(void)
     wr(E_TARC0, rd(E_TARC0) | E_TARC_ENABLE);
     setup_msix();
     wr(E_IVAR, E_IVAR_ALL_TO_0);
-    wr(E_RCTL, E_RCTL_EN | E_RCTL_BAM | E_RCTL_SECRC);
+    wr(E_RCTL, E_RCTL_BAM | E_RCTL_SECRC);      /* on once a client gives buffers */
     wr(E_TCTL, E_TCTL_EN | E_TCTL_PSP);
     wr(E_IMS, E_CAUSES);
     for (unsigned i = 0; i < 100 && !(rd(E_STATUS) & E_STATUS_LU); i++)
@@ -208,9 +210,8 @@ static enum bh_status bring_up(void)
 static enum bh_status send(uint64_t len)
 {
     struct txd t;
-    if (!page || len > NET_FRAME_MAX || !tx_fill(&t, iova(PG_TXB), (unsigned)len, NET_FRAME_MAX))
+    if (!page || len > NET_FRAME_MAX || !tx_fill(&t, CLIENT_IOVA, (unsigned)len, NET_FRAME_MAX))
         return BH_EINVAL;
-    memcpy((void *)dma(PG_TXB), (const void *)NET_PAGE_WINDOW, len);
     unsigned i = tx_tail;
     tx[i] = t;
     tx_tail = (i + 1) % NTX;
@@ -221,8 +222,11 @@ static enum bh_status send(uint64_t len)
     return BH_ETIMEOUT;
 }
 
-/* The next received frame into the client's page. */
-static enum bh_status recv(uint64_t timeout_ms, uint64_t *len)
+/* The next received frame: *off is where the device put it in the
+   client's pages. Its descriptor becomes the ring's tail (RDT), which
+   the device never fills, so the buffer stays the client's until the
+   next frame is taken. */
+static enum bh_status recv(uint64_t timeout_ms, uint64_t *len, uint64_t *off)
 {
     if (!page || timeout_ms == 0 || timeout_ms > 10000)
         return BH_EINVAL;
@@ -233,8 +237,7 @@ static enum bh_status recv(uint64_t timeout_ms, uint64_t *len)
         enum rx_result r = rx_check(&d, RXBUF, &n);
         if (r != RX_EMPTY) {
             bool ok = r == RX_FRAME;
-            if (ok)
-                memcpy((void *)NET_PAGE_WINDOW, (const void *)(dma(PG_RXB) + rx_next * RXBUF), n);
+            *off = 4096 + rx_next * RXBUF;
             rx[rx_next].status = 0;
             wr(E_RDT, rx_next);                      /* the buffer goes back to the device */
             rx_next = (rx_next + 1) % NRX;
@@ -252,6 +255,27 @@ static enum bh_status recv(uint64_t timeout_ms, uint64_t *len)
             ms += msi ? 10 : 1;
     }
     return BH_ETIMEOUT;
+}
+
+/* The client's pages (landed in the window) into the device's DMA
+   space: page 0 for frames to send, the rest as receive buffers. */
+static enum bh_status attach(bool landed)
+{
+    if (!landed)
+        return BH_EINVAL;
+    enum bh_status s = bh_map(SEL_SELF, NET_PAGE_WINDOW, CLIENT_IOVA, NET_PAGES,
+                              BH_M_R | BH_M_W | BH_MAP_DMA);
+    if (s != BH_OK) {
+        bh_unmap(NET_PAGE_WINDOW, NET_PAGES, BH_REVOKE_SELF);   /* the window is free again */
+        return s;
+    }
+    for (unsigned i = 0; i < NRX; i++)
+        rx[i] = (struct rxd){ .addr = CLIENT_IOVA + 4096 + i * RXBUF };
+    wr(E_RDH, 0), wr(E_RDT, NRX - 1);
+    wr(E_RCTL, rd(E_RCTL) | E_RCTL_EN);
+    page = true;
+    srv_utcb()->rcv_pages = 0;
+    return BH_OK;
 }
 
 static void serve(struct bh_msg *m, uint64_t badge)
@@ -273,17 +297,15 @@ static void serve(struct bh_msg *m, uint64_t badge)
         struct bh_utcb *u = srv_utcb();
         if (page)
             m->w[0] = BH_EEXIST;
-        else if (BH_MSG_ITEMS(m->mi) != 1 || u->item[0].result != NET_PAGE_WINDOW)
-            m->w[0] = BH_EINVAL;
         else
-            page = true, u->rcv_pages = 0, m->w[0] = BH_OK;
+            m->w[0] = attach(BH_MSG_ITEMS(m->mi) == 1 && u->item[0].result == NET_PAGE_WINDOW);
     } else if (op == NET_OP_SEND) {
         m->w[0] = send(m->w[1]);
         drain_irqs();
     } else {
-        uint64_t len = 0;
-        m->w[0] = recv(m->w[1], &len);
-        m->w[1] = len;
+        uint64_t len = 0, off = 0;
+        m->w[0] = recv(m->w[1], &len, &off);
+        m->w[1] = len, m->w[2] = off;
         drain_irqs();
     }
 }
@@ -294,7 +316,7 @@ int main(const char *args, unsigned long arg2)
     if (svc_serve(serve) != BH_OK)
         return 1;
     struct bh_utcb *u = srv_utcb();
-    u->rcv_va = NET_PAGE_WINDOW, u->rcv_pages = 1;
+    u->rcv_va = NET_PAGE_WINDOW, u->rcv_pages = NET_PAGES;
     enum bh_status s = get_device();
     if (s == BH_OK)
         s = bring_up();

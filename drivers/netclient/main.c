@@ -2,7 +2,8 @@
    10.0.2.15 on QEMU's user network (slirp), it asks who has 10.0.2.2 (an
    ARP request, RFC 826), then pings that gateway (ICMP echo, RFC 792)
    and checks the replies (pkt.c, host-tested); then sends malformed
-   requests to the driver. Results are TAP lines. */
+   requests to the driver, and takes its pages back under the driver's
+   feet. Results are TAP lines. */
 #include <bh/srv.h>
 #include <bh/io.h>
 #include <bh/net.h>
@@ -34,14 +35,15 @@ static enum bh_status send(size_t len)
     return call(NET_OP_SEND, len, NULL);
 }
 
-/* The next frame, copied out of the shared page before it is looked at
-   (the driver could change the page meanwhile); 0 if none came. */
+/* The next frame, copied out of the receive buffer the driver names
+   (checked: inside the shared pages) before it is looked at; 0 if none. */
 static size_t receive(void)
 {
     uint64_t r[3];
-    if (call(NET_OP_RECV, 1000, r) != BH_OK || r[0] > sizeof buf)
+    if (call(NET_OP_RECV, 1000, r) != BH_OK || r[0] > sizeof buf || r[1] < 4096 ||
+        r[1] > NET_PAGES * 4096ull - r[0])
         return 0;
-    memcpy(buf, (const void *)PAGE_VA, r[0]);
+    memcpy(buf, (const void *)(PAGE_VA + r[1]), r[0]);
     return r[0];
 }
 
@@ -97,13 +99,14 @@ int main(const char *args, unsigned long arg2)
            me.mac[0], me.mac[1], me.mac[2], me.mac[3], me.mac[4], me.mac[5], r[1] ? "up" : "down", s);
     if (s != BH_OK)
         return 1;
-    s = bh_map(SEL_SELF, 0, PAGE_VA, 1, BH_M_R | BH_M_W | BH_MAP_FRESH);
+    s = bh_map(SEL_SELF, 0, PAGE_VA, NET_PAGES, BH_M_R | BH_M_W | BH_M_DMA | BH_MAP_FRESH);
     struct bh_utcb *u = (struct bh_utcb *)BH_ROOT_UTCB;
-    u->item[0] = (struct bh_item){ BH_ITEM_MAP | (BH_M_R | BH_M_W) << 8, PAGE_VA, 1, 0 };
+    u->item[0] = (struct bh_item){ BH_ITEM_MAP | (BH_M_R | BH_M_W | BH_M_DMA) << 8, PAGE_VA, NET_PAGES, 0 };
     struct bh_msg m = { 4 | BH_MSG_MKITEMS(1), { NET_OP_ATTACH, 0, 0, 0 } };
     if (s == BH_OK)
         s = bh_call(SEL_NET, &m);
-    bh_tap(s == BH_OK && m.w[0] == BH_OK, "net: the frame page shared with the driver (%d/%lu)", s, m.w[0]);
+    bh_tap(s == BH_OK && m.w[0] == BH_OK, "net: %u DMA-capable frame pages shared with the driver (%d/%lu)",
+           NET_PAGES, s, m.w[0]);
     bool a = arp();
     bh_tap(a, "net: ARP: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x", gw.mac[0], gw.mac[1],
            gw.mac[2], gw.mac[3], gw.mac[4], gw.mac[5]);
@@ -116,6 +119,13 @@ int main(const char *args, unsigned long arg2)
            call(NET_OP_RECV, 0, NULL) == BH_EINVAL && call(NET_OP_RECV, 10001, NULL) == BH_EINVAL &&
            call(0xbad, 0, NULL) == BH_EINVAL && call(NET_OP_ATTACH, 0, NULL) == BH_EEXIST,
            "net: malformed requests (short and long frames, bad timeouts, unknown op, a second page) refused");
+    /* Take the pages back: the driver's copies and the device's mappings
+       go with them. The next send makes the device fault, not the driver. */
+    enum bh_status su = bh_unmap(PAGE_VA, NET_PAGES, 0);
+    enum bh_status ss = call(NET_OP_SEND, 60, NULL);
+    bh_tap(su == BH_OK && ss != BH_EABORT && call(NET_OP_INFO, 0, r) == BH_OK,
+           "net: after the client took its pages back, a send (%d) only makes the device fault: "
+           "the driver still answers", ss);
     bh_printf("# net: done\n");
     return 0;
 }

@@ -81,11 +81,12 @@ my @must = (
     qr/e1000e: a cause raised through ICS arrives as MSI-X entry 0 through IRTE \d+/,
     qr/e1000e: up: MAC 52:54:00:12:34:56, link up/,
     qr/net: the driver is ready, MAC 52:54:00:12:34:56, link up/,
-    qr/net: the frame page shared with the driver/,
+    qr/net: 5 DMA-capable frame pages shared with the driver/,
     qr/net: ARP: 10\.0\.2\.2 is at 52:55:0a:00:02:02/,
     qr/net: ICMP echo to 10\.0\.2\.2 answered with our id, sequence and payload/,
     qr/net: \d+ MSI-X messages reached the driver through interrupt remapping while it received \d+ frames/,
     qr/net: malformed requests \(short and long frames, bad timeouts, unknown op, a second page\) refused/,
+    qr/net: after the client took its pages back, a send \(-?\d+\) only makes the device fault: the driver still answers/,
 );
 
 subtest 'drivers: pci server, NVMe driver, block client' => sub {
@@ -109,6 +110,9 @@ subtest 'drivers: pci server, NVMe driver, block client' => sub {
     ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 200000 reason \d+ .*write$/),
        "hv logged the blocked write to the kernel's address");
     ok($has->(qr/^\[root\.elf\] # supervise: blkclient ended: exited$/), 'blkclient ended cleanly');
+    ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 20000000 reason \d+ .*read$/),
+       "hv logged the e1000e's blocked fetch from the client's revoked page");
+    ok(!$has->(qr/server e1000e: .* ending it/), 'the e1000e driver took no fault');
     ok(!$has->(qr/malformed completion/), 'QEMU sent no malformed completion');
     open my $q, '<', $r->{out_file} or die "$r->{out_file}: $!";
     my @q = <$q>;
