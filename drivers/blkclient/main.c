@@ -2,8 +2,8 @@
    fresh pages that carry BH_M_DMA with the driver (a BH_ITEM_MAP item),
    writes blocks with a pattern through them, reads them back into the
    other page and compares; then sends malformed requests, each of which
-   must be refused with its status; and asks the PCI server for a device
-   it was not given. Results are TAP lines; tests/system/drivers.t also
+   must be refused with its status; asks the PCI server for a device it
+   was not given; and takes its pages back under the driver's feet. Results are TAP lines; tests/system/drivers.t also
    finds the pattern in the disk image afterwards. Arguments: `lba=N`
    (first block written, default 16), `count=N` (requests, default 8). */
 #include <bh/srv.h>
@@ -129,6 +129,15 @@ int main(const char *args, unsigned long arg2)
            good, count, per, first, sw, sr);
     malformed(blocks, max);
     steal();
+    /* Take the pages back: the driver's copies and their DMA mappings go
+       with them; a read into them now makes the device fault, and the
+       driver, which never touches them, keeps answering. */
+    enum bh_status su = bh_unmap(BUF_VA, PAGES, 0), sgone = call(BLK_OP_READ, first, 1, 0, NULL);
+    uint64_t dummy;
+    bh_tap(su == BH_OK && sgone != BH_ETIMEOUT &&
+           call(BLK_OP_INFO, 0, 0, 0, &dummy) == BH_OK,
+           "blk: after the client took its pages back, a read (%d) only makes the device fault: "
+           "the driver still answers", sgone);
     bh_printf("# blk: done\n");
     return 0;
 }

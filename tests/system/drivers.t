@@ -77,6 +77,7 @@ my @must = (
     qr/blk: zero blocks, a misaligned offset, an unknown op: EINVAL/,
     qr/blk: a second buffer: EEXIST/,
     qr/blk: the PCI server refuses a device to a client it has none for: ERIGHTS, no capability/,
+    qr/blk: after the client took its pages back, a read \(-?\d+\) only makes the device fault: the driver still answers/,
     qr/e1000e: the PCI server delegated 00:03\.0 \(8086:10d3\)/,
     qr/e1000e: a cause raised through ICS arrives as MSI-X entry 0 through IRTE \d+/,
     qr/e1000e: up: MAC 52:54:00:12:34:56, link up/,
@@ -110,6 +111,9 @@ subtest 'drivers: pci server, NVMe driver, block client' => sub {
     ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 200000 reason \d+ .*write$/),
        "hv logged the blocked write to the kernel's address");
     ok($has->(qr/^\[root\.elf\] # supervise: blkclient ended: exited$/), 'blkclient ended cleanly');
+    ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 20000000 reason \d+ .*write$/),
+       "hv logged the NVMe's blocked write into the client's revoked page");
+    ok(!$has->(qr/server nvme: .* ending it/), 'the NVMe driver took no fault');
     ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 20000000 reason \d+ .*read$/),
        "hv logged the e1000e's blocked fetch from the client's revoked page");
     ok(!$has->(qr/server e1000e: .* ending it/), 'the e1000e driver took no fault');
