@@ -4,6 +4,8 @@
 #include "acpi.h"
 #include "console.h"
 #include "lib/fmt.h"
+#include "mbi.h"
+#include "mem.h"
 #include "paging.h"
 #include "pd.h"
 #include "percpu.h"
@@ -27,6 +29,7 @@ struct pci_fn {
     int unit;                        /* its DMAR unit (DRHD index), -1: none */
     uint64_t faults;                 /* every fault it caused, for logging */
     volatile uint32_t *cfg;          /* its configuration space (ECAM page) */
+    uint64_t cfg_pa;                 /* and that page's physical address */
     struct dev *obj;
 };
 
@@ -34,6 +37,8 @@ static struct pci_fn fns[MAX_FNS];
 static unsigned nfns, cfg_pages;
 static bool truncated;
 static uint64_t stray_faults;        /* from source ids hv found no function for */
+static const struct acpi_info *acpi; /* what BH_DEV_MAP keeps devices away from */
+static const struct boot_info *boot;
 /* Remapped MSIs: the binding behind each host vector, and the vectors
    that arrived and are not delivered yet (set in interrupt context). */
 static struct dev_msi *by_vec[VEC_MSI_COUNT];
@@ -50,6 +55,11 @@ static struct pci_fn *find(uint16_t seg, uint8_t bus, uint8_t devfn)
     return NULL;
 }
 
+static uint64_t cfg_pa(const struct acpi_mcfg_seg *m, uint8_t bus, uint8_t devfn)
+{
+    return m->base + ((uint64_t)bus << 20 | (uint64_t)devfn << 12);
+}
+
 /* The ECAM page of one function (PCI Express Base 7.2.2), or NULL when
    the page budget or the MMIO window is used up. */
 static volatile uint32_t *cfg(const struct acpi_mcfg_seg *m, uint8_t bus, uint8_t devfn)
@@ -57,7 +67,7 @@ static volatile uint32_t *cfg(const struct acpi_mcfg_seg *m, uint8_t bus, uint8_
     if (cfg_pages == MAX_CFG_PAGES)
         return NULL;
     cfg_pages++;
-    return mmio_map(m->base + ((uint64_t)bus << 20 | (uint64_t)devfn << 12), PAGE_SIZE);
+    return mmio_map(cfg_pa(m, bus, devfn), PAGE_SIZE);
 }
 
 /* Records every function on bus and queues the buses behind bridges. */
@@ -82,7 +92,8 @@ static void scan_bus(const struct acpi_mcfg_seg *m, uint8_t bus, uint8_t *queue,
             struct pci_fn *f = &fns[nfns++];
             *f = (struct pci_fn){ .seg = m->segment, .bus = bus, .devfn = devfn,
                                   .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16),
-                                  .class = c[2] >> 8, .unit = -1, .cfg = c };
+                                  .class = c[2] >> 8, .unit = -1, .cfg = c,
+                                  .cfg_pa = cfg_pa(m, bus, devfn) };
             if ((hdr & 0x7f) == 1) {                  /* PCI-to-PCI bridge */
                 uint32_t b = c[6];
                 f->bridge = true;
@@ -157,8 +168,9 @@ static void msi_irq(struct trapframe *tf)
     this_cpu()->resched = true;
 }
 
-void dev_init(const struct acpi_info *ai)
+void dev_init(const struct acpi_info *ai, const struct boot_info *bi)
 {
+    acpi = ai, boot = bi;
     for (unsigned v = 0; v < VEC_MSI_COUNT; v++)
         irq_set_handler(VEC_MSI_BASE + v, msi_irq);
     if (!ai->nmcfg) {
@@ -301,8 +313,8 @@ static void msi_program(struct pci_fn *f, unsigned cap, uint32_t addr, uint16_t 
 
 /* BH_DEV_MSI_BIND: an IRTE for the entry that accepts only this
    function's requester id, a host vector on cpu, the semaphore. MSI is
-   programmed here (config space is hv's: drivers hold no configuration
-   access); for MSI-X the driver writes out[0] / out[1] into its table
+   programmed here (config space is hv's: drivers only read their own
+   page); for MSI-X the driver writes out[0] / out[1] into its table
    entry (in a BAR of its own). */
 static enum bh_status msi_bind(struct dev *d, struct sm *sm, uint64_t cpu, uint64_t entry, uint64_t out[3])
 {
@@ -471,4 +483,119 @@ uint64_t dev_fault(uint16_t seg, uint16_t sid, uint64_t addr, uint8_t reason, bo
             sm_up(d->fault_sm);
     }
     return ++f->faults;
+}
+
+/* ---- device memory (BH_DEV_MAP) -----------------------------------------
+   A DEV capability maps its own function's memory BARs and its own ECAM
+   page (read-only: a writable one would let its holder move BARs onto
+   memory hv checked, or reprogram the MSI capability hv owns). */
+
+static bool overlaps(uint64_t b, uint64_t e, uint64_t base, uint64_t len)
+{
+    return b < base + len && base < e;
+}
+
+/* True if [b, e) touches memory hv or the firmware owns: anything in
+   the loader's memory map (RAM, ACPI, reserved), the first MiB, the
+   interrupt address range (local APICs), an I/O APIC, a remapping unit
+   (64 KiB: register sets are at most that) or any ECAM window. */
+static bool owned_by_hv(uint64_t b, uint64_t e)
+{
+    if (b < (1ull << 20) || overlaps(b, e, 0xfee00000u, 0x100000u) ||
+        overlaps(b, e, acpi->madt.lapic_addr, PAGE_SIZE))
+        return true;
+    for (unsigned i = 0; i < boot->mmap_count; i++)
+        if (overlaps(b, e, boot->mmap[i].base, boot->mmap[i].length))
+            return true;
+    uint64_t upper = (1ull << 20) + ((uint64_t)boot->mem_upper_kib << 10);
+    if (!(boot->has & BOOT_HAS_MMAP) && overlaps(b, e, 0, upper))
+        return true;
+    for (unsigned i = 0; i < acpi->madt.nioapics; i++)
+        if (overlaps(b, e, acpi->madt.ioapics[i].address, PAGE_SIZE))
+            return true;
+    for (unsigned i = 0; i < acpi->dmar.ndrhd; i++)
+        if (overlaps(b, e, acpi->dmar.drhd[i].base, 0x10000))
+            return true;
+    for (unsigned i = 0; i < acpi->nmcfg; i++) {
+        const struct acpi_mcfg_seg *m = &acpi->mcfg[i];
+        if (overlaps(b, e, m->base + ((uint64_t)m->start_bus << 20),
+                     ((uint64_t)m->end_bus - m->start_bus + 1) << 20))
+            return true;
+    }
+    return false;
+}
+
+#define BAR_IO 1u
+#define PHYS_LIMIT (1ull << 52)      /* the architectural physical-address width */
+#define BAR_64 4u                    /* memory BAR type 10b: 64-bit (PCI 7.5.1.2.1) */
+
+/* Base and size of memory BAR idx of f, read at the call (PCI 7.5.1.2.1:
+   size by writing ones with memory decoding off, then restore). */
+static enum bh_status bar_read(struct pci_fn *f, unsigned idx, uint64_t *base, uint64_t *size)
+{
+    volatile uint32_t *c = f->cfg;
+    unsigned nbars = (c[3] >> 16 & 0x7f) == 0 ? 6 : 2;   /* header type 0 or 1 */
+    unsigned i = 0;
+    if (idx >= nbars)
+        return BH_ERANGE;
+    while (i < idx)                  /* the upper half of a 64-bit BAR is no BAR */
+        i += (c[4 + i] & (BAR_IO | 6u)) == BAR_64 ? 2 : 1;
+    if (i != idx)
+        return BH_ENOENT;
+    uint32_t lo = c[4 + idx];
+    if (lo & BAR_IO)
+        return BH_ENOTSUP;
+    bool is64 = (lo & 6u) == BAR_64;
+    if (is64 && idx + 1 >= nbars)
+        return BH_ENOENT;
+    uint32_t hi = is64 ? c[5 + idx] : 0;
+    uint32_t cmd = c[1] & 0xffff;
+    c[1] = cmd & ~2u;                /* memory decoding off while sizing */
+    c[4 + idx] = ~0u;
+    uint32_t mlo = c[4 + idx], mhi = ~0u;
+    c[4 + idx] = lo;
+    if (is64) {
+        c[5 + idx] = ~0u;
+        mhi = c[5 + idx];
+        c[5 + idx] = hi;
+    }
+    c[1] = cmd;
+    uint64_t mask = ((uint64_t)mhi << 32 | (mlo & ~0xfu));
+    *base = ((uint64_t)hi << 32 | (lo & ~0xfu));
+    *size = mask ? ~mask + 1 : 0;
+    return *size && *base ? BH_OK : BH_ENOENT;
+}
+
+enum bh_status dev_map(struct dev *d, struct pd *pd, uint64_t va, unsigned region, unsigned rights,
+                       uint64_t first, uint64_t n, uint64_t out[3])
+{
+    struct pci_fn *f = d->fn;
+    uint64_t base, size = PAGE_SIZE;
+    enum bh_status s = BH_OK;
+    if (region == BH_DEV_REGION_CFG) {
+        if (rights & BH_M_W)
+            return BH_ERIGHTS;
+        base = f->cfg_pa;
+    } else if (region < BH_DEV_REGION_CFG) {
+        if ((s = bar_read(f, region, &base, &size)) != BH_OK)
+            return s;
+        if ((base | size) & (PAGE_SIZE - 1))
+            return BH_ENOTSUP;       /* it shares its page with something else */
+        if (base + size < base || base + size > PHYS_LIMIT)
+            return BH_ERANGE;        /* no page-table entry can hold it */
+        if (owned_by_hv(base, base + size))
+            return BH_EBUSY;
+    } else {
+        return BH_ERANGE;
+    }
+    out[1] = size;
+    if (first >= size / PAGE_SIZE || n > size / PAGE_SIZE - first)
+        return BH_ERANGE;
+    uint64_t done = 0;
+    while (done < n && s == BH_OK) {
+        s = mem_map_device(pd, va + done * PAGE_SIZE, base + (first + done) * PAGE_SIZE, rights);
+        done += s == BH_OK;
+    }
+    out[0] = done;
+    return s;
 }

@@ -11,6 +11,7 @@
 #include "obj.h"
 struct sm;
 struct acpi_info;
+struct boot_info;
 struct pci_fn;
 
 /* One MSI vector or MSI-X entry of a device, remapped through an IRTE to
@@ -37,8 +38,9 @@ struct dev {
 };
 
 /* Enumerates the PCI functions behind the MCFG's ECAM windows (bounded:
-   at most 256 functions on 32 buses) and reports them. Boot, once. */
-void dev_init(const struct acpi_info *ai);
+   at most 256 functions on 32 buses) and reports them. Boot, once; ai
+   and bi stay (BH_DEV_MAP checks device memory against them). */
+void dev_init(const struct acpi_info *ai, const struct boot_info *bi);
 /* A DEV object for function sbdf (segment << 16 | bus << 8 | devfn),
    charged to pd. BH_ENOENT if hv found no such function; BH_EEXIST if
    an object for it exists. */
@@ -51,6 +53,13 @@ void dev_destroy(struct dev *d);
    out[0..2]. */
 enum bh_status dev_ctrl(struct dev *d, uint64_t op, struct pd *pd, struct sm *sm, uint64_t cpu,
                         uint64_t entry, uint64_t out[3]);
+/* BH_DEV_MAP after the capability and argument checks (syscall.c: va is
+   a page-aligned user range of n pages, 1 <= n <= BH_MAP_MAX, rights are
+   R or R|W): maps pages first .. first+n-1 of region (a BAR index or
+   BH_DEV_REGION_CFG) into pd at va. out[0] = pages mapped, out[1] = the
+   region's size. Statuses as docs/abi.md lists for BH_DEV_MAP. */
+enum bh_status dev_map(struct dev *d, struct pd *pd, uint64_t va, unsigned region, unsigned rights,
+                       uint64_t first, uint64_t n, uint64_t out[3]);
 /* A PD dies: devices using its DMA space are blocked (and their MSI
    bindings freed), fault and MSI semaphores charged to it are unbound.
    Bounded by the number of functions. */

@@ -48,7 +48,7 @@ static uint64_t item_one(struct ec *dst, const struct ec *src, const struct bh_i
             return ~0ull;
         for (uint64_t k = 0; k < n; k++)
             if (mem_map_share(src->pd, it->base + k * PAGE_SIZE, dst->pd, va + k * PAGE_SIZE,
-                              rights & (BH_M_R | BH_M_W | BH_M_X)) != BH_OK)
+                              rights & (BH_M_R | BH_M_W | BH_M_X | BH_M_DMA)) != BH_OK)
                 return ~0ull;          /* pages already shared stay shared */
         *pages += n;
         return va;

@@ -226,7 +226,7 @@ void kmain(uint32_t magic, uint32_t info)
     selftest_paging();
     selftest_memory(&bi, &ai);
     setup_cpus();
-    dev_init(&ai);                     /* PCI functions (ECAM), then DMA remapping */
+    dev_init(&ai, &bi);                /* PCI functions (ECAM), then DMA remapping */
     vtd_init(&ai, &opts);
     selftest_named(&opts);
     check_modules();

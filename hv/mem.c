@@ -89,11 +89,18 @@ static void node_free(struct pd *pd, struct mnode *n)
     pd->mfree = n;
 }
 
+/* A node attribute kept in c.rights beside the BH_M_* bits (which stop
+   below it): the page is device memory (dev.c), mapped uncached, never
+   owned, never executable, never DMA-mappable; shares inherit it. */
+#define MEM_DEVICE 0x80u
+_Static_assert(MEM_DEVICE > (BH_M_R | BH_M_W | BH_M_X | BH_M_DMA), "attribute above the rights");
+
 /* W^X per PTE: a mapping with both rights is writable, not executable. */
 static uint64_t pte_flags(unsigned rights)
 {
     bool exec = (rights & BH_M_X) && !(rights & BH_M_W);
-    return ((rights & BH_M_W) ? PTE_W : 0) | (exec ? 0 : PTE_NX);
+    return ((rights & BH_M_W) ? PTE_W : 0) | (exec ? 0 : PTE_NX) |
+           ((rights & MEM_DEVICE) ? PTE_PCD | PTE_PWT : 0);
 }
 
 /* Fills in and publishes node n for a mapping of pa at va in pd. */
@@ -102,6 +109,8 @@ static enum bh_status place(struct pd *pd, struct mnode *n, struct mnode **sl, u
 {
     if (quota_left(pd) < 3)            /* page tables as_map may need */
         return BH_ENOMEM;
+    if (pd->ept && (rights & MEM_DEVICE))
+        return BH_ENOTSUP;             /* device memory for guests needs UC in EPT */
     uint64_t before = kmem_free_count();
     enum bh_status s = pd->ept ? ept_map(pd->ept, va, pa, rights, owned ? EPT_OWNED : 0)
                                : as_map(pd->root, va, pa, pte_flags(rights) | owned);
@@ -135,6 +144,22 @@ enum bh_status mem_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
         quota_free(pd, page, 1);
         node_free(pd, n);
     }
+    return s;
+}
+
+enum bh_status mem_map_device(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
+{
+    struct mnode **sl = slot(pd, va, true);
+    if (!sl)
+        return BH_ENOMEM;
+    if (*sl)
+        return BH_EEXIST;
+    struct mnode *n = node_alloc(pd);
+    if (!n)
+        return BH_ENOMEM;
+    enum bh_status s = place(pd, n, sl, va, pa, (rights & (BH_M_R | BH_M_W)) | MEM_DEVICE, 0);
+    if (s != BH_OK)
+        node_free(pd, n);
     return s;
 }
 
@@ -172,7 +197,7 @@ enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint6
     enum bh_status s = derive(src, sva, mask, 0, dst, &dst->mtree, dva, &p, &ds, &n);
     if (s != BH_OK)
         return s;
-    if ((s = place(dst, n, ds, dva, p->pa, p->c.rights & mask, 0)) != BH_OK) {
+    if ((s = place(dst, n, ds, dva, p->pa, p->c.rights & (mask | MEM_DEVICE), 0)) != BH_OK) {
         node_free(dst, n);
         return s;
     }

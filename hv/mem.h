@@ -12,6 +12,12 @@ struct pd;
 
 /* Maps a new zeroed page at va in pd (charged to pd) with BH_M_* rights. */
 enum bh_status mem_map_fresh(struct pd *pd, uint64_t va, unsigned rights);
+/* Maps the device page at pa (never RAM: dev.c checks) at va in pd,
+   uncached, with rights & (R | W), never executable; the node is a root
+   that shares inherit the attribute from, and it carries no BH_M_DMA, so
+   no DMA space ever gets it. BH_EEXIST if va is taken; BH_ENOTSUP for a
+   VM PD. */
+enum bh_status mem_map_device(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights);
 /* Shares the page at sva in src with dst at dva, rights & mask. */
 enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
                              unsigned mask);

@@ -555,6 +555,21 @@ static uint64_t sys_create_dev(struct ec *ec)
     return s != BH_OK ? s : install(ec, dst, d, BH_OBJ_DEV);
 }
 
+/* BH_DEV_MAP: device memory of d into the caller's own PD. */
+static uint64_t dev_map_call(struct ec *ec, struct dev *d)
+{
+    uint64_t va = ec->regs.rdx, reg = ec->regs.r10, first = ec->regs.r8, n = ec->regs.r9;
+    uint64_t rights = reg >> 8, out[3] = { 0, 0, 0 };
+    enum bh_status s;
+    if ((reg & ~(uint64_t)0xffff) || (rights & ~(uint64_t)(BH_M_R | BH_M_W)) || !(rights & BH_M_R))
+        return BH_EINVAL;
+    if ((s = check_range(va, n)) != BH_OK)
+        return s;
+    s = dev_map(d, ec->pd, va, (unsigned)(reg & 0xff), (unsigned)rights, first, n, out);
+    ec->regs.rdx = out[0], ec->regs.r10 = out[1];
+    return s;
+}
+
 static uint64_t sys_dev_ctrl(struct ec *ec)
 {
     struct dev *d;
@@ -565,6 +580,8 @@ static uint64_t sys_dev_ctrl(struct ec *ec)
                               (void **)&d);
     if (s != BH_OK)
         return s;
+    if (op == BH_DEV_MAP)
+        return dev_map_call(ec, d);
     if (op > BH_DEV_MSI_UNBIND)
         return BH_EINVAL;
     bool msi = op == BH_DEV_MSI_BIND || op == BH_DEV_MSI_UNMASK || op == BH_DEV_MSI_UNBIND;

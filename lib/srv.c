@@ -6,6 +6,7 @@
 #define SRV_UTCB 0x20000000ull    /* the portal EC's UTCB (free in every server) */
 
 static srv_handler handler;
+static unsigned reply_items;
 static uint8_t srv_stack[16384] __attribute__((aligned(16)));
 
 /* Local EC entry: the first call arrives in registers (SysV order:
@@ -17,7 +18,8 @@ static void srv_entry(uint64_t badge, uint64_t w0, uint64_t w1, uint64_t unused,
     struct bh_msg m = { 4, { w0, w1, w2, w3 } };
     for (;;) {
         handler(&m, badge);
-        m.mi = 4;
+        m.mi = 4 | BH_MSG_MKITEMS(reply_items);
+        reply_items = 0;
         if (bh_reply_wait(&m, &badge) != BH_OK)
             bh_exit(99);
     }
@@ -31,6 +33,10 @@ enum bh_status svc_serve(srv_handler h)
     enum bh_status s = bh_call(SVC_SEL_ROOT, &m);
     return s != BH_OK ? s : (enum bh_status)m.w[0];
 }
+
+void srv_reply_items(unsigned n) { reply_items = n; }
+
+struct bh_utcb *srv_utcb(void) { return (struct bh_utcb *)SRV_UTCB; }
 
 enum bh_status svc_report(uint64_t a, uint64_t b)
 {

@@ -205,17 +205,18 @@ static bool get_rights(struct srv *s, int node, const char *cap, uint32_t *right
 
 static bool parse_cap(struct srv *s, int node, struct config_cap *c)
 {
-    static const char *const props[] = { "target", "sel", "rights" };
+    static const char *const props[] = { "target", "sel", "rights", "badge" };
     char shown[CONFIG_NAME_MAX];
     if (!node_name(s->fdt, node, c->name, shown, sizeof shown))
         return fail(s, "cap '%s': name must be 1..%u of [a-z0-9_-]", shown, CONFIG_NAME_MAX - 1);
     if (fdt_first_subnode(s->fdt, node) >= 0)
         return fail(s, "cap '%s': unexpected subnode", c->name);
-    if (!only_props(s, node, props, 3))
+    if (!only_props(s, node, props, 4))
         return false;
     struct srv sub = { .fdt = s->fdt, .node = node };
     if (!get_string(&sub, node, "target", c->target, sizeof c->target, NULL, false) ||
-        !get_u32(&sub, node, "sel", &c->sel, true, 0, BH_SEL_FIRST_FREE, CONFIG_CAP_SEL_MAX))
+        !get_u32(&sub, node, "sel", &c->sel, true, 0, BH_SEL_FIRST_FREE, CONFIG_CAP_SEL_MAX) ||
+        !get_u32(&sub, node, "badge", &c->badge, false, 0, 1, 255))
         return fail(s, "cap '%s': %s", c->name, sub.err);
     if (!valid_name(c->target, strlen(c->target)))
         return fail(s, "cap '%s': target must be 1..%u of [a-z0-9_-]", c->name, CONFIG_NAME_MAX - 1);

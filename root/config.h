@@ -30,6 +30,12 @@
  *                       sel = <20>;             required: 16..4095, unique
  *                       rights = "call", ...;   required: words of ctrl,
  *                                               delegate, call, up, down
+ *                       badge = <1>;            optional: 1..255, for a
+ *                                               server target only: the
+ *                                               client gets a portal of its
+ *                                               own whose badge carries this
+ *                                               number (SVC_CLIENT), so the
+ *                                               server can tell who calls
  *                   };
  *               };
  *               modules {                       optional: data modules made
@@ -103,6 +109,8 @@ struct config_cap {
     char target[CONFIG_NAME_MAX];
     uint32_t sel;                 /* selector in the server's capability space */
     uint32_t rights;              /* BH_R_* bits */
+    uint32_t badge;               /* 0, or 1..255: a portal of the client's own
+                                     (SVC_CLIENT(badge) in the server) */
 };
 
 struct config_module {

@@ -72,6 +72,7 @@ int main(const char *args, unsigned long cpus)
     test_irq();
     test_vmx();
     test_vtd();
+    test_devmem();
     if (has_arg(args, "servers"))
         run_servers();
     return 0;

@@ -37,6 +37,7 @@ void test_sm(void);
 void test_irq(void);
 void test_vmx(void);
 void test_vtd(void);
+void test_devmem(void);
 void test_syscalls(void);
 void bench_ipc(void);
 void bench_vmx(void);

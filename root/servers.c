@@ -276,6 +276,19 @@ static enum bh_status grant(struct server *srv, const struct config_cap *c)
             return BH_ENOENT;
         }
         src = t->pt;
+        if (c->badge) {              /* a portal of its own: the server sees who calls */
+            uint64_t pt = rt_sel();
+            enum bh_status s = bh_create_pt(pt, SEL_PD, t->local_ec,
+                                            PT_BADGE | (t->idx + 1) | (uint64_t)c->badge << 16);
+            if (s != BH_OK)
+                return s;
+            srv->client_pt[c - srv->cfg->caps] = src = pt;
+        }
+    }
+    if (c->badge && src != srv->client_pt[c - srv->cfg->caps]) {
+        bh_printf("# server %s: capability '%s': a badge needs a server target\n", srv->cfg->name,
+                  c->name);
+        return BH_EINVAL;
     }
     return bh_delegate(srv->pd, src, c->sel, c->rights);
 }
@@ -298,6 +311,9 @@ static void cleanup(struct server *srv)
     for (unsigned i = 0; i < sizeof sels / sizeof sels[0]; i++)
         if (sels[i])
             bh_revoke(sels[i], BH_REVOKE_SELF);
+    for (unsigned i = 0; i < CONFIG_MAX_CAPS; i++)
+        if (srv->client_pt[i])
+            bh_revoke(srv->client_pt[i], BH_REVOKE_SELF), srv->client_pt[i] = 0;
     bh_elf_unload(&srv->ld);
     uint64_t base = srv->ld.scratch + SCRATCH_SIZE / 2;
     for (uint64_t va = base; va < srv->extra; va += 0x1000)

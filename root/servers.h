@@ -21,6 +21,7 @@ struct server {
     enum bh_status refuse_status;
     unsigned restarts;
     uint64_t pd, ec, sc, pt, local_ec, svc_pt, fault_pt;
+    uint64_t client_pt[CONFIG_MAX_CAPS];   /* badged portals made for its caps */
     uint64_t death_sm, ready_sm, report_sm, fault_sm;
     struct bh_elf_loaded ld;
     uint64_t extra;                  /* the root's window for pages it shares */

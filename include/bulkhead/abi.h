@@ -132,7 +132,8 @@ enum bh_syscall {
                                ports 0xcf8-0xcff */
     BH_SYS_DEV_CTRL = 22,   /* rdi = DEV sel, rsi = BH_DEV_* op; ASSIGN:
                                rdx = PD sel (CTRL); FAULT_BIND: rdx = SM sel
-                               (UP) or BH_SEL_NONE; results in rdx r10 r8 */
+                               (UP) or BH_SEL_NONE; MAP: see BH_DEV_MAP;
+                               results in rdx r10 r8 */
     BH_SYS_COUNT
 };
 
@@ -387,4 +388,25 @@ _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the
 #define BH_DEV_F_IR (1u << 2)        /* INFO: its unit remaps interrupts */
 #define BH_DEV_FAULT_IR 0x20u        /* FAULT_READ reasons from here on are interrupt
                                         faults: rdx is the interrupt index */
+/* Device memory: the DEV capability (CTRL) is the authority over its
+   function's memory. MAP puts pages of one region of the device into the
+   caller's own PD at rdx (a VA): r10 = region | BH_M_R / BH_M_W << 8,
+   r8 = first page within the region, r9 = pages (1..BH_MAP_MAX). The
+   pages are uncached, never executable and never DMA-mappable (they carry
+   no BH_M_DMA); BH_SYS_MAP shares them like any page (they stay device
+   memory) and BH_SYS_UNMAP or the PD's death takes them back. hv reads
+   the BAR from configuration space at the call and refuses I/O BARs
+   (BH_ENOTSUP), absent or unassigned ones and the upper half of a 64-bit
+   BAR (BH_ENOENT), BARs smaller than a page or not page-aligned
+   (BH_ENOTSUP), a range beyond the region or a BAR beyond 2^52
+   (BH_ERANGE), and any BAR that
+   overlaps RAM or firmware-described memory, the local APIC, the
+   interrupt address range, an I/O APIC, a remapping unit or an ECAM
+   window (BH_EBUSY). Returns rdx = pages mapped (all of them on BH_OK;
+   on an error, how many were mapped before it), r10 = the region's size
+   in bytes. */
+#define BH_DEV_MAP 8u
+#define BH_DEV_REGION_CFG 6u     /* region: the function's own 4 KiB ECAM
+                                    configuration page, read-only (W: BH_ERIGHTS) */
+#define BH_DEV_REGION(r, rights) ((uint64_t)(r) | (uint64_t)(rights) << 8)
 #endif

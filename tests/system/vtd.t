@@ -77,6 +77,33 @@ my @must = (
     qr/root PD torn down: every page returned/,
 );
 
+# Device memory through the DEV capability (root/t_devmem.c), every boot.
+my @must_devmem = (
+    qr/devmem: mapping through a DEV copy without CTRL: ERIGHTS/,
+    qr/devmem: region 7 or 255 \(BARs are 0-5, 6 is the ECAM page\): ERANGE/,
+    qr/devmem: the I\/O BAR \(2\): ENOTSUP/,
+    qr/devmem: absent BARs \(4, 5\): ENOENT/,
+    qr/devmem: pages beyond the BAR \(32 of 32, 30\+4, ~0\+2\): ERANGE/,
+    qr/devmem: the ECAM page writable: ERIGHTS/,
+    qr/devmem: unknown bits, X, DMA, or no R: EINVAL/,
+    qr/devmem: unaligned VA, 0 or too many pages: EINVAL; a kernel VA: EFAULT/,
+    qr/devmem: onto a VA already mapped: EEXIST, nothing mapped/,
+    qr/devmem: BAR3 moved onto RAM \(200000\): EBUSY/,
+    qr/devmem: BAR3 moved onto the I\/O APIC \(fec00000\): EBUSY/,
+    qr/devmem: BAR3 moved onto the interrupt range \(fee00000\): EBUSY/,
+    qr/devmem: BAR3 moved onto the remapping unit \(fed90000\): EBUSY/,
+    qr/devmem: BAR3 moved onto the ECAM window \(b0000000\): EBUSY/,
+    qr/devmem: BAR0 pages 0-3 mapped \(0, 4 pages of a 131072-byte BAR\)/,
+    qr/devmem: reads and writes through the mapping reach the NIC/,
+    qr/devmem: mapping over its own device pages: EEXIST/,
+    qr/devmem: DMA-mapping a device page: ERIGHTS/,
+    qr/devmem: shared read-only with BH_SYS_MAP, the copy reads the NIC/,
+    qr/devmem: its ECAM page, read-only: ids 10d38086/,
+    qr/devmem: unmapping the BAR pages takes the share with them/,
+    qr/devmem: the freed VAs take BAR3 whole \(0, 16384 bytes\)/,
+);
+push @must, @must_devmem;
+
 for my $run (@runs) {
     my $tok = token();
     my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok$run->{args}";

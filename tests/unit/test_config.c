@@ -158,6 +158,8 @@ static void test_good_all_fields(void **state)
     assert_string_equal(u->caps[0].target, "console");
     assert_int_equal(u->caps[0].sel, 20);
     assert_int_equal(u->caps[0].rights, BH_R_CALL);
+    assert_int_equal(u->caps[0].badge, 7);
+    assert_int_equal(u->caps[1].badge, 0);
     assert_int_equal(u->caps[1].rights, BH_R_UP | BH_R_DOWN);
     assert_int_equal(u->nmodules, 2);
     assert_string_equal(u->modules[0].name, "fw");
@@ -372,7 +374,10 @@ static const struct variant variants[] = {
     { LOG, "target", S(""), "cap 'log': 'target' is empty" },
     { LOG, "target", S("Con sole"), "cap 'log': target must be 1..31 of [a-z0-9_-]" },
     { LOG, "target", S("0123456789012345678901234567890123"), "cap 'log': 'target' longer than 31" },
-    { LOG, "badge", U32(1), "unknown property 'badge'" },
+    { LOG, "badge", U32(0), "cap 'log': 'badge' = 0 out of range 1..255" },
+    { LOG, "badge", U32(256), "cap 'log': 'badge' = 256 out of range" },
+    { LOG, "badge", zeros, 8, "cap 'log': 'badge' must be one 32-bit cell, got 8 bytes" },
+    { LOG, "bagde", U32(1), "unknown property 'bagde'" },
     { FW, "module", NULL, 0, "module 'fw': missing 'module'" },
     { FW, "module", S(""), "module 'fw': 'module' is empty" },
     { FW, "module", S("a\tb"), "module 'fw': 'module' has an unprintable character at 1" },
@@ -478,6 +483,42 @@ static void test_subnode_variants(void **state)
     expect_diag("server 'uart0': modules: empty");
     /* The same name twice cannot be built with libfdt: names are unique
        per node. A second node of the same name is a DTB dtc refuses too. */
+}
+
+/* The drivers configuration (boot/drivers.dts) as committed: the PCI
+   server with the configuration ports, the driver and the client each
+   reaching it through a badged portal of their own (1 and 2). */
+static void test_drivers_config(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_file("drivers.dtb"), BH_OK);
+    if (diag.count)
+        dump_diag();
+    assert_int_equal(diag.count, 0);
+    assert_int_equal(cfg.nservers, 5);
+    assert_int_equal(cfg.supervise.nawait, 2);
+    assert_string_equal(cfg.supervise.await[0], "blkclient");
+    assert_string_equal(cfg.supervise.await[1], "netclient");
+    const struct bh_server_cfg *nic = find("e1000e");
+    assert_non_null(nic);
+    assert_string_equal(nic->caps[1].target, "pci");
+    assert_int_equal(nic->caps[1].badge, 3);
+    const struct bh_server_cfg *pci = find("pci"), *nvme = find("nvme"), *blk = find("blkclient");
+    assert_non_null(pci), assert_non_null(nvme), assert_non_null(blk);
+    assert_int_equal(pci->nioports, 1);
+    assert_int_equal(pci->ioports[0].base, 0xcf8);
+    assert_int_equal(pci->ioports[0].count, 8);
+    assert_non_null(strstr(pci->args, "client1=00:04.0"));
+    assert_non_null(strstr(pci->args, "client3=00:03.0"));
+    assert_int_equal(nvme->ncaps, 2);
+    assert_string_equal(nvme->caps[1].target, "pci");
+    assert_int_equal(nvme->caps[1].badge, 1);
+    assert_int_equal(nvme->caps[0].badge, 0);
+    assert_int_equal(blk->ncaps, 3);
+    assert_string_equal(blk->caps[1].target, "nvme");
+    assert_int_equal(blk->caps[1].badge, 0);
+    assert_string_equal(blk->caps[2].target, "pci");
+    assert_int_equal(blk->caps[2].badge, 2);
 }
 
 /* The VM configurations (boot/vms.dts, boot/vms-faults.dts) as committed:
@@ -763,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_names),
         cmocka_unit_test(test_fuzz_byte_flips),
         cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_drivers_config),
         cmocka_unit_test(test_vm_configs),
         cmocka_unit_test(test_supervise_variants),
     };

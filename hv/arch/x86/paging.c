@@ -284,7 +284,8 @@ enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
         return BH_ENOMEM;
     if (*e & PTE_P)
         return BH_EEXIST;
-    *e = pa | PTE_P | PTE_U | (flags & (PTE_W | PTE_OWNED)) | ((flags & PTE_NX) ? nx_bit : 0);
+    *e = pa | PTE_P | PTE_U | (flags & (PTE_W | PTE_OWNED | PTE_PCD | PTE_PWT)) |
+         ((flags & PTE_NX) ? nx_bit : 0);
     return BH_OK;
 }
 

@@ -64,7 +64,8 @@ uint64_t paging_kernel_pte(uint64_t va);
 
 /* User address spaces: a PML4 sharing the kernel half. */
 enum bh_status as_create(uint64_t *root_out);
-/* Maps one 4 KiB page; flags from PTE_W/PTE_NX/PTE_OWNED (PTE_P|PTE_U implied). */
+/* Maps one 4 KiB page; flags from PTE_W/PTE_NX/PTE_OWNED/PTE_PCD/PTE_PWT
+   (PTE_P|PTE_U implied). */
 enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
 /* Looks up va; returns false if not mapped as a user page. */
 bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);

@@ -12,6 +12,13 @@ typedef void (*srv_handler)(struct bh_msg *m, uint64_t badge);
    (h NULL: only tells the root the server is up). Returns the root's status. */
 enum bh_status svc_serve(srv_handler h);
 
+/* The handler's reply carries the first n typed items of the portal
+   EC's UTCB (srv_utcb()->item[]); for the current reply only. */
+void srv_reply_items(unsigned n);
+
+/* The portal EC's UTCB: its receive window and the items it sends. */
+struct bh_utcb *srv_utcb(void);
+
 /* Sends a test result to the root. */
 enum bh_status svc_report(uint64_t a, uint64_t b);
 

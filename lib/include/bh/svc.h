@@ -24,6 +24,11 @@
 
 #include <stdint.h>
 
+/* The client number in the badge of a call that came through a portal
+   the configuration made for one client (a cap with `badge`); 0: the
+   server's shared portal. */
+#define SVC_CLIENT(badge) ((unsigned)((badge) >> 16) & 0xffu)
+
 #define SVC_SEL_ROOT 4u
 #define SVC_SEL_PARK 5u
 

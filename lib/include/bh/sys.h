@@ -224,4 +224,22 @@ static inline enum bh_status bh_dev_msi(uint64_t dev, uint64_t op, uint64_t sm, 
         out[0] = rdx, out[1] = r10, out[2] = r8;
     return (enum bh_status)ret;
 }
+/* BH_DEV_MAP: pages first .. first+n-1 of a device region into the
+   caller's PD at va; reg = BH_DEV_REGION(region, BH_M_R [| BH_M_W]).
+   out[0] = pages mapped, out[1] = the region's size in bytes. */
+static inline enum bh_status bh_dev_map(uint64_t dev, uint64_t va, uint64_t reg, uint64_t first,
+                                        uint64_t n, uint64_t *out)
+{
+    uint64_t ret, rdi = dev, rsi = BH_DEV_MAP, rdx = va;
+    register uint64_t r10 __asm__("r10") = reg;
+    register uint64_t r8 __asm__("r8") = first;
+    register uint64_t r9 __asm__("r9") = n;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"((uint64_t)BH_SYS_DEV_CTRL)
+                     : "rcx", "r11", "memory");
+    if (out)
+        out[0] = rdx, out[1] = r10, out[2] = r8;
+    return (enum bh_status)ret;
+}
 #endif

@@ -1,0 +1,199 @@
+/* pci: the PCI server. It holds the PCI configuration ports (mechanism
+   #1, which naming a function with BH_SYS_CREATE_DEV requires anyway),
+   enumerates every function from bus 0 through the bridges, and hands
+   each function to the one client its arguments name, as a DEV
+   capability delegated over IPC (bh/pci.h). Arguments: `clientN=BB:DD.F`
+   (N = 1..255, the client number of the badged portal the root made for
+   that client; up to PCI_CLIENT_FNS functions each, 16 in all).
+
+   Why mechanism #1 and not ECAM: to create a DEV capability the server
+   must hold ports 0xcf8-0xcff anyway, and they reach the same first 256
+   bytes of configuration space that enumeration and the standard
+   capabilities (MSI, MSI-X) need; ECAM would add ACPI parsing in user
+   space for nothing a driver here uses. Drivers read their own
+   function's ECAM page through their DEV capability (BH_DEV_MAP with
+   BH_DEV_REGION_CFG) and never write configuration space. */
+#include <bh/srv.h>
+#include <bh/pci.h>
+#include <bh/libc.h>
+#include <bh/io.h>
+#include <stdbool.h>
+#include <string.h>
+
+int main(const char *args, unsigned long arg2);
+
+#define SEL_SELF 16u             /* its own PD (CTRL): DEV objects are charged to it */
+#define SEL_DEV_BASE 64u         /* the DEV capability of grants[i] at base + i */
+#define MAX_GRANTS 16u
+#define MAX_FNS 256u
+
+struct grant {
+    unsigned client;
+    uint32_t sbdf;
+    bool made;                   /* its DEV capability exists */
+};
+
+static struct grant grants[MAX_GRANTS];
+static unsigned ngrants;
+static uint32_t fns[MAX_FNS];    /* sbdf of every function found */
+static unsigned nfns;
+
+static void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static uint32_t cfg_rd(uint32_t bdf, unsigned off)
+{
+    outl(0xcf8, 0x80000000u | (bdf & 0xffff) << 8 | (off & 0xfc));
+    return inl(0xcfc);
+}
+
+static void cfg_wr(uint32_t bdf, unsigned off, uint32_t v)
+{
+    outl(0xcf8, 0x80000000u | (bdf & 0xffff) << 8 | (off & 0xfc));
+    outl(0xcfc, v);
+}
+
+/* Every function on bus and, depth first, behind its bridges. */
+static void scan(unsigned bus, unsigned depth)
+{
+    for (unsigned dev = 0; dev < 32; dev++)
+        for (unsigned fn = 0; fn < 8; fn++) {
+            uint32_t bdf = bus << 8 | dev << 3 | fn;
+            uint32_t id = cfg_rd(bdf, 0);
+            if ((id & 0xffff) == 0xffff) {
+                if (fn == 0)
+                    break;
+                continue;
+            }
+            unsigned hdr = cfg_rd(bdf, 0x0c) >> 16 & 0xff;
+            if (nfns < MAX_FNS)
+                fns[nfns++] = bdf;
+            bh_printf("# pci: %02x:%02x.%x %04x:%04x class %06x\n", bus, dev, fn, id & 0xffff,
+                      id >> 16, cfg_rd(bdf, 0x08) >> 8);
+            unsigned sec = cfg_rd(bdf, 0x18) >> 8 & 0xff;
+            if ((hdr & 0x7f) == 1 && sec > bus && depth < 8)
+                scan(sec, depth + 1);
+            if (fn == 0 && !(hdr & 0x80))
+                break;
+        }
+}
+
+static bool exists(uint32_t sbdf)
+{
+    for (unsigned i = 0; i < nfns; i++)
+        if (fns[i] == sbdf)
+            return true;
+    return false;
+}
+
+/* Parses `clientN=BB:DD.F` words; false (and why) on a malformed one. */
+static bool parse(const char *a)
+{
+    for (const char *p = a; p && *p; p++) {
+        if ((p != a && p[-1] != ' ') || strncmp(p, "client", 6))
+            continue;
+        char *e;
+        unsigned long c = strtoul(p + 6, &e, 10), bus, dev, fn;
+        if (*e != '=' || c < 1 || c > 255)
+            return bh_printf("# pci: bad argument at '%s'\n", p), false;
+        bus = strtoul(e + 1, &e, 16);
+        dev = *e == ':' ? strtoul(e + 1, &e, 16) : 256;
+        fn = *e == '.' ? strtoul(e + 1, &e, 16) : 8;
+        if (bus > 255 || dev > 31 || fn > 7 || (*e && *e != ' ') || ngrants == MAX_GRANTS)
+            return bh_printf("# pci: bad argument at '%s'\n", p), false;
+        grants[ngrants++] = (struct grant){ (unsigned)c, (uint32_t)(bus << 8 | dev << 3 | fn), false };
+    }
+    return true;
+}
+
+/* The configuration offset of capability id (PCI 6.7), or 0. */
+static unsigned find_cap(uint32_t bdf, unsigned id)
+{
+    if (!(cfg_rd(bdf, 0x04) >> 16 & 0x10))
+        return 0;
+    unsigned p = cfg_rd(bdf, 0x34) & 0xfc;
+    for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
+        uint32_t v = cfg_rd(bdf, p);
+        if ((v & 0xff) == id)
+            return p;
+        p = v >> 8 & 0xfc;
+    }
+    return 0;
+}
+
+/* What a driver needs and cannot do itself: memory decoding and bus
+   mastering on, INTx off, MSI-X enabled with every entry still masked
+   (entries reset masked: PCI 6.8.2.9). */
+static void prepare(uint32_t bdf)
+{
+    uint32_t cmd = cfg_rd(bdf, 0x04) & 0xffff;
+    cfg_wr(bdf, 0x04, cmd | 1u << 1 | 1u << 2 | 1u << 10);
+    unsigned x = find_cap(bdf, 0x11);
+    if (x)
+        cfg_wr(bdf, x, (cfg_rd(bdf, x) | 1u << 31) & ~(1u << 30));   /* enable, no function mask */
+}
+
+static void get(struct bh_msg *m, unsigned client)
+{
+    unsigned n = 0, i;
+    bool any = false;
+    for (i = 0; i < ngrants; i++) {
+        any |= grants[i].client == client;
+        if (grants[i].client == client && n++ == m->w[1])
+            break;
+    }
+    if (!client || !any) {
+        m->w[0] = BH_ERIGHTS;
+        return;
+    }
+    struct grant *g = &grants[i];
+    if (i == ngrants || !exists(g->sbdf)) {
+        m->w[0] = BH_ENOENT;
+        return;
+    }
+    enum bh_status s = BH_OK;
+    if (!g->made && (s = bh_create_dev(SEL_DEV_BASE + i, SEL_SELF, g->sbdf)) == BH_OK)
+        g->made = true;
+    if (s != BH_OK) {
+        m->w[0] = s;
+        return;
+    }
+    prepare(g->sbdf);
+    srv_utcb()->item[0] = (struct bh_item){ BH_ITEM_DELEGATE | BH_R_CTRL << 8, SEL_DEV_BASE + i, 1, 0 };
+    srv_reply_items(1);
+    m->w[0] = BH_OK;
+    m->w[1] = g->sbdf;
+    m->w[2] = cfg_rd(g->sbdf, 0);
+    m->w[3] = cfg_rd(g->sbdf, 0x08);
+    bh_printf("# pci: %02x:%02x.%x delegated to client %u\n", g->sbdf >> 8, g->sbdf >> 3 & 31,
+              g->sbdf & 7, client);
+}
+
+static void serve(struct bh_msg *m, uint64_t badge)
+{
+    if (m->w[0] == PCI_OP_GET)
+        get(m, SVC_CLIENT(badge));
+    else
+        m->w[0] = BH_EINVAL;
+}
+
+int main(const char *args, unsigned long arg2)
+{
+    (void)arg2;
+    bool ok = parse(args);
+    scan(0, 0);
+    unsigned missing = 0;
+    for (unsigned i = 0; i < ngrants; i++)
+        missing += !exists(grants[i].sbdf);
+    bh_tap(ok && nfns > 0 && missing == 0,
+           "pci: %u functions enumerated through configuration mechanism #1; %u configured for "
+           "clients, %u missing", nfns, ngrants, missing);
+    if (svc_serve(serve) != BH_OK)
+        return 1;
+    svc_park();
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/perl
+# User-space drivers (boot/drivers.dts) in QEMU TCG: q35 with the IOMMU
+# and interrupt remapping, an NVMe at 00:04.0 backed by a 1 MiB raw image
+# this test creates, and an e1000e at 00:03.0 on QEMU's user network. The root task starts the PCI server, the NVMe driver
+# and the block client from the measured configuration (no in-system
+# suite) and supervises them until the client ends. Checked:
+#   - pci enumerates, hands 00:04.0 to the driver's badged portal only,
+#     and refuses the client (ERIGHTS, no capability);
+#   - nvme maps BAR0 and its ECAM page through the DEV capability, brings
+#     the controller up, identifies it and namespace 1, makes an I/O queue
+#     pair, and its completions arrive as MSI-X through interrupt
+#     remapping;
+#   - its DMA aimed at an IOVA it never mapped, and at the kernel's load
+#     address, is blocked and reported as a fault (and QEMU's log says
+#     so), the block it aimed at stays intact;
+#   - blkclient's blocks go through shared DMA-capable pages and read back
+#     equal; malformed requests get their statuses;
+#   - e1000e sends an ARP request and an ICMP echo for netclient to the
+#     slirp gateway 10.0.2.2 and delivers the replies; its MSI-X arrives
+#     through interrupt remapping;
+#   - afterwards the image holds exactly the client's and the driver's
+#     patterns at their blocks.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Bulkhead;
+use File::Temp qw(tempdir);
+use Test::More;
+
+my @DRIVERS = map { "build/drivers/$_.elf" } qw(pci nvme blkclient e1000e netclient);
+my $DTB = 'build/boot/drivers.dtb';
+setup('drivers', need => [$ROOT_ELF, $DTB, @DRIVERS]);
+
+my $BLOCKS = 2048;               # 512-byte blocks: 1 MiB
+my $dir = tempdir('bulkhead-drivers-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $img = "$dir/nvme.img";
+open my $fh, '>', $img or die "$img: $!";
+binmode $fh;
+print $fh "\0" x (512 * $BLOCKS);
+close $fh;
+
+my $tok = token();
+my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
+my @mods = ([$ROOT_ELF, "servers nosuite config=drivers.dtb rootarg=$tok"], [$DTB, ''],
+            map { [$_, ''] } @DRIVERS);
+my $r = run_qemu(timeout => 180, args => [
+    '-netdev', 'user,id=n0', '-device', 'e1000e,netdev=n0,addr=0x3',
+    '-drive', "file=$img,if=none,id=nv0,format=raw",
+    '-device', 'nvme,drive=nv0,serial=bulkhead0,addr=0x4',
+    '-kernel', $HV, '-append', $cmdline, '-initrd', initrd_arg(@mods) ]);
+check_kernel_tap($r, label => 'qemu drivers');
+check_boot($r, proto => 'mb1', loader => qr/qemu/i, cmdline => $cmdline, cpus => '2/2',
+           modules => [ map { { file => $_->[0], args => $_->[1] } } @mods ]);
+my @s = @{ $r->{serial} };
+my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
+
+# Results that must be there and pass (check_kernel_tap fails any `not ok`).
+my @must = (
+    qr/pci: \d+ functions enumerated through configuration mechanism #1; 2 configured for clients, 0 missing/,
+    qr/nvme: the PCI server delegated 00:04\.0 \(1b36:0010, class 010802\)/,
+    qr/nvme: BAR0 \(\d+ KiB mapped\) and the ECAM page mapped through the DEV capability/,
+    qr/nvme: identify controller: model 'QEMU NVMe Ctrl', serial 'bulkhead0', \d+ namespace\(s\)/,
+    qr/nvme: identify namespace 1: $BLOCKS blocks of 512 bytes/,
+    qr/nvme: I\/O queue pair 1 created \(64 entries/,
+    qr/nvme: block 2047 written from the driver's own DMA page/,
+    qr/nvme: a read aimed at an IOVA the driver never mapped \(30000000\) is blocked by the IOMMU: fault reported \(reason \d+, write, source 00:04\.0\)/,
+    qr/nvme: a read aimed at the kernel's physical load address \(200000\) is blocked by the IOMMU: fault reported \(reason \d+, write, source 00:04\.0\)/,
+    qr/nvme: a write whose data is at an unmapped IOVA: the device's read is blocked and reported \(reason \d+, read\)/,
+    qr/nvme: afterwards the device still works, the driver's page and block 2047 are intact \(0 bad words/,
+    qr/nvme: (\d+) of \1 completions so far announced by MSI-X through IRTE \d+ \(\1 messages\)$/,
+    qr/blk: the driver serves $BLOCKS blocks of 512 bytes, 16 per request/,
+    qr/blk: 2 DMA-capable pages shared with the driver/,
+    qr/blk: 8 of 8 writes of 8 blocks at 16\.\. read back equal/,
+    qr/blk: blocks beyond the namespace \($BLOCKS, 2047\+2, ~0\): ERANGE/,
+    qr/blk: more blocks than a request takes, or beyond the shared buffer: ERANGE/,
+    qr/blk: zero blocks, a misaligned offset, an unknown op: EINVAL/,
+    qr/blk: a second buffer: EEXIST/,
+    qr/blk: the PCI server refuses a device to a client it has none for: ERIGHTS, no capability/,
+    qr/blk: after the client took its pages back, a read \(-?\d+\) only makes the device fault: the driver still answers/,
+    qr/e1000e: the PCI server delegated 00:03\.0 \(8086:10d3\)/,
+    qr/e1000e: a cause raised through ICS arrives as MSI-X entry 0 through IRTE \d+/,
+    qr/e1000e: up: MAC 52:54:00:12:34:56, link up/,
+    qr/net: the driver is ready, MAC 52:54:00:12:34:56, link up/,
+    qr/net: 5 DMA-capable frame pages shared with the driver/,
+    qr/net: ARP: 10\.0\.2\.2 is at 52:55:0a:00:02:02/,
+    qr/net: ICMP echo to 10\.0\.2\.2 answered with our id, sequence and payload/,
+    qr/net: \d+ MSI-X messages reached the driver through interrupt remapping while it received \d+ frames/,
+    qr/net: malformed requests \(short and long frames, bad timeouts, unknown op, a second page\) refused/,
+    qr/net: after the client took its pages back, a send \(-?\d+\) only makes the device fault: the driver still answers/,
+);
+
+subtest 'drivers: pci server, NVMe driver, block client' => sub {
+    for my $srv (qw(pci nvme blkclient e1000e netclient)) {
+        ok($has->(qr/^\[root\.elf\] # server \Q$srv\E: started \(pd sel \d+\)$/), "$srv started");
+    }
+    ok($has->(qr/^\[pci\] # pci: 00:04\.0 1b36:0010 class 010802$/), 'pci found the NVMe');
+    ok($has->(qr/^\[pci\] # pci: 00:04\.0 delegated to client 1$/), 'and delegated it to client 1');
+    ok($has->(qr/^\[pci\] # pci: 00:03\.0 delegated to client 3$/), 'and the e1000e to client 3');
+    ok(!$has->(qr/delegated to client 2/), 'nothing went to client 2');
+    ok($has->(qr/^\[e1000e\] # e1000e: interrupts by MSI-X through interrupt remapping/),
+       'e1000e takes interrupts by MSI-X, not the polling fallback');
+    ok($has->(qr/^\[root\.elf\] # supervise: netclient ended: exited$/), 'netclient ended cleanly');
+    ok($has->(qr/^\[nvme\] # nvme: completions by MSI-X through interrupt remapping/),
+       'nvme takes completions by MSI-X, not the polling fallback');
+    for my $re (@must) {
+        ok($has->(qr/^ok \d+ - $re/), "passed: $re");
+    }
+    ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 30000000 reason \d+ .*write$/),
+       'hv logged the blocked write to the unmapped IOVA');
+    ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 200000 reason \d+ .*write$/),
+       "hv logged the blocked write to the kernel's address");
+    ok($has->(qr/^\[root\.elf\] # supervise: blkclient ended: exited$/), 'blkclient ended cleanly');
+    ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 20000000 reason \d+ .*write$/),
+       "hv logged the NVMe's blocked write into the client's revoked page");
+    ok(!$has->(qr/server nvme: .* ending it/), 'the NVMe driver took no fault');
+    ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 20000000 reason \d+ .*read$/),
+       "hv logged the e1000e's blocked fetch from the client's revoked page");
+    ok(!$has->(qr/server e1000e: .* ending it/), 'the e1000e driver took no fault');
+    ok(!$has->(qr/malformed completion/), 'QEMU sent no malformed completion');
+    open my $q, '<', $r->{out_file} or die "$r->{out_file}: $!";
+    my @q = <$q>;
+    ok(scalar(grep { /vtd_iommu_translate: detected translation failure \(dev=00:04:00, iova=0x30000000\)/ } @q),
+       "QEMU's own log shows the NVMe's blocked access to the unmapped IOVA");
+};
+
+# The image after the run: the client's pattern at blocks 16..79, the
+# driver's at block 2047, zeros elsewhere (block 2046 got the write whose
+# data the device could not fetch: QEMU writes what its failed read left).
+subtest 'drivers: the disk image holds what was written' => sub {
+    open my $in, '<', $img or die "$img: $!";
+    binmode $in;
+    local $/;
+    my $disk = <$in>;
+    is(length $disk, 512 * $BLOCKS, 'image size unchanged');
+    my ($bad, $zero_bad) = (0, 0);
+    for my $lba (16 .. 16 + 64 - 1) {
+        my @w = unpack('V128', substr($disk, $lba * 512, 512));
+        for my $i (0 .. 127) {
+            $bad++ if $w[$i] != ((0xb10c0000 ^ ($lba << 12) ^ $i) & 0xffffffff);
+        }
+    }
+    is($bad, 0, "blocks 16..79 hold blkclient's pattern");
+    my @w = unpack('V128', substr($disk, 2047 * 512, 512));
+    is(scalar(grep { $w[$_] != ((0x5e1f7e57 ^ $_) & 0xffffffff) } 0 .. 127), 0,
+       "block 2047 holds the driver's pattern");
+    for my $lba (0 .. 15, 80 .. 2045) {
+        $zero_bad++ if substr($disk, $lba * 512, 512) ne "\0" x 512;
+    }
+    is($zero_bad, 0, 'every other block is still zero');
+};
+done_testing();
