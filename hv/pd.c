@@ -214,10 +214,14 @@ static bool teardown_step(struct pd *pd, unsigned *budget)
     }
 }
 
-/* Ends pd's teardown: its death SM, the reaper's reference. */
+/* Ends pd's teardown: its death SM, the reaper's reference; once the
+   queue is empty, whoever waited for the reaper. */
 static void reap_done(struct pd *pd)
 {
     reap_unlink(pd);
+    if (!reap_head)
+        for (struct ec *w; (w = ecq_pop(&pd_reaped.waiters)) != NULL;)
+            ec_wake(w, BH_OK);
     if (pd->death_sm) {
         sm_up(pd->death_sm);
         kobj_put(&pd->death_sm->obj);
@@ -239,9 +243,6 @@ bool pd_reap(struct pd *only, unsigned budget)
         if (only)
             return true;
     }
-    if (!reap_head)                    /* wake whoever waited for the reaper */
-        for (struct ec *w; (w = ecq_pop(&pd_reaped.waiters)) != NULL;)
-            ec_wake(w, BH_OK);
     return only ? only->reap_phase == REAP_DONE : !reap_head;
 }
 
