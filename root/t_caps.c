@@ -165,10 +165,58 @@ static void test_kill_bounded(void)
     bh_revoke(child, BH_REVOKE_SELF);
 }
 
+/* A REVOKE made while another CPU's KILL_PD tears a big PD down waits
+   for the reaper, is woken when the queue empties, and then finds the PD
+   gone. (It once was not woken when the KILL_PD itself finished the last
+   step; that needs the last step to fall to the kill rather than to a
+   scheduler pass, so this test does not reproduce it every time.) */
+static uint64_t rk_child;
+static volatile bool rk_started, rk_done;
+
+static void rk_killer(void)              /* CPU 1 */
+{
+    rk_started = true;
+    bh_kill_pd(rk_child);
+    rk_done = true;
+    bh_exit(0);
+}
+
+static void test_revoke_during_kill(void)
+{
+    if (rt_cpus() < 2)
+        return;
+    uint64_t death = rt_sel(), sm = rt_sel();
+    rk_child = rt_sel();
+    bh_create_sm(death, SEL_PD, 0);
+    bh_create_sm(sm, SEL_PD, 0);
+    enum bh_status s = bh_create_pd(rk_child, SEL_PD, 64, KILL_PAGES + 512, death);
+    for (unsigned i = 0; s == BH_OK && i < KILL_PAGES / BH_MAP_MAX; i++)
+        s = bh_map(rk_child, 0, 0x10000000 + (uint64_t)i * BH_MAP_MAX * 4096, BH_MAP_MAX,
+                   BH_M_R | BH_M_W | BH_MAP_FRESH);
+    rt_thread(CPU1, 100, rk_killer);
+    while (!rk_started)
+        ;
+    unsigned revokes = 0;
+    bool dead = false, ok = true;
+    while (!dead && revokes < 100000) {
+        uint64_t copy = rt_sel();
+        ok &= bh_delegate(SEL_PD, sm, copy, BH_R_UP) == BH_OK && bh_revoke(copy, BH_REVOKE_SELF) == BH_OK;
+        revokes++;
+        dead = bh_sm_down(death, 1) == BH_OK;
+    }
+    bh_tap(s == BH_OK && ok && dead,
+           "caps: revocations while another CPU kills a big PD return (%u made), and the PD is "
+           "gone when one returns after the kill", revokes);
+    while (!rk_done)
+        bh_sm_down(sm, 1000);
+    bh_revoke(rk_child, BH_REVOKE_SELF);
+}
+
 void test_caps(void)
 {
     test_create_checks();
     test_delegate();
     test_revoke_chain();
     test_kill_bounded();
+    test_revoke_during_kill();
 }
