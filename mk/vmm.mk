@@ -24,8 +24,17 @@ $(VMS_DTBS) $(BENCH_DTB): $(BUILD)/boot/%.dtb: boot/%.dts root/mkconfig.sh $(VMM
 all: $(VMS_DTBS) $(BENCH_DTB)
 systest smoke iso: $(VMM_ELF) $(UART_ELF) $(VMS_DTBS)
 
+# The passthrough configuration (tests/system/kvm-passthrough.t) names the
+# PCI server too.
+PT_DTB := $(BUILD)/boot/passthrough.dtb
+$(PT_DTB): boot/passthrough.dts root/mkconfig.sh $(VMM_ELF) $(UART_ELF) $(GUEST_IMG) $(DRIVER_ELFS)
+	@mkdir -p $(dir $@)
+	sh root/mkconfig.sh $< $(BUILD)/vmm:$(BUILD)/guests:$(BUILD)/drivers $@
+all: $(PT_DTB)
+systest: $(PT_DTB)
+
 # The configuration unit test also parses the VM configurations.
-VMS_FIXTURES := $(patsubst boot/%.dts,$(BUILD)/tests/fixtures/config/%.dtb,$(VMS_DTS))
+VMS_FIXTURES := $(patsubst boot/%.dts,$(BUILD)/tests/fixtures/config/%.dtb,$(VMS_DTS) boot/passthrough.dts)
 $(VMS_FIXTURES): $(BUILD)/tests/fixtures/config/%.dtb: boot/%.dts
 	@mkdir -p $(dir $@)
 	dtc -q -I dts -O dtb -o $@ $<
