@@ -329,13 +329,16 @@ static enum bh_status read_device(const char **why)
     pt.v.id = pt.cfg[0];
     pt.v.class_rev = pt.cfg[2];
     pt.v.subsys = pt.cfg[0x2c / 4];
+    bool upper = false;                    /* this register is a 64-bit BAR's upper half */
     for (unsigned i = 0; i < VPCI_BARS; i++) {
         pt.mapped[i] = ~0ull;
         uint32_t reg = pt.cfg[(0x10 + 4 * i) / 4];
-        if (i > 0 && pt.v.bar[i - 1].is64) {
-            pt.v.bar[i].upper = true;
+        if (upper) {
+            pt.v.bar[i].upper = pt.v.bar[i - 1].is64;   /* presented only if the BAR is */
+            upper = false;
             continue;
         }
+        upper = !(reg & 1) && (reg >> 1 & 3) == 2;
         if (reg & 1)
             continue;                      /* an I/O BAR: not passed through */
         uint64_t va = (uint64_t)bar_va(i);
@@ -370,7 +373,8 @@ static void setup_msix(void)
     if (!cap)
         return;
     uint32_t tab = pt.cfg[cap / 4 + 1], pba = pt.cfg[cap / 4 + 2];
-    if (!pt.v.bar[tab & 7].size || !pt.v.bar[pba & 7].size)
+    if ((tab & 7) >= VPCI_BARS || (pba & 7) >= VPCI_BARS || !pt.v.bar[tab & 7].size ||
+        !pt.v.bar[pba & 7].size)
         return;                            /* not in a memory BAR we pass through */
     pt.real_n = (pt.cfg[cap / 4] >> 16 & 0x7ff) + 1;
     pt.v.has_msix = true;
