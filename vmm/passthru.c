@@ -104,7 +104,7 @@ static void sync_msix(void)
     for (unsigned i = 0; i < pt.v.msix_n; i++)
         if (!pt.bound[i] && vpci_msix_vector(&pt.v, i) >= 0) {
             enum bh_status s = bind(i);
-            pt.bound[i] = s == BH_OK;
+            pt.bound[i] = true;            /* tried once: a failure is said once */
             if (s != BH_OK)
                 bh_printf("# vmm %s: passthrough: MSI-X entry %u: cannot bind it (status %d): "
                           "its interrupts are lost\n", vm.name, i, s);
