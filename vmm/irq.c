@@ -36,7 +36,8 @@ uint64_t now_tsc(void)
 /* Timer events up to now into the controllers. */
 static void tick(uint64_t now)
 {
-    pt_poll();                         /* messages of a passed-through device */
+    if (pt_pending())
+        pt_poll();                     /* messages of a passed-through device */
     lapic_tick(&vm.lapic, now);
     if (pit_irq_due(&vm.pit, now))
         pic_raise(&vm.pic, 0);

@@ -41,7 +41,6 @@ static struct {
     uint64_t mapped[VPCI_BARS];            /* GPA each BAR is shared at, or ~0 */
     bool bound[VPCI_MSIX_MAX];
     unsigned prio;
-    volatile uint32_t fired;               /* entries with a host message not yet taken */
     uint64_t host_msgs, injected, dropped, map_errors;
 } pt;
 
@@ -59,7 +58,7 @@ static void __attribute__((noreturn)) msi_loop(unsigned i)
     for (;;) {
         if (bh_sm_down(SEL_PT_SM + i, 0) != BH_OK)
             continue;
-        __atomic_fetch_or(&pt.fired, 1u << i, __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&pt_fired, 1u << i, __ATOMIC_SEQ_CST);
         bh_syscall6(BH_SYS_VCPU_CTRL, SEL_VCPU, BH_VCPU_RECALL, 0, 0, 0, 0);
         bh_sm_up(SEL_WAKE);                /* a halted guest wakes too */
         bh_dev_msi(SEL_PT_DEV, BH_DEV_MSI_UNMASK, 0, 0, i | BH_DEV_MSIX, NULL);
@@ -118,16 +117,13 @@ static void sync_msix(void)
         }
 }
 
-bool pt_pending(void)
-{
-    return pt.fired != 0;
-}
+volatile uint32_t pt_fired;
 
 void pt_poll(void)
 {
-    if (!pt.fired)
+    if (!pt_fired)
         return;
-    uint32_t f = __atomic_exchange_n(&pt.fired, 0, __ATOMIC_SEQ_CST);
+    uint32_t f = __atomic_exchange_n(&pt_fired, 0, __ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < VPCI_MSIX_MAX; i++)
         if (f & 1u << i) {
             pt.host_msgs++;

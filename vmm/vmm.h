@@ -176,9 +176,11 @@ uint64_t pt_vm_quota(uint64_t ram_pages);
 /* After the RAM and the device buses: gets, assigns and presents the
    function; its MSI threads run at prio. BH_OK without passthrough. */
 enum bh_status pt_init(unsigned prio);
-/* Whether a host message waits to go into the guest (the pump then runs
-   in full); pt_poll moves such messages into the local APIC. */
-bool pt_pending(void);
+/* Entries with a host message not yet taken (bit i: MSI-X entry i), set
+   by the interrupt threads. While any is set the pump runs in full;
+   pt_poll moves them into the local APIC. Inline: every exit looks. */
+extern volatile uint32_t pt_fired;
+static inline bool pt_pending(void) { return pt_fired != 0; }
 void pt_poll(void);
 /* Counters for the VM's end report. */
 void pt_report(void);
