@@ -103,16 +103,21 @@ static uint64_t pte_flags(unsigned rights)
            ((rights & MEM_DEVICE) ? PTE_PCD | PTE_PWT : 0);
 }
 
+/* EPT attributes of a guest mapping: a fresh page is freed with it;
+   device memory goes in uncached and never executable (ept_leaf). */
+static uint64_t ept_attr(unsigned rights, uint64_t owned)
+{
+    return (owned ? EPT_OWNED : 0) | ((rights & MEM_DEVICE) ? EPT_DEVICE : 0);
+}
+
 /* Fills in and publishes node n for a mapping of pa at va in pd. */
 static enum bh_status place(struct pd *pd, struct mnode *n, struct mnode **sl, uint64_t va,
                             uint64_t pa, unsigned rights, uint64_t owned)
 {
     if (quota_left(pd) < 3)            /* page tables as_map may need */
         return BH_ENOMEM;
-    if (pd->ept && (rights & MEM_DEVICE))
-        return BH_ENOTSUP;             /* device memory for guests needs UC in EPT */
     uint64_t before = kmem_free_count();
-    enum bh_status s = pd->ept ? ept_map(pd->ept, va, pa, rights, owned ? EPT_OWNED : 0)
+    enum bh_status s = pd->ept ? ept_map(pd->ept, va, pa, rights, ept_attr(rights, owned))
                                : as_map(pd->root, va, pa, pte_flags(rights) | owned);
     pd->used += before - kmem_free_count();
     if (s != BH_OK)

@@ -24,15 +24,24 @@ $(VMS_DTBS) $(BENCH_DTB): $(BUILD)/boot/%.dtb: boot/%.dts root/mkconfig.sh $(VMM
 all: $(VMS_DTBS) $(BENCH_DTB)
 systest smoke iso: $(VMM_ELF) $(UART_ELF) $(VMS_DTBS)
 
+# The passthrough configuration (tests/system/kvm-passthrough.t) names the
+# PCI server too.
+PT_DTB := $(BUILD)/boot/passthrough.dtb
+$(PT_DTB): boot/passthrough.dts root/mkconfig.sh $(VMM_ELF) $(UART_ELF) $(GUEST_IMG) $(DRIVER_ELFS)
+	@mkdir -p $(dir $@)
+	sh root/mkconfig.sh $< $(BUILD)/vmm:$(BUILD)/guests:$(BUILD)/drivers $@
+all: $(PT_DTB)
+systest: $(PT_DTB)
+
 # The configuration unit test also parses the VM configurations.
-VMS_FIXTURES := $(patsubst boot/%.dts,$(BUILD)/tests/fixtures/config/%.dtb,$(VMS_DTS))
+VMS_FIXTURES := $(patsubst boot/%.dts,$(BUILD)/tests/fixtures/config/%.dtb,$(VMS_DTS) boot/passthrough.dts)
 $(VMS_FIXTURES): $(BUILD)/tests/fixtures/config/%.dtb: boot/%.dts
 	@mkdir -p $(dir $@)
 	dtc -q -I dts -O dtb -o $@ $<
 $(BUILD)/tests/unit/config: $(VMS_FIXTURES)
 
 # Host unit tests (cmocka, ASan, UBSan) of the pure parts.
-VMM_UNIT := bus decode args gwalk devices uart
+VMM_UNIT := bus decode args gwalk devices uart vpci
 VMM_UNIT_BINS := $(patsubst %,$(BUILD)/vmm/test/test_%,$(VMM_UNIT))
 vmm_test_bus_SRCS := vmm/bus.c
 vmm_test_decode_SRCS := vmm/decode.c
@@ -40,6 +49,7 @@ vmm_test_args_SRCS := vmm/args.c hv/lib/fmt.c
 vmm_test_gwalk_SRCS := vmm/gwalk.c
 vmm_test_devices_SRCS := vmm/pic.c vmm/pit.c vmm/rtc.c vmm/lapic.c
 vmm_test_uart_SRCS := vmm/uart/uart16550.c
+vmm_test_vpci_SRCS := vmm/vpci.c
 
 define vmm_unit_rule
 $(BUILD)/vmm/test/test_$(1): vmm/test/test_$(1).c $$(vmm_test_$(1)_SRCS)

@@ -38,7 +38,29 @@ static const struct {
     { "vcpu-prio", 1, 255 },
     { "crash-after", 1, 1000000000 },
     { "hv-leaf", 0, 1 },
+    { "passthrough", 0, 0 },          /* BB:DD.F, parsed by bdf() */
 };
+#define KEY_PASSTHROUGH 4u
+
+static int hexdig(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "BB:DD.F" (hexadecimal, two digits each for bus and device, device
+   below 0x20, function below 8) into bus << 8 | device << 3 | function. */
+static bool bdf(const char *p, size_t n, uint32_t *out)
+{
+    if (n != 7 || p[2] != ':' || p[5] != '.')
+        return false;
+    int b1 = hexdig(p[0]), b0 = hexdig(p[1]), d1 = hexdig(p[3]), d0 = hexdig(p[4]);
+    int f = hexdig(p[6]);
+    if (b1 < 0 || b0 < 0 || d1 < 0 || d0 < 0 || f < 0 || f > 7 || d1 * 16 + d0 > 31)
+        return false;
+    *out = (uint32_t)((b1 * 16 + b0) << 8 | (d1 * 16 + d0) << 3 | f);
+    return true;
+}
 
 enum bh_status vmm_args_parse(const char *s, struct vmm_args *out, char *err, size_t errlen)
 {
@@ -84,6 +106,15 @@ enum bh_status vmm_args_parse(const char *s, struct vmm_args *out, char *err, si
             return BH_EINVAL;
         }
         seen[k] = true;
+        if (k == KEY_PASSTHROUGH) {
+            if (!bdf(eq + 1, n - klen - 1, &out->pt_bdf)) {
+                snfmt(err, errlen, "'passthrough' needs a PCI function as BB:DD.F (hexadecimal)");
+                return BH_EINVAL;
+            }
+            out->passthrough = true;
+            i += n;
+            continue;
+        }
         uint64_t v;
         if (!number(eq + 1, n - klen - 1, &v) || v < keys[k].lo || v > keys[k].hi) {
             snfmt(err, errlen, "'%s' needs a number in %lu..%lu", keys[k].key,

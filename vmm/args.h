@@ -12,6 +12,10 @@
  *                              reference path of the exit benchmark; 0
  *                              (default): the VMM answers it like any
  *                              other hypervisor leaf (zeros)
+ *        / "passthrough=" BDF  pass the PCI function BB:DD.F (hexadecimal)
+ *                              through to the guest: the VMM asks the PCI
+ *                              server (selector 18) for it and refuses to
+ *                              start if it hands out another function
  *
  * Everything after "-- " is the guest's command string, copied to
  * guest-physical 0x5000 (guests/README.md), at most 255 characters.
@@ -34,6 +38,8 @@ struct vmm_args {
     uint32_t vcpu_prio;
     uint64_t crash_after;           /* 0: never */
     bool hv_leaf;                   /* ask hv for BH_VMCTRL_HV_LEAF */
+    bool passthrough;               /* pass pt_bdf through to the guest */
+    uint32_t pt_bdf;                /* bus << 8 | device << 3 | function */
     bool has_cmdline;
     char cmdline[VMM_CMDLINE_MAX];
 };

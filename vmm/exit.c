@@ -304,6 +304,7 @@ static const exit_fn handlers[BH_VM_EXITS] = {
     [EXIT_VMFUNC] = ex_ud,
     [BH_VMEXIT_FAIL] = ex_failed,
     [BH_VMEXIT_STARTUP] = ex_startup,
+    [BH_VMEXIT_RECALL] = ex_pump,           /* a passed-through device's message (passthru.c) */
 };
 
 /* The guest state each portal carries (BH_SYS_CREATE_PT's MTD). */
@@ -316,6 +317,7 @@ void exit_portals(uint64_t *mtd)
     mtd[EXIT_HLT] = MTD_BASE;
     mtd[EXIT_PREEMPT] = MTD_BASE;
     mtd[EXIT_INTR_WINDOW] = MTD_BASE;
+    mtd[BH_VMEXIT_RECALL] = MTD_BASE;
     mtd[EXIT_RDMSR] = mtd[EXIT_WRMSR] =
         MTD_LEAN | BH_MTD_CR | BH_MTD_EFER_PAT | BH_MTD_SYSENTER | BH_MTD_TSC;
     mtd[EXIT_EPT_VIOLATION] = MTD_BASE | MTD_GPRS | MTD_MODE | BH_MTD_QUAL;

@@ -36,6 +36,8 @@ uint64_t now_tsc(void)
 /* Timer events up to now into the controllers. */
 static void tick(uint64_t now)
 {
+    if (pt_pending())
+        pt_poll();                     /* messages of a passed-through device */
     lapic_tick(&vm.lapic, now);
     if (pit_irq_due(&vm.pit, now))
         pic_raise(&vm.pic, 0);
@@ -112,6 +114,8 @@ static void arm(struct vexit *x, uint64_t ctrl, uint64_t now)
 void irq_pump(struct vexit *x)
 {
     struct bh_vmstate *s = x->s;
+    if (pt_pending())
+        vm.irq_touched = true;
     if (pump.quiet && !vm.irq_touched && !pump.deadline)
         return;                        /* nothing armed, nothing changed: the commonest case */
     uint64_t now = now_tsc();

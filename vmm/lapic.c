@@ -88,6 +88,12 @@ static void timer_run(struct lapic *a, uint32_t count, uint64_t now)
     a->timer_deadline = count ? now + (uint64_t)count * divisor(a) : 0;
 }
 
+void lapic_raise(struct lapic *a, unsigned vec)
+{
+    if (vec >= 16 && vec < 256)
+        set_bit(a->irr, vec);
+}
+
 void lapic_tick(struct lapic *a, uint64_t now)
 {
     if (!a->timer_deadline || now < a->timer_deadline)

@@ -52,6 +52,10 @@ bool lapic_msr_write(struct lapic *a, uint32_t msr, uint64_t v, uint64_t now);
    above 4 GiB here, EXTD without EN, or x2APIC back to xAPIC directly). */
 bool lapic_set_base(struct lapic *a, uint64_t v);
 
+/* A fixed interrupt for vector vec (16..255) arrives (an MSI): into IRR.
+   Vectors below 16 are illegal (SDM Vol. 3A, 11.5.2) and dropped. */
+void lapic_raise(struct lapic *a, unsigned vec);
+
 /* Raises the timer's interrupt if its time has come (by now). */
 void lapic_tick(struct lapic *a, uint64_t now);
 

@@ -113,7 +113,8 @@ static enum bh_status make_ram(const char **why)
     for (uint64_t done = 0; done < pages;) {
         uint64_t n = pages - done < BH_MAP_MAX ? pages - done : BH_MAP_MAX;
         uint64_t va = GUEST_RAM_VA + done * 4096;
-        enum bh_status s = bh_map(SEL_SELF, va, va, n, BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH);
+        unsigned dma = vm.args.passthrough ? BH_M_DMA : 0;   /* a device's DMA mirrors it */
+        enum bh_status s = bh_map(SEL_SELF, va, va, n, BH_M_R | BH_M_W | BH_M_X | dma | BH_MAP_FRESH);
         if (s != BH_OK) {
             *why = "fresh pages for guest RAM";
             return s;
@@ -184,6 +185,7 @@ static void report(void)
             n += snfmt(line + n, sizeof line - (size_t)n, " %s %lu/%lu", names[c], vm.cost[c].min,
                        vm.cost[c].sum / vm.cost[c].n);
     bh_printf("%s\n", line);
+    pt_report();
 }
 
 int main(const char *args, unsigned long arg2)
@@ -223,7 +225,8 @@ int main(const char *args, unsigned long arg2)
     enum bh_status s = bh_create_sm(SEL_VM_DEATH, SEL_SELF, 0);
     if (s == BH_OK)
         s = (enum bh_status)bh_syscall6(BH_SYS_CREATE_PD, SEL_VM, SEL_SELF, VM_SLOTS | BH_PD_VM,
-                                        VM_QUOTA_PAGES, SEL_VM_DEATH, (uint64_t)vmname);
+                                        VM_QUOTA_PAGES + pt_vm_quota(vm.ram_size / 4096),
+                                        SEL_VM_DEATH, (uint64_t)vmname);
     if (s == BH_ENOTSUP) {
         bh_printf("# vmm %s: cannot run guests: no VMX on this machine (BH_PD_VM: status %d); "
                   "exiting\n", vm.name, s);
@@ -251,6 +254,11 @@ int main(const char *args, unsigned long arg2)
     uart_hello();
     if ((s = devs_init()) != BH_OK) {
         bh_printf("# vmm %s: cannot start the guest: the device bus (status %d)\n", vm.name, s);
+        return 1;
+    }
+    if ((s = pt_init(info->priority)) != BH_OK) {
+        bh_printf("# vmm %s: cannot start the guest: passthrough (status %d)\n", vm.name, s);
+        bh_kill_pd(SEL_VM);
         return 1;
     }
     bh_printf("# vmm %s: guest '%s' (%lu bytes) at 0x%lx, %u MiB RAM, command string \"%s\", "

@@ -169,6 +169,22 @@ void ex_hlt(struct vexit *x);
 /* The host TSC. */
 uint64_t now_tsc(void);
 
+/* passthru.c: a PCI function passed through (passthrough=BB:DD.F). */
+/* Extra quota the VM PD needs for the DMA mirror of ram_pages (0 without
+   passthrough). */
+uint64_t pt_vm_quota(uint64_t ram_pages);
+/* After the RAM and the device buses: gets, assigns and presents the
+   function; its MSI threads run at prio. BH_OK without passthrough. */
+enum bh_status pt_init(unsigned prio);
+/* Entries with a host message not yet taken (bit i: MSI-X entry i), set
+   by the interrupt threads. While any is set the pump runs in full;
+   pt_poll moves them into the local APIC. Inline: every exit looks. */
+extern volatile uint32_t pt_fired;
+static inline bool pt_pending(void) { return pt_fired != 0; }
+void pt_poll(void);
+/* Counters for the VM's end report. */
+void pt_report(void);
+
 /* devs.c */
 /* Registers every device on the two buses; an overlap is refused and
    reported. Returns the first failure's status. */

@@ -6,7 +6,7 @@
 static const char *const test_names[T_COUNT] = {
     [T_MODES] = "modes", [T_CPUID] = "cpuid", [T_MSR] = "msr", [T_PIO] = "pio",
     [T_EXC] = "exc", [T_HLT] = "hlt", [T_MMIO] = "mmio", [T_HOSTILE] = "hostile",
-    [T_BENCH] = "bench", [T_TRIPLE] = "triple",
+    [T_BENCH] = "bench", [T_PASSTHROUGH] = "passthrough", [T_TRIPLE] = "triple",
 };
 
 /* Keys that take a value, and which bit of `seen` each one uses. */

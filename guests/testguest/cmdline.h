@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 enum test_id {
-    T_MODES, T_CPUID, T_MSR, T_PIO, T_EXC, T_HLT, T_MMIO, T_HOSTILE, T_BENCH, T_TRIPLE,
+    T_MODES, T_CPUID, T_MSR, T_PIO, T_EXC, T_HLT, T_MMIO, T_HOSTILE, T_BENCH, T_PASSTHROUGH,
+    T_TRIPLE,
     T_COUNT
 };
 

@@ -85,6 +85,8 @@ void guest_main(void)
         t_hostile(&o);
     if (selected(&o, T_BENCH))
         t_bench(&o);
+    if (selected(&o, T_PASSTHROUGH))
+        t_passthrough();
     if (selected(&o, T_TRIPLE))
         t_triple();
     if (trap_stray_count())

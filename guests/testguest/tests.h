@@ -14,6 +14,7 @@ void t_exc(void);                               /* t_exc.c */
 void t_hlt(void);                               /* t_hlt.c */
 void t_hostile(const struct guest_opts *o);     /* t_hostile.c */
 void t_bench(const struct guest_opts *o);       /* t_bench.c */
+void t_passthrough(void);                       /* t_pt.c */
 __attribute__((noreturn)) void t_triple(void);  /* t_exc.c */
 
 /* pic.c: the legacy 8259 pair, remapped to vectors 0x20-0x2f. */

@@ -521,6 +521,35 @@ static void test_drivers_config(void **state)
     assert_int_equal(blk->caps[2].badge, 2);
 }
 
+/* The passthrough configuration (boot/passthrough.dts) as committed: the
+   PCI server gives 00:04.0 to client 1, the VMM's badged portal at 18,
+   and the VMM names that function in its arguments. */
+static void test_passthrough_config(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_file("passthrough.dtb"), BH_OK);
+    if (diag.count)
+        dump_diag();
+    assert_int_equal(diag.count, 0);
+    assert_int_equal(cfg.nservers, 3);
+    assert_int_equal(cfg.supervise.nawait, 1);
+    const struct bh_server_cfg *pci = find("pci"), *v = find("vm"), *u = find("vm-uart");
+    assert_non_null(pci);
+    assert_non_null(v);
+    assert_non_null(u);
+    assert_non_null(strstr(pci->args, "client1=00:04.0"));
+    assert_string_equal(v->module, "vmm.elf");
+    assert_int_equal(v->cpu, u->cpu);
+    assert_int_equal(v->ncaps, 3);
+    assert_string_equal(v->caps[2].target, "pci");
+    assert_int_equal(v->caps[2].sel, 18);
+    assert_int_equal(v->caps[2].rights, BH_R_CALL);
+    assert_int_equal(v->caps[2].badge, 1);
+    assert_non_null(strstr(v->args, "passthrough=00:04.0 "));
+    assert_non_null(strstr(v->args, "tests=default,passthrough"));
+    assert_true(v->memory_kib >= 4096 + 1536);
+}
+
 /* The VM configurations (boot/vms.dts, boot/vms-faults.dts) as committed:
    VMMs with their own PD, their UART's portal and the guest image as a
    data module; UART servers on the VMM's CPU; a /supervise node. */
@@ -805,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_byte_flips),
         cmocka_unit_test(test_measure),
         cmocka_unit_test(test_drivers_config),
+        cmocka_unit_test(test_passthrough_config),
         cmocka_unit_test(test_vm_configs),
         cmocka_unit_test(test_supervise_variants),
     };

@@ -60,6 +60,13 @@ static void test_good(void **state)
     ok("hv-leaf=0x1 ram-mib=2");
     assert_true(a.hv_leaf);
     assert_int_equal(a.ram_mib, 2);
+    assert_false(a.passthrough);
+    ok("passthrough=00:04.0 -- tests=passthrough");
+    assert_true(a.passthrough);
+    assert_int_equal(a.pt_bdf, 0x20);
+    assert_string_equal(a.cmdline, "tests=passthrough");
+    ok("ram-mib=8 passthrough=fF:1f.7");
+    assert_int_equal(a.pt_bdf, 0xffff);
 }
 
 static void test_bad(void **state)
@@ -82,6 +89,15 @@ static void test_bad(void **state)
     bad("ram-mib", "unknown word 'ram-mib'");
     bad("-", "unknown word '-'");
     bad("--x", "unknown word '--x'");
+    bad("passthrough=00:04", "'passthrough' needs a PCI function as BB:DD.F");
+    bad("passthrough=00:20.0", "BB:DD.F");        /* device 0x20 */
+    bad("passthrough=00:04.8", "BB:DD.F");        /* function 8 */
+    bad("passthrough=0:04.0", "BB:DD.F");
+    bad("passthrough=00:04.0x", "BB:DD.F");
+    bad("passthrough=0g:04.0", "BB:DD.F");
+    bad("passthrough=", "BB:DD.F");
+    bad("passthrough", "unknown word 'passthrough'");
+    bad("passthrough=00:04.0 passthrough=00:04.0", "'passthrough' given twice");
     char big[400];
     memset(big, 'a', sizeof big);
     memcpy(big, "-- ", 3);

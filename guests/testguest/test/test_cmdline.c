@@ -77,6 +77,9 @@ static void test_tests(void **state)
     assert_int_equal(opts.tests, TEST_BIT(T_MODES));
     assert_int_equal(parse("tests=basic,cpuid,msr,pio,exc,hlt"), 0);
     assert_int_equal(opts.tests, TESTS_DEFAULT & ~TEST_BIT(T_MMIO));
+    assert_int_equal(parse("tests=passthrough"), 0);
+    assert_int_equal(opts.tests, TEST_BIT(T_MODES) | TEST_BIT(T_PASSTHROUGH));
+    assert_false(TESTS_DEFAULT & TEST_BIT(T_PASSTHROUGH));
     assert_int_equal(parse("tests=default,triple"), 0);
     assert_int_equal(opts.tests, TESTS_DEFAULT | TEST_BIT(T_TRIPLE));
     assert_int_equal(parse("  tests=hostile,mmio\t"), 0);

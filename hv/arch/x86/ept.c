@@ -43,8 +43,7 @@ enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights
     uint64_t *e = &t[idx(gpa, 0)];
     if (*e)
         return BH_EEXIST;
-    *e = pa | EPT_WB | (owned & EPT_OWNED) | EPT_R | ((rights & BH_M_W) ? EPT_W : 0) |
-         ((rights & BH_M_X) ? EPT_X : 0);
+    *e = ept_leaf(pa, rights, owned);
     return BH_OK;
 }
 

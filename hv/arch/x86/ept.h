@@ -9,16 +9,33 @@
 #define EPT_R (1ull << 0)
 #define EPT_W (1ull << 1)
 #define EPT_X (1ull << 2)
-#define EPT_WB (6ull << 3)        /* leaf memory type */
+#define EPT_WB (6ull << 3)        /* leaf memory type (bits 5:3; SDM 29.3.7) */
+#define EPT_UC (0ull << 3)        /* uncached: device memory */
+#define EPT_MT (7ull << 3)
 #define EPT_OWNED (1ull << 11)    /* software: the page is freed with the mapping */
+#define EPT_DEVICE (1ull << 52)   /* software: device memory (UC, never executable) */
 #define EPT_ADDR 0x000ffffffffff000ull
 #define EPT_GPA_TOP (1ull << 48)  /* a 4-level walk covers 48 bits */
 
 _Static_assert(EPT_OWNED == (1ull << 11), "EPT bit 11 is ignored by the CPU");
+_Static_assert(EPT_DEVICE > EPT_ADDR && EPT_DEVICE < (1ull << 63),
+               "EPT bits 62:52 are ignored by the CPU (63 is suppress-#VE)");
+
+/* The leaf entry for pa with BH_M_* rights; attr holds EPT_OWNED and/or
+   EPT_DEVICE. RAM is write-back; device memory (a BAR) is uncached (type
+   0, SDM 29.3.7.2: UC in EPT makes the access UC whatever the guest's
+   PAT says) and never executable. Pure: host-tested (tests/unit/test_ept.c). */
+static inline uint64_t ept_leaf(uint64_t pa, unsigned rights, uint64_t attr)
+{
+    bool dev = attr & EPT_DEVICE;
+    return (pa & EPT_ADDR) | (dev ? EPT_UC : EPT_WB) | (attr & (EPT_OWNED | EPT_DEVICE)) | EPT_R |
+           ((rights & BH_M_W) ? EPT_W : 0) | ((rights & BH_M_X) && !dev ? EPT_X : 0);
+}
 
 /* A new, empty top-level table; *root is its physical address. */
 enum bh_status ept_create(uint64_t *root);
-/* Maps one 4 KiB page at gpa with BH_M_* rights (and EPT_OWNED in owned). */
+/* Maps one 4 KiB page at gpa with BH_M_* rights (and EPT_OWNED and/or
+   EPT_DEVICE in owned: see ept_leaf). */
 enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights, uint64_t owned);
 /* Removes gpa's mapping; returns the old entry (0 if none). The caller
    invalidates (tlb_shootdown runs INVEPT on every CPU). */
