@@ -27,4 +27,8 @@ bool round_trip(uint64_t lba, uint64_t n, uint64_t bs, enum bh_status *sw, enum 
    first on, and the n pages at lba0), then writes and reads again. TAP;
    false if it could not reconnect. */
 bool restart_phase(uint64_t n, uint64_t lba0, uint64_t bs, uint64_t first, uint64_t before);
+/* The benchmark (bench.c): n timed 4 KiB reads, then seq_kib KiB
+   written and read sequentially as two timed batches (`# bench:` lines
+   and TAP). False if a request failed. */
+bool bench_phase(unsigned n, uint64_t seq_kib, uint64_t bs, uint64_t blocks, uint64_t max);
 #endif

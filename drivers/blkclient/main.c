@@ -8,7 +8,8 @@
    (first block written, default 16), `count=N` (requests, default 8),
    `crash=N` (before taking its pages back: the restart test of restart.c,
    N acknowledged writes before the driver crashes; default 0: none),
-   `crash-lba=N` (where those writes go, default 256). */
+   `crash-lba=N` (where those writes go, default 256); `bench=N` and
+   `seq-kib=K`: only the benchmark of bench.c (make bench). */
 #include "blkclient.h"
 #include <bh/pci.h>
 #include <bh/libc.h>
@@ -121,6 +122,9 @@ int main(const char *args, unsigned long arg2)
     bh_tap(s == BH_OK && pages == PAGES, "blk: %lu DMA-capable pages shared with the driver (%d)", pages, s);
     if (s != BH_OK)
         return 1;
+    uint64_t nbench = srv_arg(args, "bench", 0);
+    if (nbench)                                  /* make bench: only that */
+        return bench_phase((unsigned)nbench, srv_arg(args, "seq-kib", 0), bs, blocks, max) ? 0 : 1;
     unsigned good = 0;
     uint64_t per = 4096 / bs;                    /* one page of blocks per request */
     enum bh_status sw = BH_OK, sr = BH_OK;

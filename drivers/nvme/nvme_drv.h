@@ -39,6 +39,7 @@ struct nvme_drv {
     bool restarted;              /* found the controller left enabled */
     bool crash_ok, crash_armed;  /* `test-crash`; BLK_OP_CRASH asked for it */
     uint64_t crash_left;         /* writes still to acknowledge before it */
+    unsigned bench_dma;          /* `bench-dma=N` (make bench) */
 };
 extern struct nvme_drv drv;
 
@@ -58,6 +59,8 @@ void nvme_selftest(void);
 /* After a restart: the IOVA where the dead instance had its client's
    buffer leads nowhere in the device's new DMA space (TAP). */
 void nvme_selftest_restart(void);
+/* `bench-dma=N`: N timed BH_MAP_DMA maps and unmaps of one page (bench.c). */
+void nvme_bench_dma(unsigned n);
 /* The block protocol (bh/blk.h), the portal's handler. */
 void nvme_serve(struct bh_msg *m, uint64_t badge);
 #endif
