@@ -30,6 +30,9 @@ bool bench_phase(unsigned n, uint64_t seq_kib, uint64_t bs, uint64_t blocks, uin
     uint64_t per = 4096 / bs, cost = bh_timing_cost(), lba = 0;
     enum bh_status s = BH_OK;
     n = n > BENCH_MAX ? BENCH_MAX : n;
+    s = call(BLK_OP_CRASH, 0, 0, 0, NULL);      /* drivers-bench.dts gives no test-crash */
+    bh_tap(s == BH_ERIGHTS, "blk: a driver started without test-crash refuses BLK_OP_CRASH: ERIGHTS (%d)", s);
+    s = BH_OK;
     for (unsigned i = 0; i < 16 && s == BH_OK; i++)           /* warm up: caches, the handler */
         s = call(BLK_OP_READ, 0, per, 4096, NULL);
     unsigned done = 0;
