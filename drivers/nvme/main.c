@@ -137,6 +137,14 @@ static enum bh_status attach_device(void)
         return s;
     bh_tap(true, "nvme: BAR0 (%lu KiB mapped) and the ECAM page mapped through the DEV capability",
            drv.bar_size >> 10);
+    return BH_OK;
+}
+
+/* Its own DMA space, once the device is quiet: only then may the device
+   reach pages again, and only the fresh ones mapped here. */
+static enum bh_status assign_dma(void)
+{
+    enum bh_status s;
     earlier_faults();
     if ((s = bh_create_sm(SEL_FAULT_SM, SEL_SELF, 0)) != BH_OK ||
         (s = bh_dev_ctrl(SEL_DEV, BH_DEV_FAULT_BIND, SEL_FAULT_SM, NULL)) != BH_OK ||
@@ -187,28 +195,38 @@ static void copy_ascii(char *dst, const volatile uint8_t *src, unsigned n)
     dst[i] = 0;
 }
 
-/* Controller reset and enable (7.6.1), then Identify. */
-static enum bh_status bring_up(void)
+/* CAP.TO (3.1.1) in ms, with a margin. */
+static unsigned ready_timeout_ms(void) { return NVME_CAP_TO(rd64(NVME_CAP)) * 500 + 500; }
+
+/* Controller reset (3.1.5, 7.6.1): CC.EN=0, then CSTS.RDY=0. Done before
+   the device gets a DMA space: a controller an earlier instance left
+   running (its queues at the same IOVAs this one will map) must stop
+   before any page is reachable again. */
+static enum bh_status quiesce(void)
 {
-    uint64_t cap = rd64(NVME_CAP);
-    unsigned to = NVME_CAP_TO(cap) * 500 + 500;
-    unsigned st;
-    drv.dstrd = NVME_CAP_DSTRD(cap);
-    if (!NVME_CAP_CSS_NVM(cap) || NVME_CAP_MPSMIN(cap) != 0 || NVME_CAP_MQES(cap) + 1u < QENTRIES)
-        return BH_ENOTSUP;
     uint32_t cc0 = rd32(NVME_CC), csts0 = rd32(NVME_CSTS);
     unsigned ms;
     bh_printf("# nvme: found the controller %s (CC %x, CSTS %x)%s: resetting it\n",
               cc0 & NVME_CC_EN ? "enabled" : "disabled", cc0, csts0,
               drv.restarted ? ", as an earlier instance of this driver left it" : "");
     wr32(NVME_CC, 0);                /* stops it, deletes every queue, aborts what is in flight */
-    enum bh_status s = ready_wait(false, to, &ms);
+    enum bh_status s = ready_wait(false, ready_timeout_ms(), &ms);
     if (drv.restarted)
         bh_tap(s == BH_OK && (cc0 & NVME_CC_EN),
                "nvme: restart: the controller the dead instance left enabled (CC %x, CSTS %x) was reset "
-               "by this one: CC.EN=0, CSTS.RDY=0 after %u ms (%d)", cc0, csts0, ms, s);
-    if (s != BH_OK)
-        return s;
+               "by this one before it had a DMA space: CC.EN=0, CSTS.RDY=0 after %u ms (%d)", cc0, csts0, ms, s);
+    return s;
+}
+
+/* Controller enable (7.6.1) after quiesce(), then Identify. */
+static enum bh_status bring_up(void)
+{
+    uint64_t cap = rd64(NVME_CAP);
+    unsigned to = ready_timeout_ms(), st, ms;
+    enum bh_status s;
+    drv.dstrd = NVME_CAP_DSTRD(cap);
+    if (!NVME_CAP_CSS_NVM(cap) || NVME_CAP_MPSMIN(cap) != 0 || NVME_CAP_MQES(cap) + 1u < QENTRIES)
+        return BH_ENOTSUP;
     nvmeq_init(&drv.admin, dma_page(PG_ASQ), dma_page(PG_ACQ), QENTRIES, 0);
     nvmeq_init(&drv.io, dma_page(PG_IOSQ), dma_page(PG_IOCQ), QENTRIES, 1);
     wr32(NVME_AQA, (QENTRIES - 1) << 16 | (QENTRIES - 1));
@@ -255,6 +273,10 @@ static enum bh_status make_io_queues(void)
 static enum bh_status start(void)
 {
     enum bh_status s = attach_device();
+    if (s == BH_OK)
+        s = quiesce();
+    if (s == BH_OK)
+        s = assign_dma();
     if (s == BH_OK)
         s = bring_up();
     if (s == BH_OK)

@@ -23,7 +23,8 @@
 #     root sees the #PF, ends nvme and restarts it, and delegates
 #     blkclient's `blk` capability again, to the new instance's portal;
 #     the new instance gets 00:04.0 again from pci, finds the controller
-#     left enabled and resets it (CC.EN=0, CSTS.RDY=0), and the IOVA where
+#     left enabled and resets it (CC.EN=0, CSTS.RDY=0) before it assigns
+#     the device to its own DMA space, and the IOVA where
 #     the dead instance had the client's buffer is blocked (hv logs it);
 #     blkclient reconnects (EABORT, then EBUSY or ECAP on the way), gets
 #     EINVAL for a read before it shares its pages again, reads back every
@@ -89,7 +90,7 @@ my @must = (
     qr/blk: the PCI server refuses a device to a client it has none for: ERIGHTS, no capability/,
     qr/blk: the driver will crash after 4 more acknowledged writes/,
     qr/blk: 4 of 4 writes at 256\.\. acknowledged, then the driver died during the next: EABORT/,
-    qr/nvme: restart: the controller the dead instance left enabled \(CC [0-9a-f]+, CSTS [0-9a-f]+\) was reset by this one: CC\.EN=0, CSTS\.RDY=0 after \d+ ms \(0\)/,
+    qr/nvme: restart: the controller the dead instance left enabled \(CC [0-9a-f]+, CSTS [0-9a-f]+\) was reset by this one before it had a DMA space: CC\.EN=0, CSTS\.RDY=0 after \d+ ms \(0\)/,
     qr/nvme: a read aimed at the IOVA where the dead instance had its client's buffer \(20000000\) is blocked by the IOMMU: fault reported \(reason \d+, write, source 00:04\.0\)/,
     qr/blk: reconnected to the restarted driver after \d+ ms \(dead portal EABORT: (yes|no), empty selector ECAP: (yes|no), starting EBUSY: (yes|no); 0\)/,
     qr/blk: the new instance holds no buffer of ours: a read before ATTACH: EINVAL/,
