@@ -3,7 +3,8 @@
 # the NVMe driver (nvme) and the block client (blkclient), the e1000e
 # driver (e1000e) and the network client (netclient); the boot
 # configuration build/boot/drivers.dtb (boot/drivers.dts, with real
-# digests: root/mkconfig.sh); and the host unit tests of the drivers'
+# digests: root/mkconfig.sh), and make bench's boot/drivers-bench.dts;
+# and the host unit tests of the drivers'
 # pure parts (`make drivers-unit`, part of `make unit`).
 
 DRIVER_NAMES := pci nvme blkclient e1000e netclient
@@ -16,6 +17,13 @@ $(DRIVERS_DTB): boot/drivers.dts root/mkconfig.sh $(DRIVER_ELFS)
 	sh root/mkconfig.sh $< $(BUILD)/drivers $@
 all: $(DRIVERS_DTB)
 systest smoke iso: $(DRIVER_ELFS) $(DRIVERS_DTB)
+
+# make bench's driver table (boot/drivers-bench.dts).
+DRIVERS_BENCH_DTB := $(BUILD)/boot/drivers-bench.dtb
+$(DRIVERS_BENCH_DTB): boot/drivers-bench.dts root/mkconfig.sh $(DRIVER_ELFS)
+	@mkdir -p $(dir $@)
+	sh root/mkconfig.sh $< $(BUILD)/drivers $@
+all: $(DRIVERS_BENCH_DTB)
 
 # The configuration unit test parses this configuration too.
 DRIVERS_FIXTURE := $(BUILD)/tests/fixtures/config/drivers.dtb

@@ -293,6 +293,42 @@ static enum bh_status grant(struct server *srv, const struct config_cap *c)
     return bh_delegate(srv->pd, src, c->sel, c->rights);
 }
 
+static bool names(const struct config_cap *c, const struct server *t)
+{
+    return !strcmp(c->target, t->cfg->name);
+}
+
+/* t died: the badged portals the root made for t's clients lead to its
+   dead EC (BH_EABORT) and keep its PD object alive. They go now, with
+   every copy, so each such client finds its selector empty (BH_ECAP)
+   until t is back; the unbadged ones went with t->pt in cleanup(). */
+static void drop_client_portals(const struct server *t)
+{
+    for (unsigned i = 0; i < nservers; i++)
+        for (unsigned k = 0; k < servers[i].cfg->ncaps; k++)
+            if (servers[i].client_pt[k] && names(&servers[i].cfg->caps[k], t))
+                bh_revoke(servers[i].client_pt[k], BH_REVOKE_SELF), servers[i].client_pt[k] = 0;
+}
+
+/* t restarted: every running server whose configuration has a cap
+   naming t gets exactly that entry again (same selector, rights and
+   badge), now to t's new portal. Nothing else: a client only ever holds
+   what its entry lists. */
+static void regrant_clients(struct server *t)
+{
+    for (unsigned i = 0; i < nservers; i++) {
+        struct server *s = &servers[i];
+        for (unsigned k = 0; s != t && s->running && k < s->cfg->ncaps; k++) {
+            const struct config_cap *c = &s->cfg->caps[k];
+            if (!names(c, t))
+                continue;
+            enum bh_status st = grant(s, c);
+            bh_printf("# server %s: capability '%s' (sel %u) delegated again, to the restarted %s "
+                      "(status %d)\n", s->cfg->name, c->name, c->sel, t->cfg->name, st);
+        }
+    }
+}
+
 /* Test hooks the test servers' arguments ask for (servers/mem). */
 static enum bh_status prepare(struct server *srv)
 {
@@ -314,6 +350,7 @@ static void cleanup(struct server *srv)
     for (unsigned i = 0; i < CONFIG_MAX_CAPS; i++)
         if (srv->client_pt[i])
             bh_revoke(srv->client_pt[i], BH_REVOKE_SELF), srv->client_pt[i] = 0;
+    drop_client_portals(srv);
     bh_elf_unload(&srv->ld);
     uint64_t base = srv->ld.scratch + SCRATCH_SIZE / 2;
     for (uint64_t va = base; va < srv->extra; va += 0x1000)
@@ -409,7 +446,7 @@ bool server_reap(struct server *srv, uint64_t timeout_us)
     const char *why = "";
     enum bh_status s = start(srv, &why);
     if (s == BH_OK)
-        started(srv);
+        started(srv), regrant_clients(srv);
     else
         bh_printf("# server %s: restart failed: %s (status %d)\n", c->name, why, s);
     return true;

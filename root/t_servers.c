@@ -6,6 +6,7 @@
 #include "servers.h"
 #include "../servers/io/io.h"
 #include <bh/srv.h>
+#include <string.h>
 
 #define REPORT_TIMEOUT_US 20000000u   /* generous: CI machines run QEMU slowly */
 
@@ -52,12 +53,46 @@ static void crash_caller(void)
     bh_exit(0);
 }
 
+/* The badged portal the root made for client's cap naming target, or 0. */
+static uint64_t client_portal(const char *client, const char *target)
+{
+    struct server *s = server_find(client);
+    for (unsigned k = 0; s && k < s->cfg->ncaps; k++)
+        if (!strcmp(s->cfg->caps[k].target, target))
+            return s->client_pt[k];
+    return 0;
+}
+
+/* The client number crasher sees through portal pt (its PING reply
+   carries the badge), or ~0u if the call fails. */
+static unsigned ping_client(uint64_t pt)
+{
+    struct bh_msg m = { 4, { SRV_PING, 41, 0, 0 } };
+    bool ok = bh_call(pt, &m) == BH_OK && m.w[0] == BH_OK && m.w[1] == 42;
+    return ok ? SVC_CLIENT(m.w[2]) : ~0u;
+}
+
+/* io-noirq's configuration names crasher (badge 7): when crasher
+   restarted, the root made a new badged portal to the new instance
+   (and delegated it again: servers.t checks the log), and the old one
+   went with the dead instance. */
+static void t_regrant(uint64_t old, unsigned old_client, uint64_t now)
+{
+    unsigned type = 0, rights = 0, client = now ? ping_client(now) : ~0u;
+    bh_tap(old && old_client == 7 && now && now != old && client == 7 &&
+               bh_lookup(old, &type, &rights) == BH_ECAP,
+           "servers: io-noirq's badged portal to crasher (client %u) was made again for the restarted "
+           "crasher (client %u through it), the old one is gone", old_client, client);
+}
+
 static void t_crasher(void)
 {
     struct server *c = need("crasher");
     if (!c)
         return;
     bh_tap(ping(c, 1), "servers: crasher answers before the crash");
+    uint64_t old = client_portal("io-noirq", "crasher");
+    unsigned old_client = old ? ping_client(old) : ~0u;
     /* From a helper thread, so that a call that never returns is a
        failure here rather than a hang. */
     crash_target = c;
@@ -78,6 +113,7 @@ static void t_crasher(void)
            "servers: crasher's death seen and crasher restarted (%u/%u)", c->restarts,
            c->cfg->max_restarts);
     bh_tap(ping(c, 7), "servers: the restarted crasher serves again");
+    t_regrant(old, old_client, client_portal("io-noirq", "crasher"));
 }
 
 static struct server *io_target;

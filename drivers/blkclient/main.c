@@ -5,29 +5,36 @@
    must be refused with its status; asks the PCI server for a device it
    was not given; and takes its pages back under the driver's feet. Results are TAP lines; tests/system/drivers.t also
    finds the pattern in the disk image afterwards. Arguments: `lba=N`
-   (first block written, default 16), `count=N` (requests, default 8). */
-#include <bh/srv.h>
-#include <bh/blk.h>
+   (first block written, default 16), `count=N` (requests, default 8),
+   `crash=N` (before taking its pages back: the restart test of restart.c,
+   N acknowledged writes before the driver crashes; default 0: none),
+   `crash-lba=N` (where those writes go, default 256); `bench=N` and
+   `seq-kib=K`: only the benchmark of bench.c (make bench). */
+#include "blkclient.h"
 #include <bh/pci.h>
 #include <bh/libc.h>
-#include <bh/io.h>
-#include <stdbool.h>
 
 int main(const char *args, unsigned long arg2);
 
-#define SEL_SELF 16u             /* its own PD (CTRL): fresh pages */
-#define SEL_BLK 17u              /* the NVMe driver (CALL) */
 #define SEL_PCI 18u              /* the PCI server, under a client number with no device */
 #define SEL_STOLEN 40u
-#define BUF_VA 0x0000000070000000ull
-#define PAGES 2u
 
-static enum bh_status call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t *r1)
+enum bh_status call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t *r1)
 {
     struct bh_msg m = { 4, { op, a, b, c } };
     enum bh_status s = bh_call(SEL_BLK, &m);
     if (r1)
         *r1 = m.w[1];
+    return s != BH_OK ? s : (enum bh_status)m.w[0];
+}
+
+enum bh_status attach(uint64_t *pages)
+{
+    struct bh_utcb *u = (struct bh_utcb *)BH_ROOT_UTCB;
+    u->item[0] = (struct bh_item){ BH_ITEM_MAP | (BH_M_R | BH_M_W | BH_M_DMA) << 8, BUF_VA, PAGES, 0 };
+    struct bh_msg m = { 4 | BH_MSG_MKITEMS(1), { BLK_OP_ATTACH, PAGES, 0, 0 } };
+    enum bh_status s = bh_call(SEL_BLK, &m);
+    *pages = m.w[1];
     return s != BH_OK ? s : (enum bh_status)m.w[0];
 }
 
@@ -48,10 +55,10 @@ static enum bh_status wait_ready(uint64_t *bs, uint64_t *blocks, uint64_t *max)
     return BH_ETIMEOUT;
 }
 
-static uint32_t pattern(uint64_t lba, unsigned i) { return (uint32_t)(0xb10c0000u ^ lba << 12 ^ i); }
+uint32_t pattern(uint64_t lba, unsigned i) { return (uint32_t)(0xb10c0000u ^ lba << 12 ^ i); }
 
 /* Writes n blocks at lba from page 0, reads them into page 1, compares. */
-static bool round_trip(uint64_t lba, uint64_t n, uint64_t bs, enum bh_status *sw, enum bh_status *sr)
+bool round_trip(uint64_t lba, uint64_t n, uint64_t bs, enum bh_status *sw, enum bh_status *sr)
 {
     volatile uint32_t *w = (volatile uint32_t *)BUF_VA, *r = (volatile uint32_t *)(BUF_VA + 4096);
     unsigned words = (unsigned)(n * bs / 4);
@@ -110,16 +117,14 @@ int main(const char *args, unsigned long arg2)
     if (s != BH_OK)
         return 1;
     s = bh_map(SEL_SELF, 0, BUF_VA, PAGES, BH_M_R | BH_M_W | BH_M_DMA | BH_MAP_FRESH);
-    struct bh_utcb *u = (struct bh_utcb *)BH_ROOT_UTCB;
-    u->item[0] = (struct bh_item){ BH_ITEM_MAP | (BH_M_R | BH_M_W | BH_M_DMA) << 8, BUF_VA, PAGES, 0 };
-    struct bh_msg m = { 4 | BH_MSG_MKITEMS(1), { BLK_OP_ATTACH, PAGES, 0, 0 } };
     if (s == BH_OK)
-        s = bh_call(SEL_BLK, &m);
-    pages = m.w[1];
-    bh_tap(s == BH_OK && m.w[0] == BH_OK && pages == PAGES,
-           "blk: %lu DMA-capable pages shared with the driver (%d/%lu)", pages, s, m.w[0]);
-    if (s != BH_OK || m.w[0] != BH_OK)
+        s = attach(&pages);
+    bh_tap(s == BH_OK && pages == PAGES, "blk: %lu DMA-capable pages shared with the driver (%d)", pages, s);
+    if (s != BH_OK)
         return 1;
+    uint64_t nbench = srv_arg(args, "bench", 0);
+    if (nbench)                                  /* make bench: only that */
+        return bench_phase((unsigned)nbench, srv_arg(args, "seq-kib", 0), bs, blocks, max) ? 0 : 1;
     unsigned good = 0;
     uint64_t per = 4096 / bs;                    /* one page of blocks per request */
     enum bh_status sw = BH_OK, sr = BH_OK;
@@ -129,6 +134,9 @@ int main(const char *args, unsigned long arg2)
            good, count, per, first, sw, sr);
     malformed(blocks, max);
     steal();
+    uint64_t crash = srv_arg(args, "crash", 0);
+    if (crash && !restart_phase(crash, srv_arg(args, "crash-lba", 256), bs, first, count * per))
+        return 1;
     /* Take the pages back: the driver's copies and their DMA mappings go
        with them; a read into them now makes the device fault, and the
        driver, which never touches them, keeps answering. */

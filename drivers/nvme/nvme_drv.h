@@ -36,6 +36,10 @@ struct nvme_drv {
     unsigned msis, cpl_msi, cpl_polled, malformed;
     unsigned buf_pages;          /* the client's buffer at BUF_IOVA */
     volatile bool ready, failed;
+    bool restarted;              /* found the controller left enabled */
+    bool crash_ok, crash_armed;  /* `test-crash`; BLK_OP_CRASH asked for it */
+    uint64_t crash_left;         /* writes still to acknowledge before it */
+    unsigned bench_dma;          /* `bench-dma=N` (make bench) */
 };
 extern struct nvme_drv drv;
 
@@ -44,11 +48,19 @@ extern struct nvme_drv drv;
    BH_ETIMEOUT, BH_EBUSY if a command is in flight. Malformed completions
    are counted, logged and skipped. */
 enum bh_status nvme_run(struct nvmeq *q, const struct nvme_cmd *c, unsigned *status);
+/* Submits c on q and rings the doorbell without waiting (the test
+   crash leaves it in flight). */
+void nvme_kick(struct nvmeq *q, const struct nvme_cmd *c);
 /* The IOVA of the driver's own DMA page pg. */
 uint64_t nvme_iova(unsigned pg);
 /* Aims the device's DMA at addresses the driver never mapped and checks
    that it is blocked, reported, and harmless (TAP). */
 void nvme_selftest(void);
+/* After a restart: the IOVA where the dead instance had its client's
+   buffer leads nowhere in the device's new DMA space (TAP). */
+void nvme_selftest_restart(void);
+/* `bench-dma=N`: N timed BH_MAP_DMA maps and unmaps of one page (bench.c). */
+void nvme_bench_dma(unsigned n);
 /* The block protocol (bh/blk.h), the portal's handler. */
 void nvme_serve(struct bh_msg *m, uint64_t badge);
 #endif

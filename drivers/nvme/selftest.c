@@ -76,3 +76,8 @@ void nvme_selftest(void)
            "nvme: afterwards the device still works, the driver's page and block %lu are intact "
            "(%u bad words, %d)", lba, bad, s);
 }
+
+void nvme_selftest_restart(void)
+{
+    bad_read(drv.blocks - 1, BUF_IOVA, "the IOVA where the dead instance had its client's buffer");
+}

@@ -38,6 +38,18 @@ static void attach(struct bh_msg *m)
     m->w[0] = BH_OK, m->w[1] = pages;
 }
 
+/* The test crash (BLK_OP_CRASH): the write goes to the device, and the
+   driver faults with it in flight, a #PF the root task sees as failure. */
+static volatile uintptr_t null_page;   /* 0, hidden from the compiler */
+
+__attribute__((noreturn)) static void crash(const struct nvme_cmd *c, uint64_t lba)
+{
+    nvme_kick(&drv.io, c);
+    bh_printf("# nvme: crashing on request: write of block %lu in flight, touching address 0\n", lba);
+    for (;;)
+        *(volatile uint32_t *)null_page = 0xdeadu;
+}
+
 static void transfer(struct bh_msg *m, bool write)
 {
     uint64_t lba = m->w[1], n = m->w[2], off = m->w[3], prp1, prp2;
@@ -57,17 +69,32 @@ static void transfer(struct bh_msg *m, bool write)
         m->w[0] = BH_ERANGE;
         return;
     }
+    if (write && drv.crash_armed && drv.crash_left == 0)
+        crash(&c, lba);
     unsigned before = drv.malformed;
     enum bh_status s = nvme_run(&drv.io, &c, &st);
     m->w[0] = s == BH_ETIMEOUT && drv.malformed != before ? BH_EFORMAT : s;
     m->w[1] = st;
+    if (write && s == BH_OK && drv.crash_armed)
+        drv.crash_left--;                                     /* acknowledged */
+}
+
+static void arm_crash(struct bh_msg *m)
+{
+    if (!drv.crash_ok) {
+        m->w[0] = BH_ERIGHTS;
+        return;
+    }
+    drv.crash_armed = true, drv.crash_left = m->w[1];
+    bh_printf("# nvme: test crash armed: after %lu more acknowledged writes\n", drv.crash_left);
+    m->w[0] = BH_OK;
 }
 
 void nvme_serve(struct bh_msg *m, uint64_t badge)
 {
     (void)badge;
     if (m->w[0] != BLK_OP_INFO && m->w[0] != BLK_OP_ATTACH && m->w[0] != BLK_OP_READ &&
-        m->w[0] != BLK_OP_WRITE) {
+        m->w[0] != BLK_OP_WRITE && m->w[0] != BLK_OP_CRASH) {
         m->w[0] = BH_EINVAL;
         return;
     }
@@ -79,6 +106,7 @@ void nvme_serve(struct bh_msg *m, uint64_t badge)
     case BLK_OP_INFO: info(m); break;
     case BLK_OP_ATTACH: attach(m); break;
     case BLK_OP_READ: transfer(m, false); break;
+    case BLK_OP_CRASH: arm_crash(m); break;
     default: transfer(m, true); break;
     }
 }

@@ -31,6 +31,7 @@ struct grant {
     unsigned client;
     uint32_t sbdf;
     bool made;                   /* its DEV capability exists */
+    uint32_t handed;             /* times delegated (a restarted driver asks again) */
 };
 
 static struct grant grants[MAX_GRANTS];
@@ -106,7 +107,7 @@ static bool parse(const char *a)
         fn = *e == '.' ? strtoul(e + 1, &e, 16) : 8;
         if (bus > 255 || dev > 31 || fn > 7 || (*e && *e != ' ') || ngrants == MAX_GRANTS)
             return bh_printf("# pci: bad argument at '%s'\n", p), false;
-        grants[ngrants++] = (struct grant){ (unsigned)c, (uint32_t)(bus << 8 | dev << 3 | fn), false };
+        grants[ngrants++] = (struct grant){ (unsigned)c, (uint32_t)(bus << 8 | dev << 3 | fn), false, 0 };
     }
     return true;
 }
@@ -167,11 +168,11 @@ static void get(struct bh_msg *m, unsigned client)
     srv_utcb()->item[0] = (struct bh_item){ BH_ITEM_DELEGATE | BH_R_CTRL << 8, SEL_DEV_BASE + i, 1, 0 };
     srv_reply_items(1);
     m->w[0] = BH_OK;
-    m->w[1] = g->sbdf;
+    m->w[1] = g->sbdf | (uint64_t)g->handed++ << 32;
     m->w[2] = cfg_rd(g->sbdf, 0);
     m->w[3] = cfg_rd(g->sbdf, 0x08);
-    bh_printf("# pci: %02x:%02x.%x delegated to client %u\n", g->sbdf >> 8, g->sbdf >> 3 & 31,
-              g->sbdf & 7, client);
+    bh_printf("# pci: %02x:%02x.%x delegated to client %u%s\n", g->sbdf >> 8, g->sbdf >> 3 & 31,
+              g->sbdf & 7, client, g->handed > 1 ? " again" : "");
 }
 
 static void serve(struct bh_msg *m, uint64_t badge)

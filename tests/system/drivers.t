@@ -18,6 +18,17 @@
 #   - e1000e sends an ARP request and an ICMP echo for netclient to the
 #     slirp gateway 10.0.2.2 and delivers the replies; its MSI-X arrives
 #     through interrupt remapping;
+#   - restart: blkclient makes nvme (started with test-crash=1) crash
+#     after 4 more acknowledged writes, with the next write in flight; the
+#     root sees the #PF, ends nvme and restarts it, and delegates
+#     blkclient's `blk` capability again, to the new instance's portal;
+#     the new instance gets 00:04.0 again from pci, finds the controller
+#     left enabled and resets it (CC.EN=0, CSTS.RDY=0) before it assigns
+#     the device to its own DMA space, and the IOVA where
+#     the dead instance had the client's buffer is blocked (hv logs it);
+#     blkclient reconnects (EABORT, then EBUSY or ECAP on the way), gets
+#     EINVAL for a read before it shares its pages again, reads back every
+#     acknowledged block intact, writes and reads again;
 #   - afterwards the image holds exactly the client's and the driver's
 #     patterns at their blocks.
 use strict;
@@ -77,6 +88,16 @@ my @must = (
     qr/blk: zero blocks, a misaligned offset, an unknown op: EINVAL/,
     qr/blk: a second buffer: EEXIST/,
     qr/blk: the PCI server refuses a device to a client it has none for: ERIGHTS, no capability/,
+    qr/blk: the driver will crash after 4 more acknowledged writes/,
+    qr/blk: 4 of 4 writes at 256\.\. acknowledged, then the driver died during the next: EABORT/,
+    qr/nvme: restart: the controller the dead instance left enabled \(CC [0-9a-f]+, CSTS [0-9a-f]+\) was reset by this one before it had a DMA space: CC\.EN=0, CSTS\.RDY=0 after \d+ ms \(0\)/,
+    qr/nvme: a read aimed at the IOVA where the dead instance had its client's buffer \(20000000\) is blocked by the IOMMU: fault reported \(reason \d+, write, source 00:04\.0\)/,
+    qr/blk: reconnected to the restarted driver after \d+ ms \(dead portal EABORT: (yes|no), empty selector ECAP: (yes|no), starting EBUSY: (yes|no); 0\)/,
+    qr/blk: the new instance holds no buffer of ours: a read before ATTACH: EINVAL/,
+    qr/blk: the same 2 pages shared again with the new instance/,
+    qr/blk: every acknowledged block reads back intact through the restarted driver \(64 at 16\.\., 32 at 256\.\.: 0 and 0 bad words\)/,
+    qr/blk: the restarted driver writes and reads again \(8 blocks at 296: 0 0\)/,
+    qr/blk: after the restart, an unknown op, blocks beyond the namespace, a second buffer: EINVAL, ERANGE, EEXIST/,
     qr/blk: after the client took its pages back, a read \(-?\d+\) only makes the device fault: the driver still answers/,
     qr/e1000e: the PCI server delegated 00:03\.0 \(8086:10d3\)/,
     qr/e1000e: a cause raised through ICS arrives as MSI-X entry 0 through IRTE \d+/,
@@ -111,9 +132,25 @@ subtest 'drivers: pci server, NVMe driver, block client' => sub {
     ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 200000 reason \d+ .*write$/),
        "hv logged the blocked write to the kernel's address");
     ok($has->(qr/^\[root\.elf\] # supervise: blkclient ended: exited$/), 'blkclient ended cleanly');
-    ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 20000000 reason \d+ .*write$/),
-       "hv logged the NVMe's blocked write into the client's revoked page");
-    ok(!$has->(qr/server nvme: .* ending it/), 'the NVMe driver took no fault');
+    ok($has->(qr/^# vtd: fault: dev 00:04\.0 addr 20000000 reason \d+ .*write(;.*)?$/) >= 2,
+       "hv logged the NVMe's blocked writes to 20000000: the dead instance's buffer IOVA, and the client's revoked page");
+    is($has->(qr/server nvme: .* ending it/), 1, 'the NVMe driver took one fault');
+    ok($has->(qr/^\[root\.elf\] # server nvme: #PF \(error [0-9a-f]+\) at 0, rip [0-9a-f]+: ending it$/),
+       'it is the test crash: a #PF at address 0, seen by the root as a failure');
+    my ($crash) = grep { $s[$_] =~ /server nvme: #PF/ } 0 .. $#s;
+    my @after = defined $crash ? @s[$crash .. $#s] : ();
+    my $at = sub { my ($re) = @_; my ($i) = grep { $after[$_] =~ $re } 0 .. $#after; return $i // -1 };
+    my @order = map { $at->($_) } (
+        qr/^\[root\.elf\] # server nvme: died, restarting \(1\/1\)$/,
+        qr/^\[root\.elf\] # server nvme: started \(pd sel \d+\)$/,
+        qr/^\[root\.elf\] # server blkclient: capability 'blk' \(sel 17\) delegated again, to the restarted nvme \(status 0\)$/,
+        qr/^\[pci\] # pci: 00:04\.0 delegated to client 1 again$/,
+        qr/nvme: restart: the controller the dead instance left enabled/,
+        qr/blk: every acknowledged block reads back intact/);
+    ok(!grep({ $_ < 0 } @order) && "@order" eq join(' ', sort { $a <=> $b } @order),
+       "after the crash, in order: the root restarts nvme, delegates blkclient's cap again, pci hands 00:04.0 over again, the new instance resets the controller, the blocks read back (@order)");
+    ok(!$has->(qr/delegated again, .*status [1-9]/), 'every capability was delegated again without error');
+    is($has->(qr/delegated again/), 1, 'only the configured client of nvme got a capability again');
     ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 20000000 reason \d+ .*read$/),
        "hv logged the e1000e's blocked fetch from the client's revoked page");
     ok(!$has->(qr/server e1000e: .* ending it/), 'the e1000e driver took no fault');
@@ -124,9 +161,12 @@ subtest 'drivers: pci server, NVMe driver, block client' => sub {
        "QEMU's own log shows the NVMe's blocked access to the unmapped IOVA");
 };
 
-# The image after the run: the client's pattern at blocks 16..79, the
-# driver's at block 2047, zeros elsewhere (block 2046 got the write whose
-# data the device could not fetch: QEMU writes what its failed read left).
+# The image after the run: the client's pattern at blocks 16..79, 256..287
+# (acknowledged before the crash) and 296..303 (written after the
+# restart), the driver's at block 2047, zeros elsewhere (block 2046 got the
+# write whose data the device could not fetch: QEMU writes what its failed
+# read left; 288..295 got the write in flight when the driver crashed,
+# never acknowledged: either pattern may be there).
 subtest 'drivers: the disk image holds what was written' => sub {
     open my $in, '<', $img or die "$img: $!";
     binmode $in;
@@ -134,17 +174,17 @@ subtest 'drivers: the disk image holds what was written' => sub {
     my $disk = <$in>;
     is(length $disk, 512 * $BLOCKS, 'image size unchanged');
     my ($bad, $zero_bad) = (0, 0);
-    for my $lba (16 .. 16 + 64 - 1) {
+    for my $lba (16 .. 16 + 64 - 1, 256 .. 287, 296 .. 303) {
         my @w = unpack('V128', substr($disk, $lba * 512, 512));
         for my $i (0 .. 127) {
             $bad++ if $w[$i] != ((0xb10c0000 ^ ($lba << 12) ^ $i) & 0xffffffff);
         }
     }
-    is($bad, 0, "blocks 16..79 hold blkclient's pattern");
+    is($bad, 0, "blocks 16..79, 256..287 and 296..303 hold blkclient's pattern");
     my @w = unpack('V128', substr($disk, 2047 * 512, 512));
     is(scalar(grep { $w[$_] != ((0x5e1f7e57 ^ $_) & 0xffffffff) } 0 .. 127), 0,
        "block 2047 holds the driver's pattern");
-    for my $lba (0 .. 15, 80 .. 2045) {
+    for my $lba (0 .. 15, 80 .. 255, 304 .. 2045) {
         $zero_bad++ if substr($disk, $lba * 512, 512) ne "\0" x 512;
     }
     is($zero_bad, 0, 'every other block is still zero');

@@ -41,6 +41,23 @@ sub check_irqs {
            'the restarted io holds the line again');
     };
 }
+# Clients of a restarted server (root/servers.c, regrant_clients):
+# io-noirq's configuration names crasher with badge 7; when crasher is
+# restarted the root makes a new badged portal to the new instance,
+# delegates it again at the configured selector, and the old one is gone.
+sub check_regrant {
+    my ($r, $label) = @_;
+    my @s = @{ $r->{serial} };
+    my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
+    subtest "$label: clients of a restarted server" => sub {
+        is($has->(qr/^\[root\.elf\] # server io-noirq: capability 'crasher' \(sel 40\) delegated again, to the restarted crasher \(status 0\)$/),
+           1, "io-noirq's configured cap to crasher delegated again, once");
+        is($has->(qr/delegated again/), 1, 'no other capability delegated again');
+        ok($has->(qr/^ok \d+ - servers: io-noirq's badged portal to crasher \(client 7\) was made again for the restarted crasher \(client 7 through it\), the old one is gone$/),
+           'a new badged portal to the new crasher, the old one revoked');
+    };
+}
+
 my $tok = token();
 my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my @mods = system_modules("servers rootarg=$tok");
@@ -52,6 +69,7 @@ check_kernel_tap($r, label => 'qemu -kernel');
 check_boot($r, proto => 'mb1', cmdline => $cmdline, modules => $want);
 check_servers($r, 'qemu -kernel');
 check_irqs($r, 'qemu -kernel');
+check_regrant($r, 'qemu -kernel');
 
 my $iso = make_iso(cmdline => $cmdline, modules => \@mods);
 $r = run_qemu(tag => 'grub', timeout => 180, args => ['-nic', 'none', '-cdrom', $iso, '-boot', 'd']);
@@ -59,4 +77,5 @@ check_kernel_tap($r, label => 'qemu grub');
 check_boot($r, proto => 'mb2', cmdline => $cmdline, modules => $want);
 check_servers($r, 'qemu grub');
 check_irqs($r, 'qemu grub');
+check_regrant($r, 'qemu grub');
 done_testing();

@@ -514,6 +514,8 @@ static void test_drivers_config(void **state)
     assert_string_equal(nvme->caps[1].target, "pci");
     assert_int_equal(nvme->caps[1].badge, 1);
     assert_int_equal(nvme->caps[0].badge, 0);
+    assert_int_equal(nvme->restart, RESTART_ON_FAILURE);   /* the restart test */
+    assert_int_equal(nvme->max_restarts, 1);
     assert_int_equal(blk->ncaps, 3);
     assert_string_equal(blk->caps[1].target, "nvme");
     assert_int_equal(blk->caps[1].badge, 0);

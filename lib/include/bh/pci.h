@@ -6,8 +6,11 @@
  *
  *   PCI_OP_GET  w1 = n: the client's n-th function (0, 1, ...). The
  *               reply delegates a DEV capability (CTRL) into the caller's
- *               receive window (rcv_sel, one slot) and gives w1 = sbdf,
- *               w2 = vendor | device << 16, w3 = class << 8 | revision.
+ *               receive window (rcv_sel, one slot) and gives w1 = sbdf
+ *               | the times the function was handed out before << 32
+ *               (nonzero: an earlier driver instance had it and may have
+ *               left the device running), w2 = vendor | device << 16,
+ *               w3 = class << 8 | revision.
  *               Before it delegates, the server turns on memory decoding
  *               and bus mastering (the DMA stays blocked until the driver
  *               assigns the device to a DMA space) and, where the function
