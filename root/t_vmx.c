@@ -12,13 +12,14 @@ extern const uint8_t vmg_basic[], vmg_basic_end[], vmg_triple[], vmg_triple_end[
 extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
 extern const uint8_t vmg_sse[], vmg_sse_end[], vmg_revoke[], vmg_revoke_end[];
 extern const uint8_t vmg_lstar[], vmg_lstar_end[];
+extern const uint8_t vmg_dr[], vmg_dr_end[], vmg_dr_peek[], vmg_dr_peek_end[];
 
 #define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
 #define HOLE 0x9000ull            /* mapped only when the guest touches it */
 #define GUEST_VA 0x7e0000000000ull   /* the root's view of the guest page */
 #define HOLE_VA 0x7e0000001000ull   /* and of the page that fills the hole */
 #define HOLE_VALUE 0x4242u
-#define MAX_LOG 16
+#define MAX_LOG 24
 #define EXIT_CPUID 10u
 #define EXIT_HLT 12u
 #define EXIT_VMCALL 18u
@@ -28,12 +29,13 @@ extern const uint8_t vmg_lstar[], vmg_lstar_end[];
 #define EXIT_BAD_GUEST 33u
 #define EXIT_INTR_WINDOW 7u
 #define EXIT_PREEMPT 52u
+#define EXIT_DR 29u
 #define ZERO_VA 0x7e0000002000ull   /* the guest's page 0 (its IVT) */
 #define INJ_EXT(v) (0x80000000u | (v))              /* valid, external interrupt */
 #define INJ_NMI (0x80000000u | 2u << 8 | 2u)
 #define XMM_VMM 0x1111111111111111ull
 
-enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT };
+enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR };
 
 struct exit_rec { uint64_t reason, mtd, a, b; };
 
@@ -101,8 +103,15 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
     } else if (step == 9) {
         b = *(volatile uint64_t *)(GUEST_VA + 0xf40) == 0xababababababababull;
     }
-    if (step == 10)               /* the LSTAR the guest read back */
+    if (step == 10 || step == 12)   /* the LSTAR / DR6 the guest read back */
         b = s->rbx & 0xffffffff;
+    if (step == 13)               /* DR6 after the breakpoint, and the #DB count */
+        b = (s->rbx & 0xffffffff) | (s->rcx & 0xffff) << 32;
+    if (step == 14)               /* DR1-DR3 as the guest set them */
+        b = (s->rbx & 0xffffffff) == 0x11110000 && (s->rcx & 0xffffffff) == 0x2222 &&
+            (s->rdx & 0xffffffff) == 0x330000;
+    if (step == 15)               /* the next guest: #DB count, DR0, DR6 */
+        b = (s->rbx & 0xffff) | (uint64_t)((s->rcx & 0xffffffff) != 0) << 16 | (s->rdx & 0xffffffff) << 32;
     if (t.mode == M_REVOKE && step == 1)
         b = (s->rbx & 0xffffffff) >> 8;   /* edx of RDTSC: 2^40 shows as >= 1 */
     record(EXIT_VMCALL, s->mtd, step, b);
@@ -117,6 +126,22 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
         return BH_MTD_RIP_LEN | BH_MTD_INJ;
     }
     return BH_MTD_RIP_LEN;
+}
+
+/* MOV DR (SDM Vol. 3C, table 28-4): the guests use eax only; the
+   debug registers live in the message (BH_MTD_DR), hv keeps them. */
+static uint64_t mov_dr(struct bh_vmstate *s, uint64_t next)
+{
+    unsigned dr = s->qual & 7, reg = (s->qual >> 8) & 15;
+    uint64_t *slot = dr < 4 ? &s->dr[dr] : dr == 6 ? &s->dr6 : &s->dr7;
+    record(EXIT_DR, s->mtd, s->qual, reg);
+    s->rip = next;
+    if (s->qual & 16) {
+        s->rax = *slot;
+        return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN;
+    }
+    *slot = s->rax & 0xffffffff;
+    return BH_MTD_DR | BH_MTD_RIP_LEN;
 }
 
 /* One exit; returns the MTD of what to write back. */
@@ -153,6 +178,8 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
         return BH_MTD_RIP_LEN;
     case EXIT_VMCALL:
         return vmcall(s, next);
+    case EXIT_DR:
+        return mov_dr(s, next);
     case EXIT_EPT:                /* map the missing page and retry */
         record(reason, s->mtd, s->gpa, s->qual);
         if (t.mode == M_REVOKE && t.n > 4) {   /* after the revocation: the end */
@@ -218,7 +245,7 @@ static bool make_portals(unsigned cpu, uint64_t utcb, void (*fn)(uint64_t, uint6
     static const unsigned used[] = { BH_VMEXIT_STARTUP, BH_VMEXIT_FAIL, BH_VMEXIT_RECALL,
                                      EXIT_CPUID, EXIT_HLT, EXIT_VMCALL, EXIT_IO, EXIT_EPT,
                                      EXIT_TRIPLE, EXIT_BAD_GUEST, EXIT_INTR_WINDOW, EXIT_PREEMPT,
-                                     31, 32 };
+                                     31, 32, EXIT_DR };
     for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++) {
         uint64_t mtd = used[i] == EXIT_CPUID ? BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN : BH_MTD_ALL;
         if (bh_create_pt_mtd(*base + used[i], SEL_PD, ec, used[i], mtd) != BH_OK)
@@ -420,6 +447,44 @@ static void test_sysmsrs(void)
                "vmx: without pass-through the guest's WRMSR and RDMSR of LSTAR exit to the VMM");
 }
 
+/* The last VMCALL with step, or NULL. */
+static const struct exit_rec *step_rec(uint64_t step)
+{
+    const struct exit_rec *r = NULL;
+    for (unsigned i = 0; i < t.n && i < MAX_LOG; i++)
+        if (t.log[i].reason == EXIT_VMCALL && t.log[i].a == step)
+            r = &t.log[i];
+    return r;
+}
+
+/* Debug registers: a guest's DR0-DR3 and DR6 are its own, loaded while it
+   runs (its breakpoint fires after an exit round trip through the root),
+   and the next guest on the same CPU sees none of them. */
+static void test_debug(void)
+{
+    static const struct exit_rec none = { 0, 0, 0, ~0ull };
+    if (RUN(M_DR, vmg_dr, exit_base, CPU0, "debug registers")) {
+        const struct exit_rec *r12 = step_rec(12), *r13 = step_rec(13), *r14 = step_rec(14);
+        r12 = r12 ? r12 : &none, r13 = r13 ? r13 : &none, r14 = r14 ? r14 : &none;
+        bh_tap(t.n > 6 && at(1)->reason == EXIT_DR && (at(1)->a & 0x1f) == 0,
+               "vmx: the guest's MOV to DR0 exits to the VMM (qual %lx)", at(1)->a);
+        bh_tap(r12->b == 0xffff0ff2, "vmx: the DR6 the guest set survives an exit round trip (%lx)",
+               r12->b);
+        bh_tap((r13->b >> 32) == 1 && (r13->b & 1),
+               "vmx: its DR0/DR7 breakpoint fired in the guest once (%lu) and set B0 in DR6 (%lx)",
+               r13->b >> 32, r13->b & 0xffffffff);
+        bh_tap(r14->b == 1, "vmx: DR1-DR3 read back as the guest set them");
+    }
+    if (RUN(M_DR, vmg_dr_peek, exit_base, CPU0, "debug registers, next guest")) {
+        const struct exit_rec *r = step_rec(15);
+        r = r ? r : &none;
+        bh_tap((r->b & 0xffff) == 0 && ((r->b >> 16) & 0xffff) == 0,
+               "vmx: the next guest has DR0 0, and the first one's breakpoint never fires in it "
+               "(%lu #DB)", r->b & 0xffff);
+        bh_tap((r->b >> 32) == 0xffff0ff0, "vmx: ... and DR6 at its reset value (%lx)", r->b >> 32);
+    }
+}
+
 static void test_isolation(void)
 {
     if (RUN(M_SSE, vmg_sse, exit_base, CPU0, "SSE state"))
@@ -480,5 +545,6 @@ void test_vmx(void)
     test_events();
     test_revoke();
     test_sysmsrs();
+    test_debug();
     test_isolation();
 }

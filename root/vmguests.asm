@@ -216,3 +216,89 @@ vmg_lstar:
 .spin:
     jmp .spin
 vmg_lstar_end:
+
+; Debug registers (t_vmx.c). Every MOV DR exits and the VMM emulates it
+; through BH_MTD_DR. vmg_dr sets DR0-DR3 and DR6, arms a data breakpoint
+; on 0x7f80 (DR7: L0, read/write, 1 byte), makes an exit round trip
+; (VMCALL 11), reads DR6 back (VMCALL 12), reads 0x7f80 (its #DB handler
+; counts), reads DR6 (VMCALL 13: ebx = DR6, ecx = count) and DR1-DR3
+; (VMCALL 14: ebx ecx edx). vmg_dr_peek, a guest run after it on the same
+; CPU, arms the same breakpoint without setting DR0, reads 0x7f80 and
+; reports (VMCALL 15) the #DB count, its DR0 and its DR6.
+global vmg_dr, vmg_dr_end, vmg_dr_peek, vmg_dr_peek_end
+%define GD(x) (0x7c00 + (x) - vmg_dr)
+vmg_dr:
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    mov word [0x7f02], 0
+    mov word [1 * 4], GD(.db)
+    mov word [1 * 4 + 2], 0
+    mov eax, 0x7f80
+    mov dr0, eax
+    mov eax, 0x11110000
+    mov dr1, eax
+    mov eax, 0x2222
+    mov dr2, eax
+    mov eax, 0x330000
+    mov dr3, eax
+    mov eax, 0xffff0ff2
+    mov dr6, eax
+    mov eax, 0x30001
+    mov dr7, eax
+    mov eax, 11
+    vmcall
+    mov eax, dr6
+    mov ebx, eax
+    mov eax, 12
+    vmcall
+    mov al, [0x7f80]
+    mov eax, dr6
+    mov ebx, eax
+    movzx ecx, word [0x7f02]
+    mov eax, 13
+    vmcall
+    mov eax, dr1
+    mov ebx, eax
+    mov eax, dr2
+    mov ecx, eax
+    mov eax, dr3
+    mov edx, eax
+    mov eax, 14
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.db:
+    inc word [0x7f02]
+    iret
+vmg_dr_end:
+
+%define GP(x) (0x7c00 + (x) - vmg_dr_peek)
+vmg_dr_peek:
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    mov word [0x7f02], 0
+    mov word [1 * 4], GP(.db)
+    mov word [1 * 4 + 2], 0
+    mov eax, 0x30001
+    mov dr7, eax
+    mov al, [0x7f80]
+    mov eax, dr0
+    mov ecx, eax
+    mov eax, dr6
+    mov edx, eax
+    movzx ebx, word [0x7f02]
+    mov eax, 15
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.db:
+    inc word [0x7f02]
+    iret
+vmg_dr_peek_end:
+

@@ -297,7 +297,7 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 #define BH_MTD_GDTR (1u << 11)
 #define BH_MTD_IDTR (1u << 12)
 #define BH_MTD_CR (1u << 13)         /* cr0 cr2 cr3 cr4 as the guest sees them */
-#define BH_MTD_DR (1u << 14)         /* dr7 */
+#define BH_MTD_DR (1u << 14)         /* dr7, dr[0..3], dr6 */
 #define BH_MTD_SYSENTER (1u << 15)
 #define BH_MTD_QUAL (1u << 16)       /* qual gpa gla insn_info (exit only) */
 #define BH_MTD_STATE (1u << 17)      /* intr_state actv_state */
@@ -344,9 +344,10 @@ struct bh_vmstate {
     uint64_t inj_info, inj_error;
     uint64_t ctrl, preempt_timer;
     uint64_t tsc, tsc_offset;
+    uint64_t dr[4], dr6;     /* with dr7 (BH_MTD_DR): the guest's own, loaded while it runs */
 };
 _Static_assert(sizeof(struct bh_vmseg) == 16, "vmseg layout");
-_Static_assert(sizeof(struct bh_vmstate) == 47 * 8 + 10 * 16, "vmstate layout");
+_Static_assert(sizeof(struct bh_vmstate) == 52 * 8 + 10 * 16, "vmstate layout");
 _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the UTCB");
 
 /*
