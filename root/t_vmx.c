@@ -13,6 +13,7 @@ extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
 extern const uint8_t vmg_sse[], vmg_sse_end[], vmg_revoke[], vmg_revoke_end[];
 extern const uint8_t vmg_lstar[], vmg_lstar_end[];
 extern const uint8_t vmg_dr[], vmg_dr_end[], vmg_dr_peek[], vmg_dr_peek_end[];
+extern const uint8_t vmg_avx[], vmg_avx_end[];
 
 #define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
 #define HOLE 0x9000ull            /* mapped only when the guest touches it */
@@ -30,12 +31,13 @@ extern const uint8_t vmg_dr[], vmg_dr_end[], vmg_dr_peek[], vmg_dr_peek_end[];
 #define EXIT_INTR_WINDOW 7u
 #define EXIT_PREEMPT 52u
 #define EXIT_DR 29u
+#define EXIT_XSETBV 55u
 #define ZERO_VA 0x7e0000002000ull   /* the guest's page 0 (its IVT) */
 #define INJ_EXT(v) (0x80000000u | (v))              /* valid, external interrupt */
 #define INJ_NMI (0x80000000u | 2u << 8 | 2u)
 #define XMM_VMM 0x1111111111111111ull
 
-enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR };
+enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR, M_AVX, M_AVX_PEEK };
 
 struct exit_rec { uint64_t reason, mtd, a, b; };
 
@@ -60,6 +62,33 @@ static void xmm0_set(uint64_t v)
     __asm__ volatile("movq %0, %%xmm0" ::"r"(v));   /* hv code never uses xmm0 */
 }
 
+/* ymm0 of the root (a user PD): hv switches it with the rest of the
+   XSAVE state. Plain assembler text, so the root needs no -mavx. */
+static void ymm0_fill(uint8_t byte)
+{
+    uint8_t b[32];
+    memset(b, byte, sizeof b);
+    __asm__ volatile("vmovdqu %0, %%ymm0" ::"m"(b));
+}
+
+static bool ymm0_is(uint8_t byte)
+{
+    uint8_t b[32];
+    __asm__ volatile("vmovdqu %%ymm0, %0" : "=m"(b));
+    for (unsigned i = 0; i < sizeof b; i++)
+        if (b[i] != byte)
+            return false;
+    return true;
+}
+
+static bool guest_bytes_are(uint64_t off, unsigned n, uint8_t byte)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (((volatile uint8_t *)GUEST_VA)[off + i] != byte)
+            return false;
+    return true;
+}
+
 static void record(uint64_t reason, uint64_t mtd, uint64_t a, uint64_t b)
 {
     if (t.n < MAX_LOG)
@@ -80,6 +109,12 @@ static uint64_t start_up(struct bh_vmstate *s)
     }
     if (t.mode == M_SSE)
         xmm0_set(XMM_VMM);
+    if (t.mode == M_AVX)
+        ymm0_fill(0x11);
+    if (t.mode == M_AVX_PEEK) {   /* ebx = 1: the guest only looks */
+        s->rbx = 1;
+        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_GPR_ACDB;
+    }
     if (t.mode == M_REVOKE) {     /* the guest's TSC runs 2^40 ahead */
         s->tsc_offset = 1ull << 40;
         return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_TSC;
@@ -110,6 +145,16 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
     if (step == 14)               /* DR1-DR3 as the guest set them */
         b = (s->rbx & 0xffffffff) == 0x11110000 && (s->rcx & 0xffffffff) == 0x2222 &&
             (s->rdx & 0xffffffff) == 0x330000;
+    if (step == 16) {             /* the guest filled ymm0 with 0xcd */
+        b = ymm0_is(0x11);
+        ymm0_fill(0x22);
+    }
+    if (step == 17)
+        b = guest_bytes_are(0xf40, 32, 0xcd) | (uint64_t)ymm0_is(0x22) << 1;
+    if (step == 18)               /* #GP: the error code */
+        b = s->rbx & 0xffffffff;
+    if (step == 19)               /* a new guest's ymm0; the handler's own */
+        b = guest_bytes_are(0xf40, 32, 0) | (uint64_t)ymm0_is(0x22) << 1;
     if (step == 15)               /* the next guest: #DB count, DR0, DR6 */
         b = (s->rbx & 0xffff) | (uint64_t)((s->rcx & 0xffffffff) != 0) << 16 | (s->rdx & 0xffffffff) << 32;
     if (t.mode == M_REVOKE && step == 1)
@@ -180,6 +225,11 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
         return vmcall(s, next);
     case EXIT_DR:
         return mov_dr(s, next);
+    case EXIT_XSETBV:             /* passed on unchecked: hv must refuse a bad one */
+        record(reason, s->mtd, (s->rdx << 32 | (s->rax & 0xffffffff)), s->xcr0_ok);
+        s->xcr0 = s->rdx << 32 | (s->rax & 0xffffffff);
+        s->rip = next;
+        return BH_MTD_XCR0 | BH_MTD_RIP_LEN;
     case EXIT_EPT:                /* map the missing page and retry */
         record(reason, s->mtd, s->gpa, s->qual);
         if (t.mode == M_REVOKE && t.n > 4) {   /* after the revocation: the end */
@@ -245,7 +295,7 @@ static bool make_portals(unsigned cpu, uint64_t utcb, void (*fn)(uint64_t, uint6
     static const unsigned used[] = { BH_VMEXIT_STARTUP, BH_VMEXIT_FAIL, BH_VMEXIT_RECALL,
                                      EXIT_CPUID, EXIT_HLT, EXIT_VMCALL, EXIT_IO, EXIT_EPT,
                                      EXIT_TRIPLE, EXIT_BAD_GUEST, EXIT_INTR_WINDOW, EXIT_PREEMPT,
-                                     31, 32, EXIT_DR };
+                                     31, 32, EXIT_DR, EXIT_XSETBV };
     for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++) {
         uint64_t mtd = used[i] == EXIT_CPUID ? BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN : BH_MTD_ALL;
         if (bh_create_pt_mtd(*base + used[i], SEL_PD, ec, used[i], mtd) != BH_OK)
@@ -485,6 +535,42 @@ static void test_debug(void)
     }
 }
 
+static bool cpu_has_avx(void)
+{
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return (c & (1u << 28)) && (c & (1u << 27));     /* AVX, and OSXSAVE: hv enabled it */
+}
+
+/* AVX state: the guest's YMM upper halves survive the root's own use of
+   ymm0 between exits, the root's survive the guest's, a new guest starts
+   with ymm0 clear, and an XCR0 the CPU would refuse gives the guest #GP
+   (the VMM here passes it on unchecked). */
+static void test_avx(void)
+{
+    if (!cpu_has_avx()) {
+        bh_printf("# vmx: no AVX (or no XSAVE in hv): the YMM tests skipped\n");
+        return;
+    }
+    static const struct exit_rec none = { 0, 0, 0, ~0ull };
+    if (RUN(M_AVX, vmg_avx, exit_base, CPU0, "AVX state")) {
+        const struct exit_rec *r16 = step_rec(16), *r17 = step_rec(17), *r18 = step_rec(18);
+        r16 = r16 ? r16 : &none, r17 = r17 ? r17 : &none, r18 = r18 ? r18 : &none;
+        bh_tap(at(1)->reason == EXIT_XSETBV && at(1)->a == 7 && (at(1)->b & 7) == 7,
+               "vmx: the guest's XSETBV exits with its value (%lx); hv allows XCR0 %lx",
+               at(1)->a, at(1)->b);
+        bh_tap(r16->b == 1, "vmx: the VMM's own ymm0 survived the guest's");
+        bh_tap(r17->b == 3, "vmx: the guest's YMM upper half survived the VMM's ymm0 (%lx)", r17->b);
+        bh_tap(step_rec(0xbad) == NULL && r18->b == 0 && t.n > 5 && at(4)->reason == EXIT_XSETBV &&
+               at(4)->a == 5, "vmx: XCR0 with AVX but no SSE gave the guest #GP(0), not the kernel");
+    }
+    if (RUN(M_AVX_PEEK, vmg_avx, exit_base, CPU0, "AVX state, next guest")) {
+        const struct exit_rec *r = step_rec(19);
+        bh_tap(r && (r->b & 1), "vmx: the next guest's ymm0 is clear: none of the last guest's or the VMM's");
+        bh_tap(r && (r->b & 2), "vmx: the VMM's ymm0 is its own after both guests");
+    }
+}
+
 static void test_isolation(void)
 {
     if (RUN(M_SSE, vmg_sse, exit_base, CPU0, "SSE state"))
@@ -546,5 +632,6 @@ void test_vmx(void)
     test_revoke();
     test_sysmsrs();
     test_debug();
+    test_avx();
     test_isolation();
 }

@@ -302,3 +302,84 @@ vmg_dr_peek:
     iret
 vmg_dr_peek_end:
 
+; AVX state (t_vmx.c). VEX instructions do not exist in real mode, so the
+; guest enters 32-bit protected mode first, enables CR4.OSXSAVE and asks
+; for XCR0 = x87|SSE|AVX by XSETBV (exit 55: the VMM answers with
+; BH_MTD_XCR0). It fills ymm0 with 0xcd (VMCALL 16: the VMM uses its own
+; ymm0 meanwhile), stores ymm0 at 0x7f40 (VMCALL 17), then tries XSETBV
+; with AVX but no SSE, which must give it #GP (its handler: VMCALL 18,
+; ebx = the error code). Started with ebx = 1, it only enables AVX and
+; stores ymm0 as it found it (VMCALL 19).
+global vmg_avx, vmg_avx_end
+%define GA(x) (0x7c00 + (x) - vmg_avx)
+vmg_avx:
+    cli
+    xor ax, ax
+    mov ds, ax
+    lgdt [GA(.gdtr)]
+    lidt [GA(.idtr)]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp dword 0x08:GA(.pm)
+bits 32
+.pm:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x7c00
+    mov eax, cr4
+    or eax, 0x40600                      ; OSFXSR, OSXMMEXCPT, OSXSAVE
+    mov cr4, eax
+    xor ecx, ecx
+    xor edx, edx
+    mov eax, 7
+    xsetbv
+    cmp ebx, 1
+    je .peek
+    vmovdqu ymm0, [GA(.pattern)]
+    mov eax, 16
+    vmcall
+    vmovdqu [0x7f40], ymm0
+    mov eax, 17
+    vmcall
+    xor ecx, ecx
+    xor edx, edx
+    mov eax, 5                           ; AVX without SSE
+    xsetbv
+    mov eax, 0xbad
+    vmcall
+    hlt
+.peek:
+    vmovdqu [0x7f40], ymm0
+    mov eax, 19
+    vmcall
+    hlt
+.gp:
+    pop ebx
+    mov eax, 18
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.gdt:
+    dq 0
+    dq 0x00cf9b000000ffff                ; 0x08: code, 32-bit, flat
+    dq 0x00cf93000000ffff                ; 0x10: data, flat
+.gdtr:
+    dw 23
+    dd GA(.gdt)
+.idt:
+    times 13 dq 0
+    dw GA(.gp), 0x08                     ; 13: #GP, a 32-bit interrupt gate
+    db 0, 0x8e
+    dw 0
+.idtr:
+    dw 14 * 8 - 1
+    dd GA(.idt)
+.pattern:
+    times 32 db 0xcd
+vmg_avx_end:
+bits 16
+

@@ -305,7 +305,8 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 #define BH_MTD_EFER_PAT (1u << 19)
 #define BH_MTD_TSC (1u << 20)        /* exit: tsc (the guest's); reply: tsc_offset */
 #define BH_MTD_CTRL (1u << 21)       /* reply: ctrl and preempt_timer */
-#define BH_MTD_ALL ((1u << 22) - 1)
+#define BH_MTD_XCR0 (1u << 22)       /* xcr0; exit: xcr0_ok, the components hv switches */
+#define BH_MTD_ALL ((1u << 23) - 1)
 
 /* BH_SYS_VCPU_CTRL operations. A guest's port I/O passes through for
    the ports its VM PD holds (BH_SYS_IO_GRANT into the VM PD; revoking
@@ -345,9 +346,10 @@ struct bh_vmstate {
     uint64_t ctrl, preempt_timer;
     uint64_t tsc, tsc_offset;
     uint64_t dr[4], dr6;     /* with dr7 (BH_MTD_DR): the guest's own, loaded while it runs */
+    uint64_t xcr0, xcr0_ok;  /* BH_MTD_XCR0 */
 };
 _Static_assert(sizeof(struct bh_vmseg) == 16, "vmseg layout");
-_Static_assert(sizeof(struct bh_vmstate) == 52 * 8 + 10 * 16, "vmstate layout");
+_Static_assert(sizeof(struct bh_vmstate) == 54 * 8 + 10 * 16, "vmstate layout");
 _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the UTCB");
 
 /*

@@ -195,6 +195,9 @@ enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t
     v->exit_base = exit_base;
     v->cpu = cpu;
     vcpu_dr_init(v);
+    v->fpu = ec->fpu;
+    if (fpu_xcr0)
+        fpu_set_xcr0(ec->fpu, XCR0_X87);   /* the reset value */
     if (vmx_feat.vpid) {
         v->vpid = next_vpid;
         next_vpid = (uint16_t)(next_vpid == 0xffff ? 1 : next_vpid + 1);

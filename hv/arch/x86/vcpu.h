@@ -30,6 +30,7 @@ struct vcpu {
     bool sys_pass;             /* the VMM let STAR/LSTAR/CSTAR/FMASK pass through */
     uint64_t sys[4];           /* the guest's values of those, while not loaded */
     uint64_t dr[4], dr6;       /* the guest's DR0-DR3, DR6, while not loaded (vcpu_dr.c) */
+    uint8_t *fpu;              /* its EC's FPU area (with the guest's XCR0) */
     struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
     uint32_t cpu;
 };
@@ -63,6 +64,12 @@ void vcpu_dr_snapshot(struct vcpu *v, struct bh_vmstate *s);
 void vcpu_dr_write(struct vcpu *v, const struct bh_vmstate *s);
 /* v dies: no CPU saves into it any more. */
 void vcpu_dr_forget(struct vcpu *v);
+/* BH_MTD_XCR0: the guest's XCR0 and what hv allows, into s. */
+void vcpu_xcr0_snapshot(struct vcpu *v, struct bh_vmstate *s);
+/* A reply's XCR0 (v current on this CPU, before the entry): loaded if
+   XSETBV would take it and hv switches its components; otherwise the
+   guest gets #GP(0), as XSETBV would have given, and keeps its XCR0. */
+void vcpu_xcr0_write(struct vcpu *v, uint64_t xcr0);
 /* This CPU goes idle: its current VMCS is cleared, so that a vCPU that
    dies meanwhile can be freed from any CPU. */
 void vcpu_cpu_idle(void);

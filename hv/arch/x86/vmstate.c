@@ -116,6 +116,8 @@ void vcpu_snapshot_into(struct ec *c, uint64_t mtd, struct bh_vmstate *s)
         snap_one((unsigned)__builtin_ctzll(mtd), s, &c->regs);
     if (s->mtd & BH_MTD_DR)
         vcpu_dr_snapshot(c->vcpu, s);
+    if (s->mtd & BH_MTD_XCR0)
+        vcpu_xcr0_snapshot(c->vcpu, s);
 }
 
 void vcpu_snapshot(struct ec *c, uint64_t mtd)
@@ -125,7 +127,7 @@ void vcpu_snapshot(struct ec *c, uint64_t mtd)
 
 /* The words of struct bh_vmstate each MTD bit names (offset, count). */
 #define W(f) (offsetof(struct bh_vmstate, f) / 8)
-static const struct { uint8_t off, n; } mtd_words[22][2] = {
+static const struct { uint8_t off, n; } mtd_words[23][2] = {
     { { W(rax), 4 } },          { { W(rbp), 3 } },       { { W(r8), 8 } },
     { { W(rsp), 1 } },          { { W(rip), 1 }, { W(insn_len), 1 } },
     { { W(rflags), 1 } },       { { W(es), 2 }, { W(ds), 2 } },
@@ -134,7 +136,7 @@ static const struct { uint8_t off, n; } mtd_words[22][2] = {
     { { W(cr0), 4 } },          { { W(dr7), 1 }, { W(dr), 5 } },       { { W(sysenter_cs), 3 } },
     { { W(qual), 3 }, { W(insn_info), 1 } },             { { W(intr_state), 2 } },
     { { W(exit_intr_info), 6 } },                        { { W(efer), 2 } },
-    { { W(tsc), 2 } },          { { W(ctrl), 2 } },
+    { { W(tsc), 2 } },          { { W(ctrl), 2 } },      { { W(xcr0), 2 } },
 };
 _Static_assert(W(rbx) == W(rax) + 3 && W(rdi) == W(rbp) + 2 && W(gs) == W(fs) + 2 &&
                W(ss) == W(cs) + 2 && W(cr4) == W(cr0) + 3 && W(gla) == W(qual) + 2 &&
@@ -251,6 +253,7 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
     }
     case 20: vmwrite(VMCS_TSC_OFFSET, s->tsc_offset); break;
     case 21: write_ctrl(v, s); break;
+    case 22: vcpu_xcr0_write(v, s->xcr0); break;
     default: break;                 /* GPRs went to the frame at the reply */
     }
 }
