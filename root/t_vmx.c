@@ -13,7 +13,7 @@ extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
 extern const uint8_t vmg_sse[], vmg_sse_end[], vmg_revoke[], vmg_revoke_end[];
 extern const uint8_t vmg_lstar[], vmg_lstar_end[];
 extern const uint8_t vmg_dr[], vmg_dr_end[], vmg_dr_peek[], vmg_dr_peek_end[];
-extern const uint8_t vmg_avx[], vmg_avx_end[];
+extern const uint8_t vmg_avx[], vmg_avx_end[], vmg_large[], vmg_large_end[];
 
 #define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
 #define HOLE 0x9000ull            /* mapped only when the guest touches it */
@@ -33,11 +33,14 @@ extern const uint8_t vmg_avx[], vmg_avx_end[];
 #define EXIT_DR 29u
 #define EXIT_XSETBV 55u
 #define ZERO_VA 0x7e0000002000ull   /* the guest's page 0 (its IVT) */
+#define LARGE_VA 0x7e0000200000ull  /* the root's 2 MiB block */
+#define LARGE_GPA 0x200000ull       /* where the guest sees it */
+#define LARGE_MAP (BH_M_R | BH_MAP_GUEST | BH_MAP_2M)
 #define INJ_EXT(v) (0x80000000u | (v))              /* valid, external interrupt */
 #define INJ_NMI (0x80000000u | 2u << 8 | 2u)
 #define XMM_VMM 0x1111111111111111ull
 
-enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR, M_AVX, M_AVX_PEEK };
+enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR, M_AVX, M_AVX_PEEK, M_LARGE };
 
 struct exit_rec { uint64_t reason, mtd, a, b; };
 
@@ -49,6 +52,7 @@ static struct {
     struct exit_rec log[MAX_LOG];
 } t;
 static uint64_t handler_utcb, handler_utcb1;
+static enum bh_status large_st[10];   /* the 2 MiB requests (test_large) */
 
 static uint64_t xmm0_get(void)
 {
@@ -155,6 +159,9 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
         b = s->rbx & 0xffffffff;
     if (step == 19)               /* a new guest's ymm0; the handler's own */
         b = guest_bytes_are(0xf40, 32, 0) | (uint64_t)ymm0_is(0x22) << 1;
+    if (step == 20)               /* the guest read the block's ends and wrote its middle */
+        b = ((s->rbx & 0xffffffff) == 0x11223344) | ((s->rcx & 0xffffffff) == 0x55667788) << 1 |
+            (uint64_t)(*(volatile uint32_t *)(LARGE_VA + 0x100000) == 0x600df00d) << 2;
     if (step == 15)               /* the next guest: #DB count, DR0, DR6 */
         b = (s->rbx & 0xffff) | (uint64_t)((s->rcx & 0xffffffff) != 0) << 16 | (s->rdx & 0xffffffff) << 32;
     if (t.mode == M_REVOKE && step == 1)
@@ -162,6 +169,8 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
     record(EXIT_VMCALL, s->mtd, step, b);
     if (t.mode == M_REVOKE && step == 2)  /* take the page back from the guest */
         bh_unmap(HOLE_VA, 1, 0);
+    if (step == 20)               /* the block leaves the guest */
+        large_st[9] = bh_unmap(LARGE_VA, BH_MAP_MAX, 0);
     if (step == 4) {              /* IF=0: wait for the window */
         s->ctrl = BH_VMCTRL_INTR_WINDOW;
         return BH_MTD_RIP_LEN | BH_MTD_CTRL;
@@ -232,7 +241,7 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
         return BH_MTD_XCR0 | BH_MTD_RIP_LEN;
     case EXIT_EPT:                /* map the missing page and retry */
         record(reason, s->mtd, s->gpa, s->qual);
-        if (t.mode == M_REVOKE && t.n > 4) {   /* after the revocation: the end */
+        if ((t.mode == M_REVOKE && t.n > 4) || t.mode == M_LARGE) {   /* after the revocation: the end */
             bh_kill_pd(t.vm);
             bh_sm_up(t.done_sm);
             return 0;
@@ -307,6 +316,24 @@ static bool make_portals(unsigned cpu, uint64_t utcb, void (*fn)(uint64_t, uint6
 /* A VM with the guest code at 0x7c00, run until the handler ends it. */
 static uint64_t last_vcpu;
 
+/* The 2 MiB requests the kernel must refuse, then the block at LARGE_GPA
+   (one EPT leaf), then a single page inside it. */
+static enum bh_status large_requests(uint64_t vm)
+{
+    large_st[0] = bh_map(vm, LARGE_VA + 0x1000, LARGE_GPA, BH_MAP_MAX, LARGE_MAP);
+    large_st[1] = bh_map(vm, LARGE_VA, LARGE_GPA + 0x1000, BH_MAP_MAX, LARGE_MAP);
+    large_st[2] = bh_map(vm, LARGE_VA, LARGE_GPA, 256, LARGE_MAP);
+    large_st[3] = bh_map(vm, GUEST_VA, 2 * LARGE_GPA, BH_MAP_MAX, LARGE_MAP);
+    large_st[4] = bh_map(vm, LARGE_VA + 0x5000, HOLE, 1, BH_M_R | BH_MAP_GUEST);
+    large_st[5] = bh_map(vm, LARGE_VA, 0, BH_MAP_MAX, LARGE_MAP);
+    large_st[6] = bh_map(vm, 0, 2 * LARGE_GPA, BH_MAP_MAX, LARGE_MAP | BH_M_W | BH_MAP_FRESH);
+    large_st[7] = bh_map(SEL_PD, 0, LARGE_VA + 0x201000, BH_MAP_MAX,
+                         BH_M_R | BH_M_W | BH_MAP_FRESH | BH_MAP_2M);
+    enum bh_status s = bh_map(vm, LARGE_VA, LARGE_GPA, BH_MAP_MAX, LARGE_MAP | BH_M_W | BH_M_X);
+    large_st[8] = bh_map(vm, GUEST_VA + 0x1000, LARGE_GPA + 0x1000, 1, BH_M_R | BH_MAP_GUEST);
+    return s;
+}
+
 static bool run_on(unsigned cpu, const uint8_t *code, size_t len, uint64_t portals, const char *what)
 {
     uint64_t vm = rt_sel(), vcpu = rt_sel(), sc = rt_sel(), death = rt_sel();
@@ -325,6 +352,8 @@ static bool run_on(unsigned cpu, const uint8_t *code, size_t len, uint64_t porta
         s = bh_map(vm, ZERO_VA, 0, 1, BH_M_R | BH_M_W | BH_MAP_GUEST);
     if (s == BH_OK)
         s = bh_create_vcpu(vcpu, vm, cpu, SEL_PD, portals);
+    if (s == BH_OK && t.mode == M_LARGE)
+        s = large_requests(vm);
     if (s == BH_OK && t.mode == M_LSTAR)  /* the guest's own SYSCALL entry point */
         s = (enum bh_status)bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0xc0000082, 0,
                                         BH_VCPU_MSR_R | BH_VCPU_MSR_W, 0);
@@ -535,6 +564,49 @@ static void test_debug(void)
     }
 }
 
+/* 2 MiB guest pages: the root's fresh 2 MiB block, shared whole into a
+   VM as one EPT leaf; the guest reads and writes across it; revoking the
+   block makes the next access an EPT violation; bad requests are refused. */
+static void test_large(void)
+{
+    enum bh_status s = bh_map(SEL_PD, 0, LARGE_VA, BH_MAP_MAX, BH_M_R | BH_M_W | BH_MAP_FRESH | BH_MAP_2M);
+    bh_tap(s == BH_OK, "vmx: a fresh 2 MiB block in the root (status %d)", s);
+    if (s != BH_OK)
+        return;
+    *(volatile uint32_t *)LARGE_VA = 0x11223344;
+    *(volatile uint32_t *)(LARGE_VA + 0x1ffffc) = 0x55667788;
+    for (unsigned i = 0; i < 10; i++)
+        large_st[i] = (enum bh_status)99;
+    if (RUN(M_LARGE, vmg_large, exit_base, CPU0, "2 MiB page")) {
+        const struct exit_rec *r = step_rec(20), *last = at(t.n > 0 ? (t.n - 1) % MAX_LOG : 0);
+        bh_tap(large_st[0] == BH_EINVAL && large_st[1] == BH_EINVAL,
+               "vmx: a 2 MiB share from or to a misaligned address: EINVAL (%d %d)",
+               large_st[0], large_st[1]);
+        bh_tap(large_st[2] == BH_EINVAL, "vmx: a 2 MiB map of other than 512 pages: EINVAL");
+        bh_tap(large_st[3] == BH_EINVAL && large_st[4] == BH_EINVAL,
+               "vmx: 4 KiB pages as a 2 MiB share, one page of a block shared alone: EINVAL (%d %d)",
+               large_st[3], large_st[4]);
+        bh_tap(large_st[5] == BH_EEXIST && large_st[8] == BH_EEXIST,
+               "vmx: a 2 MiB share over 4 KiB guest pages, a page inside the 2 MiB one: EEXIST (%d %d)",
+               large_st[5], large_st[8]);
+        bh_tap(large_st[6] == BH_EINVAL && large_st[7] == BH_EINVAL,
+               "vmx: a fresh block into a VM, a fresh block at a misaligned address: EINVAL (%d %d)",
+               large_st[6], large_st[7]);
+        bh_tap(r && r->b == 7, "vmx: the guest read both ends of its 2 MiB page and wrote the "
+               "middle, which the VMM saw (%lx)", r ? r->b : 0);
+        bh_tap(large_st[9] == BH_OK && step_rec(0xbad) == NULL && last->reason == EXIT_EPT &&
+               last->a == LARGE_GPA + 0x80000,
+               "vmx: after the VMM revoked the block the guest's access is an EPT violation (gpa %lx)",
+               last->a);
+    }
+    bh_tap(*(volatile uint32_t *)LARGE_VA == 0x11223344, "vmx: the root's own block stayed");
+    s = bh_unmap(LARGE_VA, BH_MAP_MAX, BH_REVOKE_SELF);
+    enum bh_status again = bh_map(SEL_PD, 0, LARGE_VA, BH_MAP_MAX, BH_M_R | BH_M_W | BH_MAP_FRESH | BH_MAP_2M);
+    bh_tap(s == BH_OK && again == BH_OK && *(volatile uint32_t *)LARGE_VA == 0,
+           "vmx: the block unmapped whole; a new one there is fresh (%d %d)", s, again);
+    bh_unmap(LARGE_VA, BH_MAP_MAX, BH_REVOKE_SELF);
+}
+
 static bool cpu_has_avx(void)
 {
     uint32_t a = 1, b, c = 0, d;
@@ -633,5 +705,6 @@ void test_vmx(void)
     test_sysmsrs();
     test_debug();
     test_avx();
+    test_large();
     test_isolation();
 }

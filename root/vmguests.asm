@@ -383,3 +383,47 @@ bits 32
 vmg_avx_end:
 bits 16
 
+; A 2 MiB guest page (t_vmx.c): the VMM shares its 2 MiB block at
+; guest-physical 0x200000 as one EPT leaf. In 32-bit protected mode the
+; guest reads the block's first and last dwords (ebx, ecx), writes
+; 0x600df00d in the middle (0x300000) and reports by VMCALL 20; the VMM
+; then revokes the block, and the guest's next read (0x280000) must be an
+; EPT violation.
+global vmg_large, vmg_large_end
+%define GL(x) (0x7c00 + (x) - vmg_large)
+vmg_large:
+    cli
+    xor ax, ax
+    mov ds, ax
+    lgdt [GL(.gdtr)]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp dword 0x08:GL(.pm)
+bits 32
+.pm:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x7c00
+    mov ebx, [0x200000]
+    mov ecx, [0x3ffffc]
+    mov dword [0x300000], 0x600df00d
+    mov eax, 20
+    vmcall
+    mov eax, [0x280000]
+    mov eax, 0xbad
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.gdt:
+    dq 0
+    dq 0x00cf9b000000ffff                ; 0x08: code, 32-bit, flat
+    dq 0x00cf93000000ffff                ; 0x10: data, flat
+.gdtr:
+    dw 23
+    dd GL(.gdt)
+vmg_large_end:
+bits 16

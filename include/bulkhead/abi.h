@@ -169,6 +169,12 @@ enum bh_syscall {
 #define BH_MAP_GUEST (1u << 4)   /* MAP: dst VA is a guest-physical address in
                                     a VM PD; R, W and X become the EPT rights
                                     (write-back memory) */
+#define BH_MAP_2M (1u << 7)      /* MAP: pages = 512, one 2 MiB block: with FRESH a
+                                    new contiguous block (2 MiB-aligned dst VA, no
+                                    VM); else the caller's block at VA (its start)
+                                    shared whole to a 2 MiB-aligned dst VA, in a
+                                    VM one 2 MiB EPT leaf. Unmapping any of its
+                                    pages removes the whole block */
 #define BH_MAP_MAX 512u          /* pages per MAP/UNMAP call */
 #define BH_IO_MAX 1024u          /* ports per IO_GRANT/IO_REVOKE call */
 
