@@ -131,6 +131,7 @@ static enum bh_status make_ram(const char **why)
         uint64_t n = pages - done < BH_MAP_MAX ? pages - done : BH_MAP_MAX;
         uint64_t va = GUEST_RAM_VA + done * 4096;
         if (n == BH_MAP_MAX && ram_block(va, done * 4096)) {
+            vm.ram_blocks++;
             done += n;
             continue;
         }
@@ -275,8 +276,9 @@ int main(const char *args, unsigned long arg2)
         return 1;
     }
     bh_printf("# vmm %s: guest '%s' (%lu bytes) at 0x%lx, %u MiB RAM, command string \"%s\", "
-              "vCPU on cpu %u, TSC %lu kHz\n", vm.name, img->name, img->size, (uint64_t)GUEST_LOAD,
-              vm.args.ram_mib, vm.args.cmdline, vm.cpu, vm.tsc_khz);
+              "vCPU on cpu %u, TSC %lu kHz, RAM in 2 MiB pages: %u of %lu\n", vm.name, img->name,
+              img->size, (uint64_t)GUEST_LOAD, vm.args.ram_mib, vm.args.cmdline, vm.cpu, vm.tsc_khz,
+              vm.ram_blocks, vm.ram_size >> 21);
     if ((s = make_vcpu(&why)) != BH_OK) {
         bh_printf("# vmm %s: cannot start the guest: %s (status %d)\n", vm.name, why, s);
         bh_kill_pd(SEL_VM);

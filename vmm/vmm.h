@@ -83,6 +83,7 @@ struct vm {
     uint64_t tsc_hz, tsc_khz;
     uint8_t *ram;
     uint64_t ram_size;
+    unsigned ram_blocks;              /* 2 MiB of it mapped as one 2 MiB page each */
     struct bus pio, mmio;
     struct pic pic;
     struct pit pit;
