@@ -5,8 +5,10 @@
    the CPU changes DR6 on a #DB in the guest. Each CPU records whose
    values it holds (dr_owner): another vCPU's entry, or a user EC's
    resume, saves the owner's DR6 and loads the next one's values (hv's
-   are 0 and DR6's reset value). A guest that never uses them costs one
-   read of DR6 when the CPU leaves it for another EC, nothing per exit. */
+   are 0 and DR6's reset value; a user EC's own single step may have set
+   DR6 bits meanwhile, so DR6 is compared before each claim). A guest that
+   never uses them costs a read of DR6 when the CPU leaves it for another
+   EC and one when it comes back, nothing per exit. */
 #include "vcpu.h"
 #include "percpu.h"
 #include "smp.h"
@@ -61,7 +63,7 @@ void vcpu_dr_enter(struct percpu *p, struct vcpu *v)
     if (p->dr_guest && p->dr_owner == v)
         return;
     vcpu_host_debug(p);
-    if (v->dr6 != DR6_CLEAN)
+    if (read_dr6() != v->dr6)          /* a user EC's own #DB (TF) may have set bits */
         write_dr6(v->dr6);
     if (v->dr[0] | v->dr[1] | v->dr[2] | v->dr[3]) {
         load03(v->dr);
