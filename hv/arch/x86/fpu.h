@@ -48,15 +48,17 @@ static inline void xsetbv0(uint64_t v)
     __asm__ volatile("xsetbv" ::"a"((uint32_t)v), "d"((uint32_t)(v >> 32)), "c"(0) : "memory");
 }
 
+/* __builtin_memcpy: one move even under -fno-builtin (it runs on every
+   EC switch). */
 static inline uint64_t fpu_get_xcr0(const void *area)
 {
     uint64_t v;
-    memcpy(&v, (const uint8_t *)area + FPU_XCR0_OFF, 8);
+    __builtin_memcpy(&v, (const uint8_t *)area + FPU_XCR0_OFF, 8);
     return v;
 }
 static inline void fpu_set_xcr0(void *area, uint64_t v)
 {
-    memcpy((uint8_t *)area + FPU_XCR0_OFF, &v, 8);
+    __builtin_memcpy((uint8_t *)area + FPU_XCR0_OFF, &v, 8);
 }
 
 /* Saves this CPU's state into area (the EC's, whatever its XCR0: hv's
