@@ -3,6 +3,7 @@
 #define HV_EC_H
 #include "obj.h"
 #include "trap.h"
+#include "fpu.h"
 #include <stddef.h>
 #include <bulkhead/abi.h>
 
@@ -53,7 +54,7 @@ struct ec {
     bool faulting;              /* the pending call is a fault message */
     uint64_t fault[4];          /* vector, error, address, rip */
     struct vcpu *vcpu;          /* set for a vCPU: runs a guest, not user code */
-    uint8_t fpu[512] __attribute__((aligned(16)));   /* FXSAVE area */
+    uint8_t fpu[FPU_AREA] __attribute__((aligned(64)));   /* FXSAVE/XSAVE area */
 };
 _Static_assert(sizeof(struct ec) <= 4096, "an EC is one page");
 

@@ -55,6 +55,14 @@ enum bh_status kmem_alloc_pages(uint64_t n, uint64_t *pa)
     return s;
 }
 
+enum bh_status kmem_alloc_aligned(uint64_t n, uint64_t align, uint64_t *pa)
+{
+    spin_lock(&lock);
+    enum bh_status s = pmm_alloc(&pool, n, align, reachable, pa);
+    spin_unlock(&lock);
+    return s;
+}
+
 enum bh_status kmem_free_pages(uint64_t pa, uint64_t n)
 {
     spin_lock(&lock);

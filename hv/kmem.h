@@ -14,6 +14,9 @@ enum bh_status kmem_init(struct memmap *m);
 bool kmem_ready(void);
 /* Allocates n contiguous pages reachable through the physmap. */
 enum bh_status kmem_alloc_pages(uint64_t n, uint64_t *pa);
+/* The same, the first page aligned to align pages (a power of two): a
+   large page's block. */
+enum bh_status kmem_alloc_aligned(uint64_t n, uint64_t align, uint64_t *pa);
 /* Returns pages; BH_EINVAL on a bad or double free (nothing changes). */
 enum bh_status kmem_free_pages(uint64_t pa, uint64_t n);
 /* Pages currently free. */

@@ -22,6 +22,8 @@ struct mnode {
     struct pd *pd;
     uint64_t va, pa;
     struct mnode *free_next;
+    uint8_t order;           /* 0: one page; LARGE_ORDER: a 2 MiB block */
+    bool owned;              /* a block freed with this node (pages: the PTE says) */
 };
 
 #define NODES_PER_PAGE ((PAGE_SIZE - 64) / sizeof(struct mnode))
@@ -180,6 +182,8 @@ static enum bh_status derive(struct pd *src, uint64_t sva, unsigned mask, unsign
     if (!ss || !*ss)
         return BH_ENOENT;
     struct mnode *p = *ss;
+    if (p->order)
+        return BH_EINVAL;              /* a block goes on only whole (mem_map_share_large) */
     if (!(p->c.rights & mask & BH_M_R) || (p->c.rights & need) != need)
         return BH_ERIGHTS;
     if (p->c.depth >= CAP_MAX_DEPTH)
@@ -249,6 +253,143 @@ static void dma_release(struct mnode *n)
         *sl = NULL;
 }
 
+/* ---- Large pages (2 MiB) ---------------------------------------------------
+   A block of 512 contiguous, naturally aligned pages is one node of order
+   LARGE_ORDER. It fills a whole level-0 table of the PD's radix (each of
+   the 512 slots points at it), so every page of the block finds it, and
+   revoking it removes the whole block from every PD it reached: one 2 MiB
+   EPT leaf in a VM (the caller's tlb_shootdown runs INVEPT on every CPU),
+   512 PTEs in a user PD. A block is shared only whole, to a 2 MiB-aligned
+   address; its pages never go on one by one (derive refuses). */
+#define LARGE_ORDER 9u
+#define LARGE_PAGES (1u << LARGE_ORDER)
+#define LARGE_SIZE ((uint64_t)LARGE_PAGES * PAGE_SIZE)
+
+/* The radix slots of the block at va (2 MiB-aligned): a whole level-0
+   table; NULL if out of quota. */
+static struct mnode **large_slots(struct pd *pd, uint64_t va, bool create)
+{
+    return slot(pd, va, create);
+}
+
+static bool large_free(struct mnode **sl)
+{
+    for (unsigned i = 0; i < LARGE_PAGES; i++)
+        if (sl[i])
+            return false;
+    return true;
+}
+
+static enum bh_status map_large(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
+{
+    if (pd->ept)
+        return ept_map_level(pd->ept, va, pa, rights, 1, 0);
+    for (unsigned i = 0; i < LARGE_PAGES; i++) {
+        enum bh_status s = as_map(pd->root, va + i * PAGE_SIZE, pa + i * PAGE_SIZE, pte_flags(rights));
+        if (s != BH_OK) {
+            while (i--)
+                as_unmap(pd->root, va + i * PAGE_SIZE);
+            return s;
+        }
+    }
+    return BH_OK;
+}
+
+/* Maps the block and publishes node n in all its slots. */
+static enum bh_status place_large(struct pd *pd, struct mnode *n, struct mnode **sl, uint64_t va,
+                                  uint64_t pa, unsigned rights, bool owned)
+{
+    if (quota_left(pd) < 3)            /* the tables the mapping may need */
+        return BH_ENOMEM;
+    uint64_t before = kmem_free_count();
+    enum bh_status s = map_large(pd, va, pa, rights);
+    pd->used += before - kmem_free_count();
+    if (s != BH_OK)
+        return s;
+    n->c.obj = n;
+    n->c.type = MEM_NODE;
+    n->c.rights = (uint8_t)rights;
+    n->pd = pd, n->va = va, n->pa = pa;
+    n->order = LARGE_ORDER, n->owned = owned;
+    for (unsigned i = 0; i < LARGE_PAGES; i++)
+        sl[i] = n;
+    return BH_OK;
+}
+
+enum bh_status mem_map_fresh_large(struct pd *pd, uint64_t va, unsigned rights)
+{
+    if ((va & (LARGE_SIZE - 1)) || pd->ept)
+        return BH_EINVAL;
+    struct mnode **sl = large_slots(pd, va, true), *n;
+    if (!sl)
+        return BH_ENOMEM;
+    if (!large_free(sl))
+        return BH_EEXIST;
+    uint64_t pa;
+    if (quota_left(pd) < LARGE_PAGES + 4 || !(n = node_alloc(pd)))
+        return BH_ENOMEM;
+    if (kmem_alloc_aligned(LARGE_PAGES, LARGE_PAGES, &pa) != BH_OK) {
+        node_free(pd, n);
+        return BH_ENOMEM;
+    }
+    memset(phys_to_virt(pa), 0, LARGE_SIZE);
+    pd->used += LARGE_PAGES;
+    enum bh_status s = place_large(pd, n, sl, va, pa, rights, true);
+    if (s != BH_OK) {
+        kmem_free_pages(pa, LARGE_PAGES);
+        pd->used -= LARGE_PAGES;
+        node_free(pd, n);
+    }
+    return s;
+}
+
+enum bh_status mem_map_share_large(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
+                                   unsigned mask)
+{
+    if ((sva | dva) & (LARGE_SIZE - 1))
+        return BH_EINVAL;
+    struct mnode **ss = slot(src, sva, false), *p, *n;
+    if (!ss || !*ss)
+        return BH_ENOENT;
+    if ((p = *ss)->order != LARGE_ORDER)
+        return BH_EINVAL;              /* single pages never make a block */
+    if (!(p->c.rights & mask & BH_M_R))
+        return BH_ERIGHTS;
+    if (p->c.depth >= CAP_MAX_DEPTH)
+        return BH_ERANGE;
+    struct mnode **sl = large_slots(dst, dva, true);
+    if (!sl)
+        return BH_ENOMEM;
+    if (!large_free(sl))
+        return BH_EEXIST;
+    if (!(n = node_alloc(dst)))
+        return BH_ENOMEM;
+    enum bh_status s = place_large(dst, n, sl, dva, p->pa, p->c.rights & mask, false);
+    if (s != BH_OK) {
+        node_free(dst, n);
+        return s;
+    }
+    cap_attach(&p->c, &n->c);
+    return BH_OK;
+}
+
+static void release_large(struct mnode *n)
+{
+    struct pd *pd = n->pd;
+    if (pd->ept)
+        ept_unmap(pd->ept, n->va);
+    else
+        for (unsigned i = 0; i < LARGE_PAGES; i++)
+            as_unmap(pd->root, n->va + i * PAGE_SIZE);
+    if (n->owned) {
+        kmem_free_pages(n->pa, LARGE_PAGES);
+        pd->used -= LARGE_PAGES;
+    }
+    struct mnode **sl = large_slots(pd, n->va, false);
+    for (unsigned i = 0; sl && i < LARGE_PAGES; i++)
+        sl[i] = NULL;
+}
+
 /* Nodes removed by one revoke call are freed after it (cap.c still
    touches a node right after its release callback). */
 struct gone { unsigned n; struct mnode *node[64]; };
@@ -269,6 +410,11 @@ static void release(void *ctx, struct cap *c)
     }
     if (c->type == DMA_NODE) {
         dma_release(n);
+        g->node[g->n++] = n;
+        return;
+    }
+    if (n->order) {
+        release_large(n);
         g->node[g->n++] = n;
         return;
     }

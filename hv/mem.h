@@ -26,6 +26,19 @@ enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint6
    carry BH_M_DMA (BH_ERIGHTS otherwise). BH_ENOTSUP without VT-d. */
 enum bh_status mem_map_dma(struct pd *src, uint64_t sva, struct pd *dst, uint64_t iova,
                            unsigned mask);
+/* Large pages: 512 contiguous, 2 MiB-aligned pages as one mapping node.
+   A new zeroed block at va (2 MiB-aligned) in pd, which is no VM (a VM's
+   memory comes from its VMM's), charged to pd. BH_EINVAL if misaligned or
+   a VM, BH_EEXIST if a page of the range is mapped, BH_ENOMEM. */
+enum bh_status mem_map_fresh_large(struct pd *pd, uint64_t va, unsigned rights);
+/* Shares src's block at sva (its start) with dst at dva (2 MiB-aligned),
+   rights & mask: one 2 MiB EPT leaf in a VM. BH_EINVAL if misaligned or
+   src's mapping at sva is no block, BH_ENOENT if there is none,
+   BH_ENOTSUP into a VM on a CPU without 2 MiB EPT pages, BH_EEXIST if a
+   page of dst's range is mapped. Single pages of a block are never shared
+   (mem_map_share and mem_map_dma give BH_EINVAL). */
+enum bh_status mem_map_share_large(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
+                                   unsigned mask);
 /* Removes every mapping derived from pd's page at va (and the page itself
    if self), at most *budget nodes; BH_EBUSY when more remain. BH_ENOENT
    if pd has no delegatable page there. The caller runs tlb_shootdown(). */

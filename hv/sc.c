@@ -224,6 +224,8 @@ void ec_resume(struct ec *ec)
         vcpu_enter(ec);                /* the TSS's I/O bitmap is no guest's business */
     if (p->sys_guest)
         vcpu_host_sysmsrs(p);          /* hv's SYSCALL entry before user code runs */
+    if (p->dr_guest)
+        vcpu_host_debug(p);            /* and hv's debug registers */
     if (p->io_pd != ec->pd || p->io_gen != mem_io_gen) {   /* rarely */
         uint64_t io0, io1;
         mem_io_bitmap_pages(ec->pd, &io0, &io1);

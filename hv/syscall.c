@@ -363,6 +363,21 @@ static enum bh_status check_gpa(uint64_t gpa, uint64_t n)
 
 static uint64_t sys_map_dma(struct ec *ec);
 
+_Static_assert(BH_MAP_MAX == 512, "a 2 MiB block is one MAP call's worth of pages");
+
+/* BH_SYS_MAP with BH_MAP_2M: one 2 MiB block, fresh or shared whole
+   (mem.c checks alignment and that the source is a block). */
+static uint64_t sys_map_2m(struct ec *ec, struct pd *dst, uint64_t n, uint64_t fl, unsigned rights)
+{
+    uint64_t sva = ec->regs.rsi, dva = ec->regs.rdx;
+    if (n != BH_MAP_MAX)
+        return BH_EINVAL;
+    enum bh_status s = (fl & BH_MAP_FRESH) ? mem_map_fresh_large(dst, dva, rights)
+                                           : mem_map_share_large(ec->pd, sva, dst, dva, rights);
+    ec->regs.rdx = s == BH_OK ? n : 0;
+    return s;
+}
+
 static uint64_t sys_map(struct ec *ec)
 {
     struct pd *dst;
@@ -372,7 +387,8 @@ static uint64_t sys_map(struct ec *ec)
     enum bh_status s;
     if (fl & BH_MAP_DMA)
         return sys_map_dma(ec);        /* into a DMA space (VT-d), below */
-    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_M_DMA | BH_MAP_FRESH | BH_MAP_GUEST))
+    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_M_DMA | BH_MAP_FRESH | BH_MAP_GUEST |
+                         BH_MAP_2M))
         return BH_EINVAL;
     /* Readable always. W with X only for fresh pages: the PTE is then
        writable but not executable, and X is kept as a right so that a
@@ -388,6 +404,8 @@ static uint64_t sys_map(struct ec *ec)
     if ((s = guest ? check_gpa(dva, n) : check_range(dva, n)) != BH_OK ||
         (!(fl & BH_MAP_FRESH) && (s = check_range(sva, n)) != BH_OK))
         return s;
+    if (fl & BH_MAP_2M)
+        return sys_map_2m(ec, dst, n, fl, rights);
     uint64_t done = 0;
     for (; done < n && s == BH_OK; done++) {
         uint64_t off = done * PAGE_SIZE;

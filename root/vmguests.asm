@@ -216,3 +216,214 @@ vmg_lstar:
 .spin:
     jmp .spin
 vmg_lstar_end:
+
+; Debug registers (t_vmx.c). Every MOV DR exits and the VMM emulates it
+; through BH_MTD_DR. vmg_dr sets DR0-DR3 and DR6, arms a data breakpoint
+; on 0x7f80 (DR7: L0, read/write, 1 byte), makes an exit round trip
+; (VMCALL 11), reads DR6 back (VMCALL 12), reads 0x7f80 (its #DB handler
+; counts), reads DR6 (VMCALL 13: ebx = DR6, ecx = count) and DR1-DR3
+; (VMCALL 14: ebx ecx edx). vmg_dr_peek, a guest run after it on the same
+; CPU, arms the same breakpoint without setting DR0, reads 0x7f80 and
+; reports (VMCALL 15) the #DB count, its DR0 and its DR6.
+global vmg_dr, vmg_dr_end, vmg_dr_peek, vmg_dr_peek_end
+%define GD(x) (0x7c00 + (x) - vmg_dr)
+vmg_dr:
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    mov word [0x7f02], 0
+    mov word [1 * 4], GD(.db)
+    mov word [1 * 4 + 2], 0
+    mov eax, 0x7f80
+    mov dr0, eax
+    mov eax, 0x11110000
+    mov dr1, eax
+    mov eax, 0x2222
+    mov dr2, eax
+    mov eax, 0x330000
+    mov dr3, eax
+    mov eax, 0xffff0ff2
+    mov dr6, eax
+    mov eax, 0x30001
+    mov dr7, eax
+    mov eax, 11
+    vmcall
+    mov eax, dr6
+    mov ebx, eax
+    mov eax, 12
+    vmcall
+    mov al, [0x7f80]
+    mov eax, dr6
+    mov ebx, eax
+    movzx ecx, word [0x7f02]
+    mov eax, 13
+    vmcall
+    mov eax, dr1
+    mov ebx, eax
+    mov eax, dr2
+    mov ecx, eax
+    mov eax, dr3
+    mov edx, eax
+    mov eax, 14
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.db:
+    inc word [0x7f02]
+    iret
+vmg_dr_end:
+
+%define GP(x) (0x7c00 + (x) - vmg_dr_peek)
+vmg_dr_peek:
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    mov word [0x7f02], 0
+    mov word [1 * 4], GP(.db)
+    mov word [1 * 4 + 2], 0
+    mov eax, 0x30001
+    mov dr7, eax
+    mov al, [0x7f80]
+    mov eax, dr0
+    mov ecx, eax
+    mov eax, dr6
+    mov edx, eax
+    movzx ebx, word [0x7f02]
+    mov eax, 15
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.db:
+    inc word [0x7f02]
+    iret
+vmg_dr_peek_end:
+
+; AVX state (t_vmx.c). VEX instructions do not exist in real mode, so the
+; guest enters 32-bit protected mode first, enables CR4.OSXSAVE and asks
+; for XCR0 = x87|SSE|AVX by XSETBV (exit 55: the VMM answers with
+; BH_MTD_XCR0). It fills ymm0 with 0xcd (VMCALL 16: the VMM uses its own
+; ymm0 meanwhile), stores ymm0 at 0x7f40 (VMCALL 17), then tries XSETBV
+; with AVX but no SSE, which must give it #GP (its handler: VMCALL 18,
+; ebx = the error code). Started with ebx = 1, it only enables AVX and
+; stores ymm0 as it found it (VMCALL 19).
+global vmg_avx, vmg_avx_end
+%define GA(x) (0x7c00 + (x) - vmg_avx)
+vmg_avx:
+    cli
+    xor ax, ax
+    mov ds, ax
+    lgdt [GA(.gdtr)]
+    lidt [GA(.idtr)]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp dword 0x08:GA(.pm)
+bits 32
+.pm:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x7c00
+    mov eax, cr4
+    or eax, 0x40600                      ; OSFXSR, OSXMMEXCPT, OSXSAVE
+    mov cr4, eax
+    xor ecx, ecx
+    xor edx, edx
+    mov eax, 7
+    xsetbv
+    cmp ebx, 1
+    je .peek
+    vmovdqu ymm0, [GA(.pattern)]
+    mov eax, 16
+    vmcall
+    vmovdqu [0x7f40], ymm0
+    mov eax, 17
+    vmcall
+    xor ecx, ecx
+    xor edx, edx
+    mov eax, 5                           ; AVX without SSE
+    xsetbv
+    mov eax, 0xbad
+    vmcall
+    hlt
+.peek:
+    vmovdqu [0x7f40], ymm0
+    mov eax, 19
+    vmcall
+    hlt
+.gp:
+    pop ebx
+    mov eax, 18
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.gdt:
+    dq 0
+    dq 0x00cf9b000000ffff                ; 0x08: code, 32-bit, flat
+    dq 0x00cf93000000ffff                ; 0x10: data, flat
+.gdtr:
+    dw 23
+    dd GA(.gdt)
+.idt:
+    times 13 dq 0
+    dw GA(.gp), 0x08                     ; 13: #GP, a 32-bit interrupt gate
+    db 0, 0x8e
+    dw 0
+.idtr:
+    dw 14 * 8 - 1
+    dd GA(.idt)
+.pattern:
+    times 32 db 0xcd
+vmg_avx_end:
+bits 16
+
+; A 2 MiB guest page (t_vmx.c): the VMM shares its 2 MiB block at
+; guest-physical 0x200000 as one EPT leaf. In 32-bit protected mode the
+; guest reads the block's first and last dwords (ebx, ecx), writes
+; 0x600df00d in the middle (0x300000) and reports by VMCALL 20; the VMM
+; then revokes the block, and the guest's next read (0x280000) must be an
+; EPT violation.
+global vmg_large, vmg_large_end
+%define GL(x) (0x7c00 + (x) - vmg_large)
+vmg_large:
+    cli
+    xor ax, ax
+    mov ds, ax
+    lgdt [GL(.gdtr)]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp dword 0x08:GL(.pm)
+bits 32
+.pm:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x7c00
+    mov ebx, [0x200000]
+    mov ecx, [0x3ffffc]
+    mov dword [0x300000], 0x600df00d
+    mov eax, 20
+    vmcall
+    mov eax, [0x280000]
+    mov eax, 0xbad
+    vmcall
+    hlt
+.spin:
+    jmp .spin
+.gdt:
+    dq 0
+    dq 0x00cf9b000000ffff                ; 0x08: code, 32-bit, flat
+    dq 0x00cf93000000ffff                ; 0x10: data, flat
+.gdtr:
+    dw 23
+    dd GL(.gdt)
+vmg_large_end:
+bits 16

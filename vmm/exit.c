@@ -208,9 +208,10 @@ static void ex_cr(struct vexit *x)
     }
 }
 
-/* MOV to or from a debug register (SDM Vol. 3C, table 27-4). DR7 is the
-   VMCS's; DR0-DR3 and DR6 are kept here for the guest to read back, not
-   loaded into the hardware: breakpoints do not fire in guests. */
+/* MOV to or from a debug register (SDM Vol. 3C, table 27-4). All of them
+   travel in the message (BH_MTD_DR); hv loads the guest's into the
+   hardware while it runs, so its breakpoints fire, and keeps DR6's fixed
+   bits. */
 static void ex_dr(struct vexit *x)
 {
     struct bh_vmstate *s = x->s;
@@ -218,16 +219,17 @@ static void ex_dr(struct vexit *x)
     bool from = s->qual & 16;
     if (dr == 4 || dr == 5)
         dr += 2;                             /* aliases of 6 and 7 (CR4.DE clear) */
-    uint64_t *slot = dr < 4 ? &vm.dr[dr] : dr == 6 ? &vm.dr6 : &s->dr7;
+    uint64_t *slot = dr < 4 ? &s->dr[dr] : dr == 6 ? &s->dr6 : &s->dr7;
     if (from) {
-        *gpr(s, reg) = dr == 6 ? (vm.dr6 | 0xffff0ff0ull) & 0xffffffffull : *slot;
+        *gpr(s, reg) = *slot;
         x->out |= gpr_mtd(reg);
     } else {
         *slot = *gpr(s, reg);
-        if (dr == 7) {
+        if (dr == 7)
             s->dr7 = (s->dr7 & 0xffffffffull & ~0xd000ull) | 0x400;
-            x->out |= BH_MTD_DR;
-        }
+        if (dr == 6)
+            s->dr6 &= 0xffffffffull;
+        x->out |= BH_MTD_DR;
     }
     skip_insn(x);
 }

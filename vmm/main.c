@@ -105,15 +105,39 @@ static const struct svc_module *find_module(const struct svc_info *info, const c
     return NULL;
 }
 
+#define RAM_FLAGS (BH_M_R | BH_M_W | BH_M_X)
+
+/* One whole 2 MiB chunk of guest RAM as a block: fresh (contiguous) and
+   shared whole, one 2 MiB EPT leaf. False, with nothing left mapped,
+   where that cannot be (no contiguous block, no 2 MiB EPT pages). */
+static bool ram_block(uint64_t va, uint64_t gpa)
+{
+    if (bh_map(SEL_SELF, va, va, BH_MAP_MAX, RAM_FLAGS | BH_MAP_FRESH | BH_MAP_2M) != BH_OK)
+        return false;
+    if (bh_map(SEL_VM, va, gpa, BH_MAP_MAX, RAM_FLAGS | BH_MAP_GUEST | BH_MAP_2M) == BH_OK)
+        return true;
+    bh_unmap(va, BH_MAP_MAX, BH_REVOKE_SELF);
+    return false;
+}
+
 /* Guest RAM: fresh pages in the VMM's own space (its quota), shared into
-   the VM as write-back RAM at guest-physical 0. */
+   the VM as write-back RAM at guest-physical 0; 2 MiB blocks where they
+   fit (GUEST_RAM_VA and each chunk's address are 2 MiB-aligned), 4 KiB
+   pages for the rest. */
 static enum bh_status make_ram(const char **why)
 {
     uint64_t pages = vm.ram_size / 4096;
     for (uint64_t done = 0; done < pages;) {
         uint64_t n = pages - done < BH_MAP_MAX ? pages - done : BH_MAP_MAX;
         uint64_t va = GUEST_RAM_VA + done * 4096;
-        unsigned dma = vm.args.passthrough ? BH_M_DMA : 0;   /* a device's DMA mirrors it */
+        /* With passthrough a device's DMA mirrors guest RAM page by page
+           (BH_MAP_DMA takes no 2 MiB block), so RAM stays in 4 KiB pages. */
+        unsigned dma = vm.args.passthrough ? BH_M_DMA : 0;
+        if (!dma && n == BH_MAP_MAX && ram_block(va, done * 4096)) {
+            vm.ram_blocks++;
+            done += n;
+            continue;
+        }
         enum bh_status s = bh_map(SEL_SELF, va, va, n, BH_M_R | BH_M_W | BH_M_X | dma | BH_MAP_FRESH);
         if (s != BH_OK) {
             *why = "fresh pages for guest RAM";
@@ -262,8 +286,9 @@ int main(const char *args, unsigned long arg2)
         return 1;
     }
     bh_printf("# vmm %s: guest '%s' (%lu bytes) at 0x%lx, %u MiB RAM, command string \"%s\", "
-              "vCPU on cpu %u, TSC %lu kHz\n", vm.name, img->name, img->size, (uint64_t)GUEST_LOAD,
-              vm.args.ram_mib, vm.args.cmdline, vm.cpu, vm.tsc_khz);
+              "vCPU on cpu %u, TSC %lu kHz, RAM in 2 MiB pages: %u of %lu\n", vm.name, img->name,
+              img->size, (uint64_t)GUEST_LOAD, vm.args.ram_mib, vm.args.cmdline, vm.cpu, vm.tsc_khz,
+              vm.ram_blocks, vm.ram_size >> 21);
     if ((s = make_vcpu(&why)) != BH_OK) {
         bh_printf("# vmm %s: cannot start the guest: %s (status %d)\n", vm.name, why, s);
         bh_kill_pd(SEL_VM);

@@ -83,6 +83,7 @@ struct vm {
     uint64_t tsc_hz, tsc_khz;
     uint8_t *ram;
     uint64_t ram_size;
+    unsigned ram_blocks;              /* 2 MiB of it mapped as one 2 MiB page each */
     struct bus pio, mmio;
     struct pic pic;
     struct pit pit;
@@ -93,7 +94,6 @@ struct vm {
     bool irq_touched;                 /* this exit may have changed what the pump sees */
     /* MSRs without a home in the VMCS, kept for the guest to read back. */
     uint64_t misc_enable, star, lstar, cstar, sfmask, mtrr_def, debugctl, tsc_aux, bios_sign;
-    uint64_t dr[4], dr6;              /* debug registers 0-3 and 6 (not loaded into hardware) */
     /* The end, set by the handler (or a device it called) before it stops the VM. */
     volatile enum vm_end end;
     volatile uint64_t exit_status;

@@ -173,6 +173,12 @@ enum bh_syscall {
 #define BH_MAP_GUEST (1u << 4)   /* MAP: dst VA is a guest-physical address in
                                     a VM PD; R, W and X become the EPT rights
                                     (write-back memory) */
+#define BH_MAP_2M (1u << 7)      /* MAP: pages = 512, one 2 MiB block: with FRESH a
+                                    new contiguous block (2 MiB-aligned dst VA, no
+                                    VM); else the caller's block at VA (its start)
+                                    shared whole to a 2 MiB-aligned dst VA, in a
+                                    VM one 2 MiB EPT leaf. Unmapping any of its
+                                    pages removes the whole block */
 #define BH_MAP_MAX 512u          /* pages per MAP/UNMAP call */
 #define BH_IO_MAX 1024u          /* ports per IO_GRANT/IO_REVOKE call */
 
@@ -301,7 +307,7 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 #define BH_MTD_GDTR (1u << 11)
 #define BH_MTD_IDTR (1u << 12)
 #define BH_MTD_CR (1u << 13)         /* cr0 cr2 cr3 cr4 as the guest sees them */
-#define BH_MTD_DR (1u << 14)         /* dr7 */
+#define BH_MTD_DR (1u << 14)         /* dr7, dr[0..3], dr6 */
 #define BH_MTD_SYSENTER (1u << 15)
 #define BH_MTD_QUAL (1u << 16)       /* qual gpa gla insn_info (exit only) */
 #define BH_MTD_STATE (1u << 17)      /* intr_state actv_state */
@@ -309,7 +315,8 @@ _Static_assert(sizeof(struct bh_utcb) == 4096, "UTCB is one page");
 #define BH_MTD_EFER_PAT (1u << 19)
 #define BH_MTD_TSC (1u << 20)        /* exit: tsc (the guest's); reply: tsc_offset */
 #define BH_MTD_CTRL (1u << 21)       /* reply: ctrl and preempt_timer */
-#define BH_MTD_ALL ((1u << 22) - 1)
+#define BH_MTD_XCR0 (1u << 22)       /* xcr0; exit: xcr0_ok, the components hv switches */
+#define BH_MTD_ALL ((1u << 23) - 1)
 
 /* BH_SYS_VCPU_CTRL operations. A guest's port I/O passes through for
    the ports its VM PD holds (BH_SYS_IO_GRANT into the VM PD; revoking
@@ -348,9 +355,11 @@ struct bh_vmstate {
     uint64_t inj_info, inj_error;
     uint64_t ctrl, preempt_timer;
     uint64_t tsc, tsc_offset;
+    uint64_t dr[4], dr6;     /* with dr7 (BH_MTD_DR): the guest's own, loaded while it runs */
+    uint64_t xcr0, xcr0_ok;  /* BH_MTD_XCR0 */
 };
 _Static_assert(sizeof(struct bh_vmseg) == 16, "vmseg layout");
-_Static_assert(sizeof(struct bh_vmstate) == 47 * 8 + 10 * 16, "vmstate layout");
+_Static_assert(sizeof(struct bh_vmstate) == 54 * 8 + 10 * 16, "vmstate layout");
 _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the UTCB");
 
 /*

@@ -97,6 +97,9 @@ subtest 'pair: two VMMs, two guests, two CPUs at once' => sub {
     ok(has($r, qr/^\[root\.elf\] # server vm2: started/), 'vm2 started');
     ok(has($r, qr/^\[vm1\] # vmm vm1: guest 'guest' \(516096 bytes\) at 0x7c00, 4 MiB RAM, .*vCPU on cpu 0,/), 'vm1 on cpu 0');
     ok(has($r, qr/^\[vm2\] # vmm vm2: guest 'guest' \(516096 bytes\) at 0x7c00, 4 MiB RAM, .*vCPU on cpu 1,/), 'vm2 on cpu 1');
+    ok(has($r, qr/^\[vm1\] # vmm vm1: guest .*, RAM in 2 MiB pages: 2 of 2$/) &&
+       has($r, qr/^\[vm2\] # vmm vm2: guest .*, RAM in 2 MiB pages: 2 of 2$/),
+       'both VMMs gave their guests RAM as 2 MiB EPT pages');
     ok(has($r, qr/^\[vm1\] # vmm vm1: guest exited with status 0$/), 'vm1: the VMM reports exit status 0');
     ok(has($r, qr/^\[vm2\] # vmm vm2: guest exited with status 0$/), 'vm2: the VMM reports exit status 0');
     my ($f1, $l1) = (first_at($r, qr/^\[vm1-uart\] vm1: /), last_at($r, qr/^\[vm1-uart\] vm1: /));

@@ -1,10 +1,12 @@
 /* Extended page tables; see ept.h. Tables come from the page allocator;
-   the caller (mem.c) charges them to the VM's PD by counting free pages. */
+   the caller (mem.c) charges them to the VM's PD by counting free pages
+   (and credits what a large leaf frees in their place). */
 #include "ept.h"
 #include "vmx.h"
 #include "kmem.h"
 #include "paging.h"
 #include "percpu.h"
+#include "tlb.h"
 #include <string.h>
 
 #define EPT_TABLE (EPT_R | EPT_W | EPT_X)
@@ -25,26 +27,60 @@ enum bh_status ept_create(uint64_t *root)
     return table_new(root) ? BH_OK : BH_ENOMEM;
 }
 
-enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights, uint64_t owned)
+/* True if the table at pa (level l) maps nothing, however deep. */
+static bool table_empty(uint64_t pa, unsigned l)
 {
-    if (gpa >= EPT_GPA_TOP || ((gpa | pa) & (PAGE_SIZE - 1)) || !(rights & BH_M_R))
+    const uint64_t *t = phys_to_virt(pa);
+    for (unsigned i = 0; i < 512; i++)
+        if (t[i] && (l == 0 || ept_is_leaf(t[i], l) || !table_empty(t[i] & EPT_ADDR, l - 1)))
+            return false;
+    return true;
+}
+
+static void free_tables(uint64_t pa, unsigned l)
+{
+    const uint64_t *t = phys_to_virt(pa);
+    for (unsigned i = 0; l > 0 && i < 512; i++)
+        if (t[i])
+            free_tables(t[i] & EPT_ADDR, l - 1);
+    kmem_free_pages(pa, 1);
+}
+
+enum bh_status ept_map_level(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights,
+                             unsigned level, uint64_t owned)
+{
+    if (!ept_leaf_fits(gpa, pa, level) || !(rights & BH_M_R))
         return BH_EINVAL;
+    if ((level == 1 && !vmx_feat.ept_2m) || (level == 2 && !vmx_feat.ept_1g))
+        return BH_ENOTSUP;
     uint64_t *t = phys_to_virt(root);
-    for (unsigned l = 3; l > 0; l--) {
+    for (unsigned l = 3; l > level; l--) {
         uint64_t *e = &t[idx(gpa, l)];
         if (!*e) {
             uint64_t npa;
             if (!table_new(&npa))
                 return BH_ENOMEM;
             *e = npa | EPT_TABLE;
+        } else if (ept_is_leaf(*e, l)) {
+            return BH_EEXIST;          /* inside a larger page */
         }
         t = phys_to_virt(*e & EPT_ADDR);
     }
-    uint64_t *e = &t[idx(gpa, 0)];
-    if (*e)
+    uint64_t *e = &t[idx(gpa, level)];
+    if (*e && (ept_is_leaf(*e, level) || !table_empty(*e & EPT_ADDR, level - 1)))
         return BH_EEXIST;
-    *e = ept_leaf(pa, rights, owned);
+    uint64_t old = *e;
+    *e = ept_leaf(pa, rights, level, owned);
+    if (old) {                         /* empty tables left by earlier unmaps: no CPU */
+        tlb_shootdown();               /* may keep them cached once they are freed */
+        free_tables(old & EPT_ADDR, level - 1);
+    }
     return BH_OK;
+}
+
+enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights, uint64_t owned)
+{
+    return ept_map_level(root, gpa, pa, rights, 0, owned);
 }
 
 uint64_t ept_unmap(uint64_t root, uint64_t gpa)
@@ -53,10 +89,15 @@ uint64_t ept_unmap(uint64_t root, uint64_t gpa)
         return 0;
     uint64_t *t = phys_to_virt(root);
     for (unsigned l = 3; l > 0; l--) {
-        uint64_t e = t[idx(gpa, l)];
-        if (!e)
+        uint64_t *e = &t[idx(gpa, l)];
+        if (!*e)
             return 0;
-        t = phys_to_virt(e & EPT_ADDR);
+        if (ept_is_leaf(*e, l)) {
+            uint64_t old = *e;
+            *e = 0;
+            return old;
+        }
+        t = phys_to_virt(*e & EPT_ADDR);
     }
     uint64_t old = t[idx(gpa, 0)];
     t[idx(gpa, 0)] = 0;
@@ -64,7 +105,7 @@ uint64_t ept_unmap(uint64_t root, uint64_t gpa)
 }
 
 static const struct ptab_fmt ept_fmt = { .present = EPT_R | EPT_W | EPT_X, .addr = EPT_ADDR,
-                                         .owned = EPT_OWNED, .large = 1ull << 7 };
+                                         .owned = EPT_OWNED, .large = EPT_LARGE };
 
 bool ept_destroy_step(uint64_t root, unsigned *budget)
 {

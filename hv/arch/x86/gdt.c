@@ -2,6 +2,7 @@
    Vol. 3A, 3.4.5 (segment descriptors) and 8.2.3 (64-bit TSS descriptor). */
 #include "percpu.h"
 #include "cpu.h"
+#include "fpu.h"
 #include <string.h>
 #include "kmem.h"
 #include "paging.h"
@@ -59,6 +60,7 @@ void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t is
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     /* FXSAVE/FXRSTOR switch the SSE registers too (ECs and guests). */
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    fpu_init_cpu();                        /* and XSAVE where present */
 }
 
 /*

@@ -343,7 +343,7 @@ bool ptab_free_step(uint64_t *t, unsigned l, unsigned n, const struct ptab_fmt *
             kmem_free_pages(pa, 1);
             (*budget)--;
         } else if (t[i] & f->owned) {
-            kmem_free_pages(pa, 1);
+            kmem_free_pages(pa, 1u << (9 * l));    /* a large leaf: all its pages */
             (*budget)--;
         }
         t[i] = 0;

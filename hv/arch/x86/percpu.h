@@ -54,6 +54,9 @@ struct percpu {
     bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
     bool sys_guest;               /* a guest's SYSCALL MSRs are loaded, not hv's */
     struct vcpu *sys_owner;       /* whose (NULL once it died) */
+    bool dr_guest;                /* a guest's DR0-DR3/DR6 are loaded, not hv's */
+    bool dr_loaded;               /* DR0-DR3 are nonzero */
+    struct vcpu *dr_owner;        /* whose (NULL once it died) */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
 };

@@ -194,6 +194,10 @@ enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t
     kobj_get(&vmm->obj);
     v->exit_base = exit_base;
     v->cpu = cpu;
+    vcpu_dr_init(v);
+    v->fpu = ec->fpu;
+    if (fpu_xcr0)
+        fpu_set_xcr0(ec->fpu, XCR0_X87);   /* the reset value */
     if (vmx_feat.vpid) {
         v->vpid = next_vpid;
         next_vpid = (uint16_t)(next_vpid == 0xffff ? 1 : next_vpid + 1);
@@ -390,6 +394,7 @@ void vcpu_enter(struct ec *ec)
     }
     if (v->sys_pass || p->sys_guest)   /* nothing to do for most guests */
         vcpu_sysmsrs(p, v);
+    vcpu_dr_enter(p, v);
     uint64_t cr3 = read_cr3();
     if (v->host_cr3 != cr3) {          /* the user tables loaded now */
         vmwrite(VMCS_HOST_CR3, cr3);
@@ -502,6 +507,7 @@ void vcpu_free(struct ec *ec)
     for (unsigned i = 0; i < smp_online(); i++)   /* its MSR values die with it */
         if (cpus[i].sys_owner == v)
             cpus[i].sys_owner = NULL;
+    vcpu_dr_forget(v);
     if (me->vmcs == v) {
         vmclear(v->vmcs_pa);
         me->vmcs = NULL;

@@ -29,6 +29,8 @@ struct vcpu {
     uint64_t host_cr3;         /* what VMCS_HOST_CR3 holds */
     bool sys_pass;             /* the VMM let STAR/LSTAR/CSTAR/FMASK pass through */
     uint64_t sys[4];           /* the guest's values of those, while not loaded */
+    uint64_t dr[4], dr6;       /* the guest's DR0-DR3, DR6, while not loaded (vcpu_dr.c) */
+    uint8_t *fpu;              /* its EC's FPU area (with the guest's XCR0) */
     struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
     uint32_t cpu;
 };
@@ -50,6 +52,24 @@ void vcpu_free(struct ec *ec);
 /* Before a non-vCPU EC runs: hv's own SYSCALL MSRs back (a guest's are
    saved to its vCPU). */
 void vcpu_host_sysmsrs(struct percpu *p);
+/* vcpu_dr.c: the guest's debug registers. Reset values into v. */
+void vcpu_dr_init(struct vcpu *v);
+/* Before v's guest runs on this CPU: its DR0-DR3 and DR6 loaded. */
+void vcpu_dr_enter(struct percpu *p, struct vcpu *v);
+/* Before a user EC runs: a guest's DR6 saved to its vCPU, hv's values back. */
+void vcpu_host_debug(struct percpu *p);
+/* BH_MTD_DR's DR0-DR3 and DR6 of v into s (on v's CPU, after an exit). */
+void vcpu_dr_snapshot(struct vcpu *v, struct bh_vmstate *s);
+/* A reply's DR0-DR3 and DR6 (DR6 sanitized) for v's next entry. */
+void vcpu_dr_write(struct vcpu *v, const struct bh_vmstate *s);
+/* v dies: no CPU saves into it any more. */
+void vcpu_dr_forget(struct vcpu *v);
+/* BH_MTD_XCR0: the guest's XCR0 and what hv allows, into s. */
+void vcpu_xcr0_snapshot(struct vcpu *v, struct bh_vmstate *s);
+/* A reply's XCR0 (v current on this CPU, before the entry): loaded if
+   XSETBV would take it and hv switches its components; otherwise the
+   guest gets #GP(0), as XSETBV would have given, and keeps its XCR0. */
+void vcpu_xcr0_write(struct vcpu *v, uint64_t xcr0);
 /* This CPU goes idle: its current VMCS is cleared, so that a vCPU that
    dies meanwhile can be freed from any CPU. */
 void vcpu_cpu_idle(void);

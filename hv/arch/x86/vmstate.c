@@ -114,6 +114,10 @@ void vcpu_snapshot_into(struct ec *c, uint64_t mtd, struct bh_vmstate *s)
     s->reason = c->vcpu->st.reason;
     for (; mtd; mtd &= mtd - 1)
         snap_one((unsigned)__builtin_ctzll(mtd), s, &c->regs);
+    if (s->mtd & BH_MTD_DR)
+        vcpu_dr_snapshot(c->vcpu, s);
+    if (s->mtd & BH_MTD_XCR0)
+        vcpu_xcr0_snapshot(c->vcpu, s);
 }
 
 void vcpu_snapshot(struct ec *c, uint64_t mtd)
@@ -123,20 +127,20 @@ void vcpu_snapshot(struct ec *c, uint64_t mtd)
 
 /* The words of struct bh_vmstate each MTD bit names (offset, count). */
 #define W(f) (offsetof(struct bh_vmstate, f) / 8)
-static const struct { uint8_t off, n; } mtd_words[22][2] = {
+static const struct { uint8_t off, n; } mtd_words[23][2] = {
     { { W(rax), 4 } },          { { W(rbp), 3 } },       { { W(r8), 8 } },
     { { W(rsp), 1 } },          { { W(rip), 1 }, { W(insn_len), 1 } },
     { { W(rflags), 1 } },       { { W(es), 2 }, { W(ds), 2 } },
     { { W(fs), 4 } },           { { W(cs), 4 } },        { { W(tr), 2 } },
     { { W(ldtr), 2 } },         { { W(gdtr), 2 } },      { { W(idtr), 2 } },
-    { { W(cr0), 4 } },          { { W(dr7), 1 } },       { { W(sysenter_cs), 3 } },
+    { { W(cr0), 4 } },          { { W(dr7), 1 }, { W(dr), 5 } },       { { W(sysenter_cs), 3 } },
     { { W(qual), 3 }, { W(insn_info), 1 } },             { { W(intr_state), 2 } },
     { { W(exit_intr_info), 6 } },                        { { W(efer), 2 } },
-    { { W(tsc), 2 } },          { { W(ctrl), 2 } },
+    { { W(tsc), 2 } },          { { W(ctrl), 2 } },      { { W(xcr0), 2 } },
 };
 _Static_assert(W(rbx) == W(rax) + 3 && W(rdi) == W(rbp) + 2 && W(gs) == W(fs) + 2 &&
                W(ss) == W(cs) + 2 && W(cr4) == W(cr0) + 3 && W(gla) == W(qual) + 2 &&
-               W(inj_error) == W(exit_intr_info) + 5 && W(pat) == W(efer) + 1,
+               W(inj_error) == W(exit_intr_info) + 5 && W(pat) == W(efer) + 1 && W(dr6) == W(dr) + 4,
                "the MTD groups are contiguous in struct bh_vmstate");
 
 /* Copies the words mtd names (mtd itself and reason always); each source
@@ -228,7 +232,7 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
     case 11: vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdtr.limit & 0xffff), vmwrite(VMCS_GUEST_GDTR_BASE, s->gdtr.base); break;
     case 12: vmwrite(VMCS_GUEST_IDTR_LIMIT, s->idtr.limit & 0xffff), vmwrite(VMCS_GUEST_IDTR_BASE, s->idtr.base); break;
     case 13: vmstate_cr0(s->cr0), vmstate_cr4(s->cr4), vmwrite(VMCS_GUEST_CR3, s->cr3); break;
-    case 14: vmwrite(VMCS_GUEST_DR7, s->dr7); break;
+    case 14: vmwrite(VMCS_GUEST_DR7, s->dr7), vcpu_dr_write(v, s); break;
     case 15:
         vmwrite(VMCS_GUEST_SYSENTER_CS, s->sysenter_cs);
         vmwrite(VMCS_GUEST_SYSENTER_ESP, s->sysenter_esp);
@@ -249,6 +253,7 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
     }
     case 20: vmwrite(VMCS_TSC_OFFSET, s->tsc_offset); break;
     case 21: write_ctrl(v, s); break;
+    case 22: vcpu_xcr0_write(v, s->xcr0); break;
     default: break;                 /* GPRs went to the frame at the reply */
     }
 }
