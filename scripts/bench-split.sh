@@ -7,20 +7,17 @@
 # round trip is the stretch from one execution of the row's timed SYSCALL
 # to the next; the first six are skipped and the smallest kernel count of
 # the next five is taken (a timer interrupt can only add to one).
-# Getting into each row: Bochs's debugger was seen to miss breakpoints on
-# instructions inside its trace cache, except that in the same-PD rows and
-# the cross-PD fast row it stopped at the timed SYSCALL on every round
-# trip, and while stepping it stops at every breakpoint; so those rows
-# are reached by counting stops, and the cross-PD general and item rows
-# by stepping from there to a breakpoint at their first call. (Stepping
-# stands time still, so nothing may wait for a device or a timer between
-# rows: root/bench.c prints its rows at the end.) Each row's traced period
-# is checked against the RDTSC median of a timed boot; a row whose trace
-# does not match gets no split.
+# Each row begins with Bochs's magic breakpoint (root/bench.c, row_mark;
+# enabled only in this boot), where the debugger stops; the trace then
+# steps into the row (stepping stands time still, which a row's loop
+# does not notice), and the next continue runs on to the next row.
+# (Ordinary breakpoints were seen to be missed inside Bochs's trace
+# cache.) Each row's traced period is checked against the RDTSC median of
+# the timed boot; a row whose trace does not match gets no split.
 # Usage: scripts/bench-split.sh ISO MODEL OUTDIR SERIAL
-# (SERIAL: the serial log of the timed boot of the same ISO, whose
-# medians each row's traced period is checked against: in this boot
-# time stands still while the debugger steps, so its own are no use)
+# (SERIAL: the serial log of the timed boot of the same ISO, whose medians
+# the periods are checked against: in this boot time stands still while
+# the debugger steps, so its own are no use.)
 # Prints "ROW HV USER" per row it could split (USER: the CPL-3
 # instructions of the whole period, the loop outside the timed window
 # included).
@@ -38,37 +35,28 @@ last_syscall() {
                       on && $2 == "syscall" { a = $1 } END { sub(":", "", a); print a }' "$out/root.dis"
 }
 a_calls=$(last_syscall time_calls)
-a_first=$(awk '$2 == "<time_calls>:" && NF == 2 { on = 1; next } on && NF == 0 { exit }
-               on && $2 == "syscall" { sub(":", "", $1); print $1; exit }' "$out/root.dis")
 a_items=$(last_syscall time_item_calls)
-[ -n "$a_calls" ] && [ -n "$a_items" ] && [ -n "$a_first" ] || { echo "bench-split: no timed SYSCALL found in $root" >&2; exit 1; }
+[ -n "$a_calls" ] && [ -n "$a_items" ] || { echo "bench-split: no timed SYSCALL found in $root" >&2; exit 1; }
 
-# time_calls runs, in this order: same-pd fast, same-pd general, cross-pd
-# fast, cross-pd general (2000 round trips each); then time_item_calls;
-# then the cross-CPU rows (not split: their work runs on two CPUs).
+# The rows with a mark, in order: time_calls for same-pd fast, same-pd
+# general, cross-pd fast, cross-pd general; time_item_calls; time_calls
+# for the two cross-CPU rows (not split: their work runs on two CPUs).
 rows="same-pd/fast-path/4w same-pd/general-path/8w cross-pd/fast-path/4w cross-pd/general-path/8w cross-pd/delegate-item+revoke/4w"
 addrs="$a_calls $a_calls $a_calls $a_calls $a_items"
 steps=25000
 cmds=$out/split.cmds
-cont() { for ((i = 0; i < $1; i++)); do echo continue; done; }
-# Stepping stops at breakpoints, so they are off while tracing.
-trace() { echo "bpd 1"; echo "bpd 2"; echo "trace on"; echo "s $steps"; echo "trace off"; }
 {
-    echo "lb 0x$a_calls"
-    echo "lb 0x$a_items"
-    echo "bpd 2"
-    cont 1000; trace                 # stop 1000: same-pd fast
-    echo "bpe 1"; cont 2000; trace   # some 3050: same-pd general
-    echo "bpe 1"; cont 2000; trace   # some 5100: cross-pd fast, 800+ round trips left
-    echo "lb 0x$a_first"             # bp 3: the untimed first call of a row
-    echo "s 20000000"                # (untraced) stops there: cross-pd general begins
-    echo "bpd 3"; trace
-    echo "bpe 2"; echo "s 20000000"; trace     # stops at the item row's timed call
-    echo continue                    # to the end: the medians are printed
+    for r in 1 2 3 4 5; do
+        echo continue                # to the mark of row r
+        echo "trace on"; echo "s $steps"; echo "trace off"
+    done
+    echo continue; echo continue     # past the cross-CPU rows' marks
+    echo continue                    # to the end
     echo quit
 } > "$cmds"
 timeout --kill-after=5 300 bash "$here/scripts/bochs.sh" -i "$iso" -s "$out/split-serial.log" \
-    -m "$model" -n 2 -d "$out/bochs-split" -c "$cmds" > "$out/split-trace.log" 2>&1 || true
+    -m "$model" -n 2 -d "$out/bochs-split" -c "$cmds" -x "magic_break: enabled=1" \
+    > "$out/split-trace.log" 2>&1 || true
 medians=$(sed -n 's/.*# bench: ipc \([^ ]*\) min=[0-9]* median=\([0-9]*\) .*/\1 \2/p' "$timed")
 
 # CS selector 0008 = CPL 0, 0023 = CPL 3.
@@ -80,8 +68,8 @@ awk -v rows="$rows" -v addrs="$addrs" -v medians="$medians" '
     }
     /^Tracing enabled for CPU0/ { row++; on = 1; per = 0; hv = 0; us = 0; best = -1; next }
     /^Tracing disabled for CPU0/ {
-        # a period within 10% of the median of the row (which leaves out the
-        # timing instructions) is that row
+        # a period within 10% of the median of the row (which leaves out
+        # the timing instructions) is that row
         if (on && best >= 0 && (best + bu) * 10 >= med[name[row]] * 9 &&
             (best + bu) * 10 <= med[name[row]] * 11)
             print name[row], best, bu

@@ -27,7 +27,8 @@ void ctx_io_open(struct percpu *p, const struct pd *pd);
    be NULL: the CPU was idle; prev != ec). A vCPU keeps whatever user
    tables are loaded (the guest runs on its EPT, hv's half is the same in
    every PML4), and its FS base lives in its VMCS. */
-static inline void ctx_switch(struct percpu *p, struct ec *prev, struct ec *ec)
+static inline __attribute__((always_inline)) void ctx_switch(struct percpu *p, struct ec *prev,
+                                                             struct ec *ec)
 {
     bool gs_loaded = false;            /* KERNEL_GS_BASE already holds ec's */
     if (prev) {
@@ -78,7 +79,8 @@ static inline void ctx_io(struct percpu *p, const struct pd *pd)
 /* Leaves the kernel into user EC ec, the current EC of this CPU (p):
    hv's SYSCALL MSRs back if a guest's are loaded, ec's I/O bitmap, a
    pending TLB flush, then the lock is released. */
-static inline void __attribute__((noreturn)) ec_to_user(struct percpu *p, struct ec *ec)
+static inline __attribute__((always_inline, noreturn)) void ec_to_user(struct percpu *p,
+                                                                     struct ec *ec)
 {
     if (p->sys_guest)
         vcpu_host_sysmsrs(p);          /* hv's SYSCALL entry before user code runs */

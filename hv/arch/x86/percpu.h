@@ -72,11 +72,12 @@ static inline struct percpu *this_cpu(void)
     return p;
 }
 
-/* This CPU's number, one load (gs:24). */
+/* This CPU's number, one load (gs:24). Not volatile: it never changes
+   under the code that reads it, so the compiler may reuse the value. */
 static inline uint64_t this_cpu_id(void)
 {
     uint64_t id;
-    __asm__ volatile("mov %%gs:24, %0" : "=r"(id));
+    __asm__("mov %%gs:24, %0" : "=r"(id));
     return id;
 }
 
