@@ -70,7 +70,7 @@ void ec_destroy(struct ec *ec);
    a CPU switched. Inline: it runs on every EC switch and rarely has work. */
 void ec_reap_now(void);
 extern unsigned ec_nzombies, vcpu_nzombies;
-static inline void ec_reap(void)
+static inline __attribute__((always_inline)) void ec_reap(void)
 {
     if (ec_nzombies | vcpu_nzombies)
         ec_reap_now();

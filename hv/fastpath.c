@@ -8,14 +8,28 @@
 #include "sc.h"
 #include "percpu.h"
 #include "vcpu.h"
+#include "ctx.h"
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* Handler h takes caller c's call on c's SC sc, and runs. */
-static void __attribute__((noreturn)) take_call(struct ec *h, struct ec *c, struct ksc *sc)
+/* From the current EC prev to ec, which runs next: no scheduler pass, and
+   only the checks ec_resume makes that the guards have not settled. */
+static void __attribute__((noreturn)) switch_to(struct percpu *p, struct ec *prev, struct ec *ec)
+{
+    ctx_switch(p, prev, ec);
+    if (ec->vcpu)
+        vcpu_enter(ec);
+    ec_to_user(p, ec);
+}
+
+/* Handler h takes caller c's call on c's SC sc, and runs (a portal's
+   handler is a local EC, never a vCPU). */
+static void __attribute__((noreturn)) take_call(struct percpu *p, struct ec *h, struct ec *c,
+                                                struct ksc *sc)
 {
     ipc_take(h, c, sc);
-    ec_resume(h);
+    ctx_switch(p, c, h);
+    ec_to_user(p, h);
 }
 
 int fastpath_call(struct ec *c)
@@ -31,23 +45,25 @@ int fastpath_call(struct ec *c)
     struct ec *h = pt->handler;
     if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu || h->sc))
         return 0;                      /* handlers with an SC: ipc.c decides */
-    struct ksc *sc = this_cpu()->sched->rq.current->owner;
+    struct percpu *p = this_cpu();
+    struct ksc *sc = p->sched->rq.current->owner;
 
     /* Point of no return. */
     h->regs.rax = BH_OK;
     h->regs.rdi = pt->badge;
     h->regs.r10 = mi;
     ipc_copy_words(&h->regs, &c->regs);
-    take_call(h, c, sc);
+    take_call(p, h, c, sc);
 }
 
 int fastpath_reply(struct ec *h)
 {
     uint64_t mi = h->regs.r10;
     struct ec *c = h->caller;
+    struct percpu *p = this_cpu();
     if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting ||
                  c->cpu != h->cpu || (h->sc && h->donor == h->sc) ||
-                 h->callers.head || this_cpu()->resched))
+                 h->callers.head || p->resched))
         return 0;
     struct ksc *sc = h->donor;
 
@@ -65,7 +81,7 @@ int fastpath_reply(struct ec *h)
     h->donor = NULL;
     h->state = EC_WAIT_CALL;
     sc->exec = c;
-    ec_resume(c);
+    switch_to(p, h, c);
 }
 
 int fastpath_vmexit(struct ec *c, struct pd *vmm, uint64_t sel)
@@ -78,7 +94,8 @@ int fastpath_vmexit(struct ec *c, struct pd *vmm, uint64_t sel)
         return 0;
     struct pt *pt = cap->obj;
     struct ec *h = pt->handler;
-    struct sc *cur = this_cpu()->sched->rq.current;
+    struct percpu *p = this_cpu();
+    struct sc *cur = p->sched->rq.current;
     if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu || h->sc || !cur))
         return 0;
     struct ksc *sc = cur->owner;
@@ -90,5 +107,5 @@ int fastpath_vmexit(struct ec *c, struct pd *vmm, uint64_t sel)
     h->regs.r10 = BH_MSG_VMEXIT;
     h->regs.rsi = c->vcpu->st.reason;
     c->badge = pt->badge;
-    take_call(h, c, sc);
+    take_call(p, h, c, sc);
 }

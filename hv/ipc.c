@@ -16,7 +16,6 @@
 #include "root.h"
 #include "trap.h"
 #include "vcpu.h"
-#include <string.h>
 
 /* One typed item from src to dst, into dst's receive window; returns
    where it landed, or ~0 if it did not (the message goes through anyway).
@@ -93,9 +92,9 @@ static void deliver(struct ec *dst, const struct ec *src, uint64_t mi)
     dst->regs.rax = BH_OK;
     dst->regs.r10 = BH_MSG_ITEMS(mi) ? BH_MSG_WORDS(mi) | BH_MSG_MKITEMS(items(dst, src, mi)) : mi;
     ipc_copy_words(&dst->regs, &src->regs);
-    if (n > BH_MSG_REG_WORDS)
-        memcpy(&dst->utcb->mr[BH_MSG_REG_WORDS], &src->utcb->mr[BH_MSG_REG_WORDS],
-               (n - BH_MSG_REG_WORDS) * sizeof(uint64_t));
+    const volatile uint64_t *from = src->utcb->mr;     /* word by word, not memcpy's bytes */
+    for (unsigned k = BH_MSG_REG_WORDS; k < n; k++)
+        dst->utcb->mr[k] = from[k];
 }
 
 static enum bh_status check_msginfo(uint64_t mi)

@@ -57,6 +57,7 @@ enum bh_status pd_create(struct pd *parent, uint32_t nslots, uint64_t quota,
     pd->used++;                        /* the PML4 */
     bool flush;
     pd->pcid = paging_pcid_alloc(&flush);
+    pd->cr3 = paging_cr3(pd->root, pd->pcid);
     if (flush)
         tlb_shootdown();               /* no CPU may keep old entries of a reused PCID */
     capspace_init(&pd->caps, slots, nslots);
@@ -88,16 +89,16 @@ enum bh_status pd_map_new(struct pd *pd, uint64_t va, uint64_t flags, void **kva
    spinning for the kernel lock with that CR3): freed when no CPU does. */
 #define ZOMBIES 32
 static struct { uint64_t root; uint64_t cpus; } zombies[ZOMBIES];
-static unsigned nzombies;
+unsigned pd_root_zombies;              /* roots waiting for CPUs (pd.h) */
 
-void pd_reap_roots(void)
+void pd_reap_roots_now(void)
 {
     uint64_t me = 1ull << this_cpu()->id;
-    for (unsigned i = 0; nzombies && i < ZOMBIES; i++)
+    for (unsigned i = 0; pd_root_zombies && i < ZOMBIES; i++)
         if (zombies[i].root && (zombies[i].cpus &= ~me) == 0) {
             kmem_free_pages(zombies[i].root, 1);
             zombies[i].root = 0;
-            nzombies--;
+            pd_root_zombies--;
         }
 }
 
@@ -115,7 +116,7 @@ static void free_root(uint64_t root)
     for (unsigned i = 0; users && i < ZOMBIES; i++)
         if (!zombies[i].root) {
             zombies[i].root = root, zombies[i].cpus = users;
-            nzombies++;
+            pd_root_zombies++;
             return;
         }
     if (users)                         /* table full: leak one page, stay safe */

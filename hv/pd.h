@@ -10,6 +10,7 @@ struct pd {
     uint64_t root;             /* PML4 physical address */
     uint64_t ept;              /* a VM's guest-physical space (EPT root), else 0 */
     uint16_t pcid;             /* its TLB tag (0 without PCIDs) */
+    uint64_t cr3;              /* what loading it writes to CR3 (paging_cr3) */
     uint64_t quota, used;      /* pages this PD may charge / has charged */
     struct pd *parent;         /* where the quota came from */
     uint32_t nslots;
@@ -66,8 +67,15 @@ extern struct sm pd_reaped;
 /* Gives a new PD a guest-physical space (BH_PD_VM), charged to it. */
 enum bh_status pd_make_vm(struct pd *pd);
 /* Frees page-table roots that waited for this CPU to stop using them;
-   called right after a CPU switched CR3. */
-void pd_reap_roots(void);
+   called right after a CPU switched CR3. Inline: every switch between
+   PDs runs it, and it rarely has work. */
+void pd_reap_roots_now(void);
+extern unsigned pd_root_zombies;
+static inline void pd_reap_roots(void)
+{
+    if (pd_root_zombies)
+        pd_reap_roots_now();
+}
 /* Maps one fresh zeroed page at va in pd's address space, charged to pd;
    returns the kernel alias of the page in *kva (may be NULL). */
 enum bh_status pd_map_new(struct pd *pd, uint64_t va, uint64_t flags, void **kva);

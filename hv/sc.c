@@ -19,9 +19,9 @@
 #include "trap.h"
 #include "tlb.h"
 #include "panic.h"
+#include "ctx.h"
 #include <string.h>
 
-void ret_user(struct trapframe *f) __attribute__((noreturn));
 
 static struct cpu_sched per_cpu[MAX_CPUS];
 static uint64_t tsc_per_us = 1;
@@ -191,55 +191,32 @@ static void arm(struct cpu_sched *c, uint64_t now)
         timer_arm_us(us ? us : 1);
 }
 
+void ctx_io_open(struct percpu *p, const struct pd *pd)
+{
+    if (p->io_pd != pd || p->io_gen != mem_io_gen) {
+        uint64_t io0, io1;
+        mem_io_bitmap_pages(pd, &io0, &io1);
+        if (p->io_bitmap != io0 || p->io_bitmap1 != io1)
+            percpu_io_switch(p, io0, io1);
+        p->io_pd = pd;
+        p->io_gen = mem_io_gen;
+    }
+    p->tss->iomap_base = sizeof *p->tss;  /* the bitmap right after the TSS */
+    p->io_open = true;
+    if (p->tr_cut)
+        percpu_reload_tr(p);           /* a VM exit cut TR's limit to 0x67 */
+}
+
 void ec_resume(struct ec *ec)
 {
     struct percpu *p = this_cpu();
     if (ec->cpu != p->id || ec->state != EC_READY)
         panic("ec_resume: EC on cpu %u state %u resumed on cpu %lu", ec->cpu, ec->state, p->id);
-    struct ec *prev = p->current;
-    if (prev != ec) {
-        if (prev) {                    /* a guest's FS base lives in its VMCS */
-            if (!prev->vcpu)
-                prev->fs_base = rdmsr(MSR_FS_BASE);
-            prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the user's, after SWAPGS */
-            fpu_save(prev->fpu);
-        }
-        fpu_restore(ec->fpu);
-        /* A vCPU keeps whatever user tables are loaded: the guest runs on
-           its EPT, and hv's half is the same in every PML4. */
-        if (!ec->vcpu && p->loaded_root != ec->pd->root) {
-            paging_load_user(ec->pd->root, ec->pd->pcid);
-            p->loaded_root = ec->pd->root;
-            pd_reap_roots();
-        }
-        if (!ec->vcpu) {
-            wrmsr(MSR_FS_BASE, ec->fs_base);
-            percpu_set_frame(p, ec_frame_end(ec));   /* a guest enters no kernel through it */
-        }
-        wrmsr(MSR_KERNEL_GS_BASE, ec->gs_base);
-        p->current = ec;
-        ec_reap();
-    }
+    if (p->current != ec)
+        ctx_switch(p, p->current, ec);
     if (ec->vcpu)
         vcpu_enter(ec);                /* the TSS's I/O bitmap is no guest's business */
-    if (p->sys_guest)
-        vcpu_host_sysmsrs(p);          /* hv's SYSCALL entry before user code runs */
-    if (p->dr_guest)
-        vcpu_host_debug(p);            /* and hv's debug registers */
-    if (p->io_pd != ec->pd || p->io_gen != mem_io_gen) {   /* rarely */
-        uint64_t io0, io1;
-        mem_io_bitmap_pages(ec->pd, &io0, &io1);
-        if (p->io_bitmap != io0 || p->io_bitmap1 != io1)
-            percpu_io_switch(p, io0, io1);
-        p->io_pd = ec->pd;
-        p->io_gen = mem_io_gen;
-    }
-    if (p->tr_cut && (p->io_bitmap != percpu_io_deny(0) || p->io_bitmap1 != percpu_io_deny(1)))
-        percpu_reload_tr(p);               /* only a PD with ports needs the bitmap */
-    tlb_check();
-    tlb_set_in_user(1);
-    bkl_unlock();
-    ret_user(&ec->regs);
+    ec_to_user(p, ec);
 }
 
 /* Leaves user context: nothing of a PD stays loaded while idle, so a PD

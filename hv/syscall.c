@@ -648,18 +648,16 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_DEV_CTRL] = sys_dev_ctrl,
 };
 
-void syscall_dispatch(struct trapframe *tf)
+/* Every system call but a fast-path call or reply; lock held. Apart
+   from syscall_dispatch so that nothing stays live across the fast
+   paths (no registers to save on their way). */
+static void __attribute__((noinline, noreturn)) syscall_general(void)
 {
-    tlb_set_in_user(0);                /* before spinning: see tlb.c */
-    bkl_lock();
     struct ec *ec = this_cpu()->current;
+    struct trapframe *tf = &ec->regs;
     uint64_t n = tf->rax;
     if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
         schedule();
-    if (n == BH_SYS_CALL)
-        fastpath_call(ec);
-    else if (n == BH_SYS_REPLY_WAIT)
-        fastpath_reply(ec);
     tf->rax = (n < BH_SYS_COUNT && syscalls[n]) ? syscalls[n](ec) : BH_ENOSYS;
     /* SYSRET to a non-canonical RIP would fault in ring 0 (Intel SDM
        Vol. 2B, SYSRET): never return to one. */
@@ -674,6 +672,20 @@ void syscall_dispatch(struct trapframe *tf)
     if (this_cpu()->resched || !sc || sc->exec != ec)
         schedule();
     ec_resume(ec);
+}
+
+void syscall_dispatch(struct trapframe *tf)
+{
+    tlb_set_in_user(0);                /* before spinning: see tlb.c */
+    bkl_lock();
+    struct ec *ec = this_cpu()->current;
+    if (ec->state != EC_DEAD) {        /* (killed from another CPU meanwhile) */
+        if (tf->rax == BH_SYS_CALL)
+            fastpath_call(ec);
+        else if (tf->rax == BH_SYS_REPLY_WAIT)
+            fastpath_reply(ec);
+    }
+    syscall_general();
 }
 
 void syscall_init_cpu(void)

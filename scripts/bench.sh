@@ -73,19 +73,40 @@ cp "$out/ipc-serial.log" "$out/serial.log"          # the name it always had
 rows_ipc=$(sed -n 's/.*# bench: ipc \([^ ]*\) min=\([0-9]*\) median=\([0-9]*\) p99=\([0-9]*\) ticks.*/\1 \2 \3 \4/p' \
     "$out/serial.log")
 [ -n "$rows_ipc" ] || die "no IPC figures (see $out/serial.log)"
-{ echo "platform,path,min,median,p99,unit"; csv "$platform" "$rows_ipc"; } > "$out/ipc.csv"
+# The hv/user split of the IPC rows: one more boot, traced in Bochs's
+# debugger (scripts/bench-split.sh): the CPL-0 instructions of one round
+# trip of each row, counted exactly.
+split=$(bash scripts/bench-split.sh "$out/bench.iso" "$model" "$out" "$out/serial.log")
+[ -n "$split" ] || die "no hv/user split of the IPC rows (see $out/split-trace.log)"
+{
+    echo "platform,path,min,median,p99,hv,unit"
+    while read -r p a b c; do
+        [ -n "$p" ] || continue
+        h=$(awk -v p="$p" '$1 == p { print $2 }' <<<"$split")
+        echo "\"$platform\",$p,$a,$b,$c,${h:-},tsc-ticks"
+    done <<<"$rows_ipc"
+} > "$out/ipc.csv"
 echo "IPC round trips (call + reply), root task on CPU 0"
 echo "platform: $platform (TSC = executed instructions)"
-printf '%-34s %10s %10s %10s\n' path min median p99
+printf '%-34s %8s %8s %8s %8s %8s\n' path min median p99 hv user
 while read -r p a b c; do
-    printf '%-34s %10s %10s %10s\n' "$p" "$a" "$b" "$c"
+    h=$(awk -v p="$p" '$1 == p { print $2 }' <<<"$split")
+    if [ -n "$h" ]; then
+        printf '%-34s %8s %8s %8s %8s %8s\n' "$p" "$a" "$b" "$c" "$h" $((b - h))
+    else
+        printf '%-34s %8s %8s %8s %8s %8s\n' "$p" "$a" "$b" "$c" - -
+    fi
 done <<<"$rows_ipc"
 echo "(TSC ticks per round trip, user stubs included, the timer's own cost subtracted;"
+echo " hv: the kernel's share, the instructions executed at CPL 0 in one round trip,"
+echo " counted in a Bochs debugger trace of CPU 0 (scripts/bench-split.sh; the"
+echo " smallest of three consecutive round trips); user = median - hv: the user"
+echo " instructions inside the timed window, both stubs and the echo loop."
 echo " same-pd: a local EC in the root PD; cross-pd: servers/bench in its own PD;"
 echo " delegate-item+revoke: the call carries a BH_ITEM_DELEGATE typed item, bench"
 echo " revokes the copy it received; cross-cpu: a local EC"
-echo " with its own SC on CPU 1, woken by IPI. With 2 CPUs, Bochs's TSC was seen to"
-echo " move in steps of 5. CSV: $out/ipc.csv)"
+echo " with its own SC on CPU 1, woken by IPI (no split: the work is on two CPUs)."
+echo " With 2 CPUs, Bochs's TSC was seen to move in steps of 5. CSV: $out/ipc.csv)"
 no_failures "$out/serial.log" '^not ok' "in-system check(s)"
 
 # VM exits (root/bench_vmx.c): ticks per exit round trip, the guest's loop

@@ -79,5 +79,24 @@ static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq;
 
 #define RFLAGS_IF (1u << 9)
 
+/* FS base of the current context: RDFSBASE/WRFSBASE where CR4.FSGSBASE
+   is on (set the same on every CPU, paging.c), else the MSR. */
+extern bool cpu_fsgsbase;
+static inline uint64_t fs_base_read(void)
+{
+    uint64_t v;
+    if (!cpu_fsgsbase)
+        return rdmsr(MSR_FS_BASE);
+    __asm__ volatile("rdfsbase %0" : "=r"(v));
+    return v;
+}
+static inline void fs_base_write(uint64_t v)
+{
+    if (!cpu_fsgsbase)
+        wrmsr(MSR_FS_BASE, v);
+    else
+        __asm__ volatile("wrfsbase %0" ::"r"(v) : "memory");
+}
+
 
 #endif

@@ -80,23 +80,39 @@ syscall_entry:
     ud2
 
 ; void ret_user(struct trapframe *f): resumes user mode from an EC's frame.
-; Frames saved by SYSCALL leave with SYSRET (rip was checked to be a user
-; address by the kernel), all others with IRETQ.
+; Frames saved by SYSCALL leave with SYSRET, all others with IRETQ. SYSRET
+; takes RIP and RFLAGS from rcx and r11, so those two come from the frame's
+; rip and rflags, and every register is loaded straight from the frame.
+; A SYSCALL frame's rip is canonical: user code lies below BH_USER_TOP
+; (canonical itself), and the kernel never sets a frame's rip at or above
+; it (syscall_dispatch kills an EC that would return there).
 ret_user:
+    cmp qword [rdi + 15 * 8], VEC_SYSCALL
+    jne .iret
+    mov rcx, [rdi + 17 * 8]            ; rip
+    mov r11, [rdi + 19 * 8]            ; rflags
+    mov rax, [rdi + 0 * 8]
+    mov rbx, [rdi + 1 * 8]
+    mov rdx, [rdi + 3 * 8]
+    mov rsi, [rdi + 4 * 8]
+    mov rbp, [rdi + 6 * 8]
+    mov r8, [rdi + 7 * 8]
+    mov r9, [rdi + 8 * 8]
+    mov r10, [rdi + 9 * 8]
+    mov r12, [rdi + 11 * 8]
+    mov r13, [rdi + 12 * 8]
+    mov r14, [rdi + 13 * 8]
+    mov r15, [rdi + 14 * 8]
+    mov rsp, [rdi + 20 * 8]            ; user rsp
+    mov rdi, [rdi + 5 * 8]
+    swapgs
+    o64 sysret
+.iret:
     mov rsp, rdi
     POP_REGS
     add rsp, 16
-    cmp qword [rsp - 16], VEC_SYSCALL
-    je .sysret
     swapgs
     iretq
-.sysret:
-    pop rcx                            ; rip
-    add rsp, 8
-    pop r11                            ; rflags
-    mov rsp, [rsp]                     ; user rsp
-    swapgs
-    o64 sysret
 
 section .rodata
 align 8

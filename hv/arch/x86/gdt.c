@@ -103,6 +103,7 @@ int percpu_io_init(struct percpu *c)
     c->tss = t;
     c->io_bitmap = percpu_deny_pa[0];
     c->io_bitmap1 = percpu_deny_pa[1];
+    c->io_open = true;
     uint64_t base = (uint64_t)t, limit = sizeof *t + 8192;   /* + the 0xff byte */
     c->gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);

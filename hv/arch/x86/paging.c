@@ -97,7 +97,9 @@ static void map_physmap_2m(uint64_t *pml4, uint64_t base, uint64_t end)
     }
 }
 
-static bool pcid_on, invpcid_on;
+bool paging_pcid_on;
+bool cpu_fsgsbase;
+static bool invpcid_on;
 static uint16_t next_pcid = 1;
 
 /* PGE, SMEP, PCIDs (Intel SDM Vol. 3A, 4.10.1) and FSGSBASE where the CPU
@@ -110,15 +112,16 @@ static void enable_features(void)
         cr4 |= CR4_SMEP;
     if (r7.b & (1u << 0))
         cr4 |= CR4_FSGSBASE;           /* user TLS through WRFSBASE */
-    pcid_on = (r1.c & (1u << 17)) != 0;
-    invpcid_on = pcid_on && (r7.b & (1u << 10));
-    if (pcid_on)
+    cpu_fsgsbase = (cr4 & CR4_FSGSBASE) != 0;
+    paging_pcid_on = (r1.c & (1u << 17)) != 0;
+    invpcid_on = paging_pcid_on && (r7.b & (1u << 10));
+    if (paging_pcid_on)
         cr4 |= CR4_PCIDE;
     write_cr4(cr4);
     write_cr0(read_cr0() | CR0_WP);
 }
 
-bool paging_has_pcid(void) { return pcid_on; }
+bool paging_has_pcid(void) { return paging_pcid_on; }
 bool paging_has_invpcid(void) { return invpcid_on; }
 
 /* PCIDs: 1..4095 handed out once, then reused from those freed by dead
@@ -129,7 +132,7 @@ static uint16_t freed[4096], nfreed, dirty[4096], ndirty;
 uint16_t paging_pcid_alloc(bool *flush)
 {
     *flush = false;
-    if (!pcid_on)
+    if (!paging_pcid_on)
         return 0;
     if (next_pcid < 4096)
         return next_pcid++;
@@ -147,17 +150,9 @@ void paging_pcid_free(uint16_t pcid)
         dirty[ndirty++] = pcid;
 }
 
-void paging_load_user(uint64_t root, uint16_t pcid)
-{
-    /* Bit 63 keeps the PCID's TLB entries: they are never stale here,
-       because shootdowns flush every PCID (paging_flush_all). An untagged
-       PD (PCID 0, all PCIDs in use) is loaded with a flush. */
-    write_cr3(pcid_on && pcid ? root | pcid | (1ull << 63) : root | pcid);
-}
-
 void paging_load_kernel(void)
 {
-    write_cr3(pcid_on ? paging_kernel_root() | (1ull << 63) : paging_kernel_root());
+    write_cr3(paging_pcid_on ? paging_kernel_root() | (1ull << 63) : paging_kernel_root());
 }
 
 void paging_flush_all(void)
@@ -165,7 +160,7 @@ void paging_flush_all(void)
     if (invpcid_on) {
         struct { uint64_t pcid, addr; } d = { 0, 0 };
         __asm__ volatile("invpcid %0, %1" ::"m"(d), "r"(2ull) : "memory");  /* all, not global */
-    } else if (pcid_on) {
+    } else if (paging_pcid_on) {
         uint64_t cr3 = read_cr3() & ~(1ull << 63);
         write_cr3(paging_kernel_root());
         write_cr4(read_cr4() & ~(uint64_t)CR4_PCIDE);   /* clearing PCIDE flushes all */

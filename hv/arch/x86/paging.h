@@ -53,8 +53,23 @@ bool paging_has_invpcid(void);
 uint16_t paging_pcid_alloc(bool *flush);
 /* Gives a dead PD's PCID back (reused only after a global flush). */
 void paging_pcid_free(uint16_t pcid);
-/* Loads a user address space / the kernel's, keeping cached entries. */
-void paging_load_user(uint64_t root, uint16_t pcid);
+/* The CR3 value that loads user address space root with its PCID and
+   keeps cached entries: bit 63 keeps the PCID's TLB entries, which are
+   never stale here, because shootdowns flush every PCID
+   (paging_flush_all). An untagged PD (PCID 0, all PCIDs in use) is
+   loaded with a flush. A PD computes it once (pd->cr3). */
+extern bool paging_pcid_on;
+static inline uint64_t paging_cr3(uint64_t root, uint16_t pcid)
+{
+    return root | pcid | (paging_pcid_on && pcid ? 1ull << 63 : 0);
+}
+/* Loads a user address space (a paging_cr3 value); inline: every switch
+   between PDs runs it. */
+static inline void paging_load_cr3(uint64_t cr3)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
+}
+/* Loads the kernel's tables, keeping cached entries. */
 void paging_load_kernel(void);
 /* Flushes every non-global TLB entry of every PCID on this CPU. */
 void paging_flush_all(void);

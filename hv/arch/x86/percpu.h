@@ -48,6 +48,7 @@ struct percpu {
     struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
     uint64_t io_bitmap, io_bitmap1;   /* physical pages mapped as I/O bitmap */
     const void *io_pd;            /* the PD whose bitmap that is */
+    bool io_open;                 /* the TSS points at that bitmap (else at none) */
     uint64_t io_gen;              /* mem_io_gen when it was mapped */
     struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
     struct vcpu *vmcs;            /* the vCPU whose VMCS is current here */
@@ -74,6 +75,15 @@ static inline struct percpu *this_cpu(void)
     return p;
 }
 
+/* This CPU's number, one load (gs:24). Not volatile: it never changes
+   under the code that reads it, so the compiler may reuse the value. */
+static inline uint64_t this_cpu_id(void)
+{
+    uint64_t id;
+    __asm__("mov %%gs:24, %0" : "=r"(id));
+    return id;
+}
+
 /* Loads this CPU's GDT, TSS and GS base; stacks come from the caller. */
 void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t ist_base);
 /* Moves this CPU's TSS into its I/O window so that the two pages after it
@@ -82,6 +92,10 @@ void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t is
 int percpu_io_init(struct percpu *c);
 /* Maps the I/O bitmap pages (pa0, pa1) after this CPU's TSS. */
 void percpu_io_switch(struct percpu *c, uint64_t pa0, uint64_t pa1);
+/* An I/O map base beyond the TSS limit: every port faults (SDM Vol. 1,
+   19.5.2), with no bitmap pages mapped; for PDs that hold no port. */
+#define TSS_IOMAP_NONE 0xffffu
+
 /* The shared all-ones ("no port") bitmap pages. */
 extern uint64_t percpu_deny_pa[2];
 static inline uint64_t percpu_io_deny(unsigned half) { return percpu_deny_pa[half & 1]; }

@@ -11,7 +11,8 @@ struct trapframe {
     uint64_t rip, cs, rflags, rsp, ss;   /* pushed by the CPU */
 };
 _Static_assert(sizeof(struct trapframe) == 22 * 8, "entry.asm frame layout");
-_Static_assert(offsetof(struct trapframe, rip) == 17 * 8, "entry.asm frame layout");
+_Static_assert(offsetof(struct trapframe, rip) == 17 * 8 && offsetof(struct trapframe, rflags) == 19 * 8 &&
+               offsetof(struct trapframe, rsp) == 20 * 8, "entry.asm frame layout");
 
 #define VEC_TIMER 0x20
 #define VEC_IPI_WAKE 0x21

@@ -107,13 +107,19 @@ static void snap_one(unsigned bit, struct bh_vmstate *s, const struct trapframe 
     }
 }
 
-/* Costs in proportion to the groups the portal asked for. */
+/* Costs in proportion to the groups the portal asked for; the two that
+   nearly every exit carries (MTD_LEAN in vmm/) without a dispatch. */
 void vcpu_snapshot_into(struct ec *c, uint64_t mtd, struct bh_vmstate *s)
 {
+    const struct trapframe *r = &c->regs;
     s->mtd = mtd;
     s->reason = c->vcpu->st.reason;
-    for (; mtd; mtd &= mtd - 1)
-        snap_one((unsigned)__builtin_ctzll(mtd), s, &c->regs);
+    if (mtd & BH_MTD_GPR_ACDB)
+        s->rax = r->rax, s->rcx = r->rcx, s->rdx = r->rdx, s->rbx = r->rbx;
+    if (mtd & BH_MTD_RIP_LEN)
+        s->rip = vmread(VMCS_GUEST_RIP), s->insn_len = vmread(VMCS_EXIT_INSN_LEN);
+    for (mtd &= ~(uint64_t)(BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN); mtd; mtd &= mtd - 1)
+        snap_one((unsigned)__builtin_ctzll(mtd), s, r);
     if (s->mtd & BH_MTD_DR)
         vcpu_dr_snapshot(c->vcpu, s);
     if (s->mtd & BH_MTD_XCR0)
@@ -143,18 +149,47 @@ _Static_assert(W(rbx) == W(rax) + 3 && W(rdi) == W(rbp) + 2 && W(gs) == W(fs) + 
                W(inj_error) == W(exit_intr_info) + 5 && W(pat) == W(efer) + 1 && W(dr6) == W(dr) + 4,
                "the MTD groups are contiguous in struct bh_vmstate");
 
+/* The same as masks of struct bh_vmstate words (lo covers words 0-63, hi
+   words 64-127), so that a copy costs a few instructions per word named
+   and nothing per word not named. */
+#define MTD_GROUPS (sizeof mtd_words / sizeof mtd_words[0])
+_Static_assert(sizeof(struct bh_vmstate) <= 128 * 8, "two 64-bit word masks cover the exit message");
+struct wmask { uint64_t lo, hi; };
+static struct wmask mtd_mask[MTD_GROUPS];
+
+static void mtd_masks_init(void)
+{
+    for (unsigned b = 0; b < MTD_GROUPS; b++)
+        for (unsigned g = 0; g < 2; g++)
+            for (unsigned k = mtd_words[b][g].off; k < mtd_words[b][g].off + mtd_words[b][g].n; k++) {
+                if (k < 64)
+                    mtd_mask[b].lo |= 1ull << k;
+                else
+                    mtd_mask[b].hi |= 1ull << (k - 64);
+            }
+}
+
 /* Copies the words mtd names (mtd itself and reason always); each source
    word is read once, so a VMM changing its UTCB meanwhile harms only
    itself. */
 static void copy_mtd(volatile uint64_t *dst, const volatile uint64_t *src, uint64_t mtd)
 {
+    if (!mtd_mask[0].lo)
+        mtd_masks_init();
+    struct wmask m = { 0, 0 };
     dst[0] = mtd;
     dst[1] = src[1];
     for (mtd &= BH_MTD_ALL; mtd; mtd &= mtd - 1) {
         unsigned b = (unsigned)__builtin_ctzll(mtd);
-        for (unsigned g = 0; g < 2 && mtd_words[b][g].n; g++)
-            for (unsigned k = mtd_words[b][g].off; k < mtd_words[b][g].off + mtd_words[b][g].n; k++)
-                dst[k] = src[k];
+        m.lo |= mtd_mask[b].lo, m.hi |= mtd_mask[b].hi;
+    }
+    for (; m.lo; m.lo &= m.lo - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(m.lo);
+        dst[k] = src[k];
+    }
+    for (; m.hi; m.hi &= m.hi - 1) {
+        unsigned k = 64 + (unsigned)__builtin_ctzll(m.hi);
+        dst[k] = src[k];
     }
 }
 
@@ -166,27 +201,40 @@ void vcpu_message(struct ec *h, struct ec *c)
     h->regs.rsi = c->vcpu->st.reason;
 }
 
-/* Read once into the kernel's copy: the VMM's UTCB may change under us. */
+/* Read once: the VMM's UTCB may change under us. The general registers
+   go straight into the vCPU's frame; the rest into the kernel's copy,
+   for vmstate_write_back before the next entry. */
 void vcpu_reply(struct ec *c, struct ec *h)
 {
     struct vcpu *v = c->vcpu;
     struct bh_vmstate *s = &v->st;
     const volatile uint64_t *u = h->utcb->mr;
-    uint64_t reason = s->reason, mtd = u[0] & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
-    copy_mtd((uint64_t *)s, u, mtd);
-    s->reason = reason;
+    uint64_t mtd = u[0] & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
     struct trapframe *r = &c->regs;
     if (mtd & BH_MTD_GPR_ACDB)
-        r->rax = s->rax, r->rcx = s->rcx, r->rdx = s->rdx, r->rbx = s->rbx;
+        r->rax = u[W(rax)], r->rcx = u[W(rcx)], r->rdx = u[W(rdx)], r->rbx = u[W(rbx)];
     if (mtd & BH_MTD_GPR_BSD)
-        r->rbp = s->rbp, r->rsi = s->rsi, r->rdi = s->rdi;
+        r->rbp = u[W(rbp)], r->rsi = u[W(rsi)], r->rdi = u[W(rdi)];
     if (mtd & BH_MTD_GPR_R8_R15) {
-        r->r8 = s->r8, r->r9 = s->r9, r->r10 = s->r10, r->r11 = s->r11;
-        r->r12 = s->r12, r->r13 = s->r13, r->r14 = s->r14, r->r15 = s->r15;
+        r->r8 = u[W(r8)], r->r9 = u[W(r9)], r->r10 = u[W(r10)], r->r11 = u[W(r11)];
+        r->r12 = u[W(r12)], r->r13 = u[W(r13)], r->r14 = u[W(r14)], r->r15 = u[W(r15)];
     }
+    uint64_t rest = mtd & ~(uint64_t)(BH_MTD_GPR_ACDB | BH_MTD_GPR_BSD | BH_MTD_GPR_R8_R15);
+    if (!rest)
+        return;                         /* st keeps the exit's state: nothing reads it */
+    v->dirty |= rest;
+    s->mtd = mtd;
+    if (rest & BH_MTD_RIP_LEN) {        /* the usual reply: RIP past the instruction */
+        s->rip = u[W(rip)], s->insn_len = u[W(insn_len)];
+        if (!(rest &= ~(uint64_t)BH_MTD_RIP_LEN))
+            return;
+    }
+    uint64_t reason = s->reason;
+    copy_mtd((uint64_t *)s, u, rest);
+    s->reason = reason;
+    s->mtd = mtd;
     if (mtd & BH_MTD_CR)
         r->error = s->cr2;
-    v->dirty |= mtd & ~(uint64_t)(BH_MTD_GPR_ACDB | BH_MTD_GPR_BSD | BH_MTD_GPR_R8_R15);
 }
 
 static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)

@@ -1,0 +1,96 @@
+/* Switching a CPU's user context between ECs (x86): FPU/SSE state, the
+   FS and GS bases, the address space, the frame SYSCALL and user-mode
+   interrupts save into, and the TSS's I/O bitmap. Inline, because
+   ec_resume (sc.c) and the IPC and VM-exit fast paths (fastpath.c) all
+   run it and each instruction counts there. Lock held throughout. */
+#ifndef HV_X86_CTX_H
+#define HV_X86_CTX_H
+#include "ec.h"
+#include "pd.h"
+#include "mem.h"
+#include "cpu.h"
+#include "fpu.h"
+#include "paging.h"
+#include "percpu.h"
+#include "tlb.h"
+#include "bkl.h"
+#include "vcpu.h"
+
+/* Resumes user mode from an EC's frame (entry.asm): SYSRET for frames
+   SYSCALL saved, IRETQ for all others. */
+void __attribute__((noreturn)) ret_user(struct trapframe *f);
+
+/* Maps pd's bitmap pages and points the TSS at them (sc.c; rare). */
+void ctx_io_open(struct percpu *p, const struct pd *pd);
+
+/* Makes ec the current EC of this CPU (p), saving prev's state (prev may
+   be NULL: the CPU was idle; prev != ec). A vCPU keeps whatever user
+   tables are loaded (the guest runs on its EPT, hv's half is the same in
+   every PML4), and its FS base lives in its VMCS. */
+static inline __attribute__((always_inline)) void ctx_switch(struct percpu *p, struct ec *prev,
+                                                             struct ec *ec)
+{
+    bool gs_loaded = false;            /* KERNEL_GS_BASE already holds ec's */
+    if (prev) {
+        if (!prev->vcpu)
+            prev->fs_base = fs_base_read();
+        prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the user's, after SWAPGS */
+        gs_loaded = prev->gs_base == ec->gs_base;
+        fpu_save(prev->fpu);
+    }
+    fpu_restore(ec->fpu);
+    if (!ec->vcpu) {
+        struct pd *pd = ec->pd;
+        if (p->loaded_root != pd->root) {
+            paging_load_cr3(pd->cr3);
+            p->loaded_root = pd->root;
+            pd_reap_roots();
+        }
+        fs_base_write(ec->fs_base);
+        percpu_set_frame(p, ec_frame_end(ec));   /* a guest enters no kernel through it */
+    }
+    if (!gs_loaded)
+        wrmsr(MSR_KERNEL_GS_BASE, ec->gs_base);
+    p->current = ec;
+    ec_reap();
+}
+
+/* The TSS's I/O bitmap for a user EC of pd (Intel SDM Vol. 1, 19.5.2): a
+   PD that holds no port gets an I/O map base beyond the TSS limit, so
+   every port faults and nothing is remapped; only a PD with ports has its
+   bitmap pages mapped (and TR reloaded if a VM exit cut its limit). */
+static inline void ctx_io(struct percpu *p, const struct pd *pd)
+{
+    if (!pd->iobm[0] && !pd->iobm[1]) {
+        if (p->io_open) {
+            p->tss->iomap_base = TSS_IOMAP_NONE;
+            p->io_open = false;
+        }
+        return;
+    }
+    if (p->io_pd != pd || p->io_gen != mem_io_gen || p->tr_cut) {
+        ctx_io_open(p, pd);
+    } else if (!p->io_open) {          /* its pages are still mapped */
+        p->tss->iomap_base = sizeof *p->tss;
+        p->io_open = true;
+    }
+}
+
+/* Leaves the kernel into user EC ec, the current EC of this CPU (p):
+   hv's SYSCALL MSRs and debug registers back if a guest's are loaded,
+   ec's I/O bitmap, a
+   pending TLB flush, then the lock is released. */
+static inline __attribute__((always_inline, noreturn)) void ec_to_user(struct percpu *p,
+                                                                     struct ec *ec)
+{
+    if (p->sys_guest)
+        vcpu_host_sysmsrs(p);          /* hv's SYSCALL entry before user code runs */
+    if (p->dr_guest)
+        vcpu_host_debug(p);            /* and hv's debug registers */
+    ctx_io(p, ec->pd);
+    tlb_check();
+    tlb_set_in_user(1);
+    bkl_unlock();
+    ret_user(&ec->regs);
+}
+#endif
