@@ -566,6 +566,14 @@ static enum bh_status bar_read(struct pci_fn *f, unsigned idx, uint64_t *base, u
     return *size && *base ? BH_OK : BH_ENOENT;
 }
 
+bool dev_cfg_owner(struct pd *pd)
+{
+    for (unsigned p = 0xcf8; p <= 0xcff; p++)
+        if (!pd->all_ports && !mem_io_held(pd, p))
+            return false;
+    return true;
+}
+
 enum bh_status dev_map(struct dev *d, struct pd *pd, uint64_t va, unsigned region, unsigned rights,
                        uint64_t first, uint64_t n, uint64_t out[3])
 {
@@ -573,8 +581,8 @@ enum bh_status dev_map(struct dev *d, struct pd *pd, uint64_t va, unsigned regio
     uint64_t base, size = PAGE_SIZE;
     enum bh_status s = BH_OK;
     if (region == BH_DEV_REGION_CFG) {
-        if (rights & BH_M_W)
-            return BH_ERIGHTS;
+        if ((rights & BH_M_W) && !dev_cfg_owner(pd))
+            return BH_ERIGHTS;           /* writable: the configuration owner only */
         base = f->cfg_pa;
     } else if (region < BH_DEV_REGION_CFG) {
         if ((s = bar_read(f, region, &base, &size)) != BH_OK)

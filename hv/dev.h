@@ -71,4 +71,8 @@ uint64_t dev_fault(uint16_t seg, uint16_t sid, uint64_t addr, uint8_t reason, bo
 /* Under the kernel lock (irq_deliver): each remapped MSI that arrived
    since the last call ups its semaphore, or is latched while masked. */
 void dev_msi_deliver(void);
+/* Holding the PCI configuration ports 0xcf8-0xcff (mechanism #1) already
+   gives control of every PCI function: it is what BH_SYS_CREATE_DEV and
+   a writable ECAM page (BH_DEV_MAP) take. */
+bool dev_cfg_owner(struct pd *pd);
 #endif

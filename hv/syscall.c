@@ -546,16 +546,6 @@ static uint64_t sys_map_dma(struct ec *ec)
     return s;
 }
 
-/* Holding the PCI configuration ports (mechanism #1) already gives
-   control of every PCI function, so it is what naming one takes. */
-static bool holds_pci_config(struct pd *pd)
-{
-    for (unsigned p = 0xcf8; p <= 0xcff; p++)
-        if (!pd->all_ports && !mem_io_held(pd, p))
-            return false;
-    return true;
-}
-
 static uint64_t sys_create_dev(struct ec *ec)
 {
     struct pd *pd;
@@ -565,7 +555,7 @@ static uint64_t sys_create_dev(struct ec *ec)
     if ((s = free_slot(ec, dst)) != BH_OK ||
         (s = lookup(ec, ec->regs.rsi, BH_OBJ_PD, BH_R_CTRL, (void **)&pd)) != BH_OK)
         return s;
-    if (!holds_pci_config(ec->pd))
+    if (!dev_cfg_owner(ec->pd))
         return BH_ERIGHTS;
     if (sbdf > UINT32_MAX)
         return BH_EINVAL;

@@ -133,10 +133,14 @@ static enum bh_status attach_device(void)
         return s;
     drv.bar = (volatile uint8_t *)BAR_VA;
     drv.bar_size = pages * 4096;
+    enum bh_status w = bh_dev_map(SEL_DEV, CFG_VA, BH_DEV_REGION(BH_DEV_REGION_CFG, BH_M_R | BH_M_W),
+                                  0, 1, out);
     if ((s = bh_dev_map(SEL_DEV, CFG_VA, BH_DEV_REGION(BH_DEV_REGION_CFG, BH_M_R), 0, 1, out)) != BH_OK)
         return s;
     bh_tap(true, "nvme: BAR0 (%lu KiB mapped) and the ECAM page mapped through the DEV capability",
            drv.bar_size >> 10);
+    bh_tap(w == BH_ERIGHTS, "nvme: its ECAM page writable, without the configuration ports: "
+           "ERIGHTS (%d)", w);
     return BH_OK;
 }
 

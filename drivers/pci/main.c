@@ -1,18 +1,17 @@
-/* pci: the PCI server. It holds the PCI configuration ports (mechanism
-   #1, which naming a function with BH_SYS_CREATE_DEV requires anyway),
-   enumerates every function from bus 0 through the bridges, and hands
-   each function to the one client its arguments name, as a DEV
-   capability delegated over IPC (bh/pci.h). Arguments: `clientN=BB:DD.F`
-   (N = 1..255, the client number of the badged portal the root made for
-   that client; up to PCI_CLIENT_FNS functions each, 16 in all).
-
-   Why mechanism #1 and not ECAM: to create a DEV capability the server
-   must hold ports 0xcf8-0xcff anyway, and they reach the same first 256
-   bytes of configuration space that enumeration and the standard
-   capabilities (MSI, MSI-X) need; ECAM would add ACPI parsing in user
-   space for nothing a driver here uses. Drivers read their own
-   function's ECAM page through their DEV capability (BH_DEV_MAP with
-   BH_DEV_REGION_CFG) and never write configuration space. */
+/* pci: the PCI server. It owns PCI configuration space: it holds the
+   configuration ports 0xcf8-0xcff (which BH_SYS_CREATE_DEV and a writable
+   ECAM page take), and reads and writes configuration space through
+   ECAM, the memory windows of the ACPI MCFG that hv enumerated at boot:
+   for every function hv knows (BH_SYS_CREATE_DEV answers BH_ENOENT for
+   the others) it makes a DEV capability and maps that function's 4 KiB
+   ECAM page, writable, at ECAM_VA + (bus:dev.fn << 12). It enumerates
+   from bus 0 through the bridges and hands each function to the one
+   client its arguments name, as a DEV capability delegated over IPC
+   (bh/pci.h). Arguments: `clientN=BB:DD.F` (N = 1..255, the client
+   number of the badged portal the root made for that client; up to
+   PCI_CLIENT_FNS functions each, 16 in all). Drivers read their own
+   function's ECAM page read-only through their DEV capability and never
+   write configuration space. */
 #include <bh/srv.h>
 #include <bh/pci.h>
 #include <bh/libc.h>
@@ -23,40 +22,59 @@
 int main(const char *args, unsigned long arg2);
 
 #define SEL_SELF 16u             /* its own PD (CTRL): DEV objects are charged to it */
-#define SEL_DEV_BASE 64u         /* the DEV capability of grants[i] at base + i */
+#define SEL_FN_BASE 64u          /* the DEV capability of fns[i] at base + i */
 #define MAX_GRANTS 16u
-#define MAX_FNS 256u
+#define MAX_FNS 64u
+#define ECAM_VA 0x200000000ull   /* bus:dev.fn's page at + (bdf << 12): 256 MiB */
 
 struct grant {
     unsigned client;
     uint32_t sbdf;
-    bool made;                   /* its DEV capability exists */
     uint32_t handed;             /* times delegated (a restarted driver asks again) */
 };
 
 static struct grant grants[MAX_GRANTS];
 static unsigned ngrants;
-static uint32_t fns[MAX_FNS];    /* sbdf of every function found */
+static uint32_t fns[MAX_FNS];    /* sbdf of every function found (segment 0) */
 static unsigned nfns;
 
-static void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
-static uint32_t inl(uint16_t port)
+static volatile uint32_t *cfg(uint32_t bdf, unsigned off)
 {
-    uint32_t v;
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
+    return (volatile uint32_t *)(ECAM_VA + ((uint64_t)(bdf & 0xffff) << 12) + (off & 0xffc));
 }
 
-static uint32_t cfg_rd(uint32_t bdf, unsigned off)
+static uint32_t cfg_rd(uint32_t bdf, unsigned off) { return *cfg(bdf, off); }
+static void cfg_wr(uint32_t bdf, unsigned off, uint32_t v) { *cfg(bdf, off) = v; }
+
+/* The function's DEV capability and its ECAM page; false if hv knows no
+   such function (or it cannot be mapped: reported). */
+static bool attach(uint32_t bdf)
 {
-    outl(0xcf8, 0x80000000u | (bdf & 0xffff) << 8 | (off & 0xfc));
-    return inl(0xcfc);
+    if (nfns == MAX_FNS)
+        return false;
+    uint64_t sel = SEL_FN_BASE + nfns;
+    enum bh_status s = bh_create_dev(sel, SEL_SELF, bdf);
+    if (s == BH_ENOENT)
+        return false;
+    if (s == BH_OK)
+        s = bh_dev_map(sel, (uint64_t)cfg(bdf, 0),
+                       BH_DEV_REGION(BH_DEV_REGION_CFG, BH_M_R | BH_M_W), 0, 1, NULL);
+    if (s != BH_OK) {
+        bh_printf("# pci: %02x:%02x.%x: no ECAM page (status %d)\n", bdf >> 8, bdf >> 3 & 31,
+                  bdf & 7, s);
+        bh_revoke(sel, BH_REVOKE_SELF);
+        return false;
+    }
+    fns[nfns++] = bdf;
+    return true;
 }
 
-static void cfg_wr(uint32_t bdf, unsigned off, uint32_t v)
+static int fn_index(uint32_t sbdf)
 {
-    outl(0xcf8, 0x80000000u | (bdf & 0xffff) << 8 | (off & 0xfc));
-    outl(0xcfc, v);
+    for (unsigned i = 0; i < nfns; i++)
+        if (fns[i] == sbdf)
+            return (int)i;
+    return -1;
 }
 
 /* Every function on bus and, depth first, behind its bridges. */
@@ -65,15 +83,13 @@ static void scan(unsigned bus, unsigned depth)
     for (unsigned dev = 0; dev < 32; dev++)
         for (unsigned fn = 0; fn < 8; fn++) {
             uint32_t bdf = bus << 8 | dev << 3 | fn;
-            uint32_t id = cfg_rd(bdf, 0);
-            if ((id & 0xffff) == 0xffff) {
+            if (!attach(bdf)) {
                 if (fn == 0)
                     break;
                 continue;
             }
+            uint32_t id = cfg_rd(bdf, 0);
             unsigned hdr = cfg_rd(bdf, 0x0c) >> 16 & 0xff;
-            if (nfns < MAX_FNS)
-                fns[nfns++] = bdf;
             bh_printf("# pci: %02x:%02x.%x %04x:%04x class %06x\n", bus, dev, fn, id & 0xffff,
                       id >> 16, cfg_rd(bdf, 0x08) >> 8);
             unsigned sec = cfg_rd(bdf, 0x18) >> 8 & 0xff;
@@ -82,14 +98,6 @@ static void scan(unsigned bus, unsigned depth)
             if (fn == 0 && !(hdr & 0x80))
                 break;
         }
-}
-
-static bool exists(uint32_t sbdf)
-{
-    for (unsigned i = 0; i < nfns; i++)
-        if (fns[i] == sbdf)
-            return true;
-    return false;
 }
 
 /* Parses `clientN=BB:DD.F` words; false (and why) on a malformed one. */
@@ -107,7 +115,7 @@ static bool parse(const char *a)
         fn = *e == '.' ? strtoul(e + 1, &e, 16) : 8;
         if (bus > 255 || dev > 31 || fn > 7 || (*e && *e != ' ') || ngrants == MAX_GRANTS)
             return bh_printf("# pci: bad argument at '%s'\n", p), false;
-        grants[ngrants++] = (struct grant){ (unsigned)c, (uint32_t)(bus << 8 | dev << 3 | fn), false, 0 };
+        grants[ngrants++] = (struct grant){ (unsigned)c, (uint32_t)(bus << 8 | dev << 3 | fn), 0 };
     }
     return true;
 }
@@ -153,19 +161,13 @@ static void get(struct bh_msg *m, unsigned client)
         return;
     }
     struct grant *g = &grants[i];
-    if (i == ngrants || !exists(g->sbdf)) {
+    int f = i == ngrants ? -1 : fn_index(g->sbdf);
+    if (f < 0) {
         m->w[0] = BH_ENOENT;
         return;
     }
-    enum bh_status s = BH_OK;
-    if (!g->made && (s = bh_create_dev(SEL_DEV_BASE + i, SEL_SELF, g->sbdf)) == BH_OK)
-        g->made = true;
-    if (s != BH_OK) {
-        m->w[0] = s;
-        return;
-    }
     prepare(g->sbdf);
-    srv_utcb()->item[0] = (struct bh_item){ BH_ITEM_DELEGATE | BH_R_CTRL << 8, SEL_DEV_BASE + i, 1, 0 };
+    srv_utcb()->item[0] = (struct bh_item){ BH_ITEM_DELEGATE | BH_R_CTRL << 8, SEL_FN_BASE + (unsigned)f, 1, 0 };
     srv_reply_items(1);
     m->w[0] = BH_OK;
     m->w[1] = g->sbdf | (uint64_t)g->handed++ << 32;
@@ -190,10 +192,10 @@ int main(const char *args, unsigned long arg2)
     scan(0, 0);
     unsigned missing = 0;
     for (unsigned i = 0; i < ngrants; i++)
-        missing += !exists(grants[i].sbdf);
+        missing += fn_index(grants[i].sbdf) < 0;
     bh_tap(ok && nfns > 0 && missing == 0,
-           "pci: %u functions enumerated through configuration mechanism #1; %u configured for "
-           "clients, %u missing", nfns, ngrants, missing);
+           "pci: %u functions enumerated through ECAM; %u configured for clients, %u missing",
+           nfns, ngrants, missing);
     if (svc_serve(serve) != BH_OK)
         return 1;
     svc_park();

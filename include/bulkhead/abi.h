@@ -416,6 +416,7 @@ _Static_assert(sizeof(struct bh_vmstate) <= BH_UTCB_WORDS * 8, "vmstate fits the
    in bytes. */
 #define BH_DEV_MAP 8u
 #define BH_DEV_REGION_CFG 6u     /* region: the function's own 4 KiB ECAM
-                                    configuration page, read-only (W: BH_ERIGHTS) */
+                                    configuration page, read-only (W: BH_ERIGHTS)
+                                    unless the caller holds ports 0xcf8-0xcff */
 #define BH_DEV_REGION(r, rights) ((uint64_t)(r) | (uint64_t)(rights) << 8)
 #endif

@@ -68,7 +68,8 @@ my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
 
 # Results that must be there and pass (check_kernel_tap fails any `not ok`).
 my @must = (
-    qr/pci: \d+ functions enumerated through configuration mechanism #1; 2 configured for clients, 0 missing/,
+    qr/pci: \d+ functions enumerated through ECAM; 2 configured for clients, 0 missing/,
+    qr/nvme: its ECAM page writable, without the configuration ports: ERIGHTS/,
     qr/nvme: the PCI server delegated 00:04\.0 \(1b36:0010, class 010802\)/,
     qr/nvme: BAR0 \(\d+ KiB mapped\) and the ECAM page mapped through the DEV capability/,
     qr/nvme: identify controller: model 'QEMU NVMe Ctrl', serial 'bulkhead0', \d+ namespace\(s\)/,

@@ -84,7 +84,7 @@ my @must_devmem = (
     qr/devmem: the I\/O BAR \(2\): ENOTSUP/,
     qr/devmem: absent BARs \(4, 5\): ENOENT/,
     qr/devmem: pages beyond the BAR \(32 of 32, 30\+4, ~0\+2\): ERANGE/,
-    qr/devmem: the ECAM page writable: ERIGHTS/,
+    qr/devmem: the ECAM page writable for the root, which holds the configuration ports \(0\)/,
     qr/devmem: unknown bits, X, DMA, or no R: EINVAL/,
     qr/devmem: unaligned VA, 0 or too many pages: EINVAL; a kernel VA: EFAULT/,
     qr/devmem: onto a VA already mapped: EEXIST, nothing mapped/,
