@@ -74,6 +74,7 @@ enum bh_status nvme_run(struct nvmeq *q, const struct nvme_cmd *c, unsigned *sta
                   out.sqid, out.sqhd, out.cid);
     }
     bh_printf("# nvme: command %u (opcode %x) never completed\n", q->cid, c->opc);
+    nvmeq_abandon(q);                  /* the queue serves the next one */
     return BH_ETIMEOUT;
 }
 

@@ -14,8 +14,8 @@ bool nvmeq_init(struct nvmeq *q, volatile struct nvme_cmd *sq, volatile struct n
 
 int nvmeq_submit(struct nvmeq *q, const struct nvme_cmd *c)
 {
-    if (q->busy)
-        return -1;
+    if (q->busy || (q->sq_tail + 1u) % q->size == q->sq_head)
+        return -1;                   /* one in flight, or the ring is full */
     struct nvme_cmd e = *c;
     e.cid = q->next_cid;
     q->next_cid = (uint16_t)(q->next_cid == 0xfffe ? 1 : q->next_cid + 1);
@@ -57,6 +57,11 @@ enum nvmeq_result nvmeq_reap(struct nvmeq *q, struct nvme_cpl *out)
     q->sq_head = out->sqhd;
     q->busy = false;
     return nvme_status(out) ? NVMEQ_ERROR : NVMEQ_DONE;
+}
+
+void nvmeq_abandon(struct nvmeq *q)
+{
+    q->busy = false;
 }
 
 void nvme_cmd_identify(struct nvme_cmd *c, unsigned cns, uint32_t nsid, uint64_t prp)

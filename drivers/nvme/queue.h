@@ -45,6 +45,12 @@ int nvmeq_submit(struct nvmeq *q, const struct nvme_cmd *c);
    and checks it (see enum nvmeq_result). A taken entry is consumed even
    when malformed; q->cq_head is then the value for the CQ head doorbell. */
 enum nvmeq_result nvmeq_reap(struct nvmeq *q, struct nvme_cpl *out);
+/* Gives up on the command in flight (it never completed properly, e.g.
+   its completion was malformed): the next command can be submitted, with
+   a new id, and a late completion of the abandoned one is malformed
+   (NVMEQ_BAD_CID) and skipped. Submitting refuses while the ring is full,
+   so an abandoned entry the device has not fetched is never overwritten. */
+void nvmeq_abandon(struct nvmeq *q);
 /* The status field of a completion: status code type << 8 | code. */
 static inline unsigned nvme_status(const struct nvme_cpl *c) { return (unsigned)(c->status >> 1) & 0x7fff; }
 

@@ -128,6 +128,38 @@ static void test_malformed_cid(void **state)
     assert_int_equal(nvmeq_reap(&q, &out), NVMEQ_BAD_CID);
 }
 
+/* A command whose completion never came right is abandoned: the queue
+   takes the next one, the late completion of the old id is skipped as
+   malformed, and a full ring refuses a submission. */
+static void test_abandon(void **state)
+{
+    (void)state;
+    struct nvme_cmd c = { 0 };
+    struct nvme_cpl out;
+    assert_true(nvmeq_submit(&q, &c) >= 0);
+    uint16_t old = sq[0].cid;
+    complete(0, 1, 1, (uint16_t)(old + 7), 0, 1);    /* garbage instead of its completion */
+    assert_int_equal(nvmeq_reap(&q, &out), NVMEQ_BAD_CID);
+    assert_int_equal(nvmeq_submit(&q, &c), -1);      /* still in flight */
+    nvmeq_abandon(&q);
+    assert_true(nvmeq_submit(&q, &c) >= 0);
+    uint16_t now = sq[1].cid;
+    assert_int_not_equal(now, old);
+    complete(1, 1, 1, old, 0, 1);                    /* the old one, late */
+    assert_int_equal(nvmeq_reap(&q, &out), NVMEQ_BAD_CID);
+    complete(2, 1, 2, now, 0, 1);
+    assert_int_equal(nvmeq_reap(&q, &out), NVMEQ_DONE);
+    /* abandon until the ring is full: the device fetched nothing more */
+    nvmeq_abandon(&q);
+    assert_true(nvmeq_submit(&q, &c) >= 0);          /* slot 2 */
+    nvmeq_abandon(&q);
+    assert_true(nvmeq_submit(&q, &c) >= 0);          /* slot 3 */
+    nvmeq_abandon(&q);
+    assert_true(nvmeq_submit(&q, &c) >= 0);          /* slot 0 */
+    nvmeq_abandon(&q);
+    assert_int_equal(nvmeq_submit(&q, &c), -1);      /* full: slot 1 would meet head 2 */
+}
+
 static void test_stale_phase(void **state)
 {
     (void)state;
@@ -220,6 +252,7 @@ int main(void)
         cmocka_unit_test_setup(test_malformed_head, setup),
         cmocka_unit_test_setup(test_malformed_cid, setup),
         cmocka_unit_test_setup(test_stale_phase, setup),
+        cmocka_unit_test_setup(test_abandon, setup),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_prp),
         cmocka_unit_test(test_doorbells),
