@@ -40,7 +40,10 @@ struct nvme_drv {
     bool crash_ok, crash_armed;  /* `test-crash`; BLK_OP_CRASH asked for it */
     uint64_t crash_left;         /* writes still to acknowledge before it */
     unsigned bench_dma;          /* `bench-dma=N` (make bench) */
+    unsigned forge;              /* selftest: corrupt the next completion (FORGE_*) */
 };
+#define FORGE_CID 1u             /* as a faulty device would: a command id nobody sent */
+#define FORGE_SQHD 2u            /* a submission-queue head beyond the ring */
 extern struct nvme_drv drv;
 
 /* Submits c on q and waits (MSI-X or polling) for its completion, at
@@ -56,6 +59,9 @@ uint64_t nvme_iova(unsigned pg);
 /* Aims the device's DMA at addresses the driver never mapped and checks
    that it is blocked, reported, and harmless (TAP). */
 void nvme_selftest(void);
+/* Completions corrupted as a faulty device would post them are skipped,
+   the command given up, and the next one served (first start only). */
+void nvme_selftest_malformed(void);
 /* After a restart: the IOVA where the dead instance had its client's
    buffer leads nowhere in the device's new DMA space (TAP). */
 void nvme_selftest_restart(void);

@@ -77,6 +77,28 @@ void nvme_selftest(void)
            "(%u bad words, %d)", lba, bad, s);
 }
 
+/* Malformed device replies: the completion of a read is corrupted as a
+   faulty device would post it (a command id nobody sent; a queue head
+   beyond the ring). The driver must skip it, give up on the command after
+   its timeout, and serve the next one. */
+static void forged(unsigned kind, const char *what)
+{
+    unsigned st, before = drv.malformed;
+    drv.forge = kind;
+    enum bh_status s = rw(false, drv.blocks - 1, nvme_iova(PG_DATA), &st);
+    unsigned seen = drv.malformed - before;
+    enum bh_status again = rw(false, drv.blocks - 1, nvme_iova(PG_DATA), &st);
+    bh_tap(s == BH_ETIMEOUT && seen == 1 && again == BH_OK,
+           "nvme: a completion with %s is skipped as malformed (%u), the command given up (%d), "
+           "and the next read completes (%d)", what, seen, s, again);
+}
+
+void nvme_selftest_malformed(void)
+{
+    forged(FORGE_CID, "a command id nobody sent");
+    forged(FORGE_SQHD, "a queue head beyond the ring");
+}
+
 void nvme_selftest_restart(void)
 {
     bad_read(drv.blocks - 1, BUF_IOVA, "the IOVA where the dead instance had its client's buffer");

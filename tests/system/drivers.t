@@ -70,6 +70,8 @@ my $has = sub { my ($re) = @_; return scalar grep { /$re/ } @s };
 my @must = (
     qr/pci: \d+ functions enumerated through ECAM; 2 configured for clients, 0 missing/,
     qr/nvme: its ECAM page writable, without the configuration ports: ERIGHTS/,
+    qr/nvme: a completion with a command id nobody sent is skipped as malformed \(1\), the command given up \(13\), and the next read completes \(0\)/,
+    qr/nvme: a completion with a queue head beyond the ring is skipped as malformed \(1\), the command given up \(13\), and the next read completes \(0\)/,
     qr/nvme: the PCI server delegated 00:04\.0 \(1b36:0010, class 010802\)/,
     qr/nvme: BAR0 \(\d+ KiB mapped\) and the ECAM page mapped through the DEV capability/,
     qr/nvme: identify controller: model 'QEMU NVMe Ctrl', serial 'bulkhead0', \d+ namespace\(s\)/,
@@ -155,7 +157,10 @@ subtest 'drivers: pci server, NVMe driver, block client' => sub {
     ok($has->(qr/^# vtd: fault: dev 00:03\.0 addr 20000000 reason \d+ .*read$/),
        "hv logged the e1000e's blocked fetch from the client's revoked page");
     ok(!$has->(qr/server e1000e: .* ending it/), 'the e1000e driver took no fault');
-    ok(!$has->(qr/malformed completion/), 'QEMU sent no malformed completion');
+    # The driver's selftest corrupts two completions itself (a faulty
+    # device); QEMU's own must all be well formed.
+    is(scalar(grep { /malformed completion ignored/ } @s), 2,
+       'exactly the two forged completions were malformed (QEMU sent none)');
     open my $q, '<', $r->{out_file} or die "$r->{out_file}: $!";
     my @q = <$q>;
     ok(scalar(grep { /vtd_iommu_translate: detected translation failure \(dev=00:04:00, iova=0x30000000\)/ } @q),
