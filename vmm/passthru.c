@@ -275,18 +275,11 @@ static const struct bus_ops cfg_ops = { cfg_read, cfg_write };
 
 static enum bh_status get_device(const char **why)
 {
-    struct bh_utcb *u = (struct bh_utcb *)BH_ROOT_UTCB;
-    u->rcv_sel = SEL_PT_DEV, u->rcv_sels = 1;
-    struct bh_msg m = { 4, { PCI_OP_GET, 0, 0, 0 } };
-    enum bh_status s = bh_call(SEL_PCI, &m);
-    u->rcv_sels = 0;
+    struct bh_msg m;
+    enum bh_status s = pci_get((struct bh_utcb *)BH_ROOT_UTCB, SEL_PCI, SEL_PT_DEV, 0, m.w);
     *why = "asking the PCI server (selector 18) for the function";
     if (s != BH_OK)
         return s;
-    if (m.w[0] != BH_OK)
-        return (enum bh_status)m.w[0];
-    if (BH_MSG_ITEMS(m.mi) != 1)
-        return BH_ECAP;
     pt.sbdf = (uint32_t)m.w[1];
     if (pt.sbdf != vm.args.pt_bdf) {
         *why = "the PCI server handed out another function than passthrough= names";
@@ -299,16 +292,7 @@ static enum bh_status get_device(const char **why)
    offset, or 0. The list is walked at most 48 steps. */
 static unsigned find_msix(void)
 {
-    if (!(pt.cfg[1] >> 16 & 0x10))
-        return 0;
-    unsigned p = pt.cfg[0x34 / 4] & 0xfc;
-    for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
-        uint32_t h = pt.cfg[p / 4];
-        if ((h & 0xff) == 0x11)
-            return p;
-        p = (h >> 8) & 0xfc;
-    }
-    return 0;
+    return pci_cap_find(pt.cfg, 0x11);
 }
 
 /* Maps every memory BAR into the VMM (at PT_BAR_VA) and fills the

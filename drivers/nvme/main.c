@@ -122,11 +122,9 @@ static void earlier_faults(void)
 /* The device from the PCI server, its BAR0 and ECAM page, its DMA space. */
 static enum bh_status attach_device(void)
 {
-    struct bh_utcb *u = (struct bh_utcb *)BH_ROOT_UTCB;
-    u->rcv_sel = SEL_DEV, u->rcv_sels = 1;
-    struct bh_msg m = { 4, { PCI_OP_GET, 0, 0, 0 } };
-    enum bh_status s = bh_call(SEL_PCI, &m);
-    bool got = s == BH_OK && m.w[0] == BH_OK && BH_MSG_ITEMS(m.mi) == 1;
+    struct bh_msg m;
+    enum bh_status s = pci_get((struct bh_utcb *)BH_ROOT_UTCB, SEL_PCI, SEL_DEV, 0, m.w);
+    bool got = s == BH_OK;
     bh_tap(got, "nvme: the PCI server delegated %02lx:%02lx.%lx (%04lx:%04lx, class %06lx) (%d/%lu)",
            m.w[1] >> 8 & 0xff, m.w[1] >> 3 & 31, m.w[1] & 7, m.w[2] & 0xffff, m.w[2] >> 16 & 0xffff,
            m.w[3] >> 8, s, m.w[0]);
@@ -174,10 +172,7 @@ static enum bh_status assign_dma(void)
 static void setup_msix(void)
 {
     volatile uint32_t *c = (volatile uint32_t *)CFG_VA;
-    unsigned p = c[0x34 / 4] & 0xfc, x = 0;
-    for (unsigned n = 0; p >= 0x40 && n < 48 && !x; n++, p = c[p / 4] >> 8 & 0xfc)
-        if ((c[p / 4] & 0xff) == 0x11)
-            x = p;
+    unsigned x = pci_cap_find(c, 0x11);
     uint32_t tbl = x ? c[x / 4 + 1] : 0;
     uint64_t r[3];
     enum bh_status s = BH_ENOENT;

@@ -120,20 +120,6 @@ static bool parse(const char *a)
     return true;
 }
 
-/* The configuration offset of capability id (PCI 6.7), or 0. */
-static unsigned find_cap(uint32_t bdf, unsigned id)
-{
-    if (!(cfg_rd(bdf, 0x04) >> 16 & 0x10))
-        return 0;
-    unsigned p = cfg_rd(bdf, 0x34) & 0xfc;
-    for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
-        uint32_t v = cfg_rd(bdf, p);
-        if ((v & 0xff) == id)
-            return p;
-        p = v >> 8 & 0xfc;
-    }
-    return 0;
-}
 
 /* What a driver needs and cannot do itself: memory decoding and bus
    mastering on, INTx off, MSI-X enabled with every entry still masked
@@ -142,7 +128,7 @@ static void prepare(uint32_t bdf)
 {
     uint32_t cmd = cfg_rd(bdf, 0x04) & 0xffff;
     cfg_wr(bdf, 0x04, cmd | 1u << 1 | 1u << 2 | 1u << 10);
-    unsigned x = find_cap(bdf, 0x11);
+    unsigned x = pci_cap_find(cfg(bdf, 0), 0x11);
     if (x)
         cfg_wr(bdf, x, (cfg_rd(bdf, x) | 1u << 31) & ~(1u << 30));   /* enable, no function mask */
 }
