@@ -112,6 +112,17 @@ static uint64_t ept_attr(unsigned rights, uint64_t owned)
     return (owned ? EPT_OWNED : 0) | ((rights & MEM_DEVICE) ? EPT_DEVICE : 0);
 }
 
+/* Fills in node n of type (MEM_NODE, IO_NODE, DMA_NODE) for pa at key
+   va in pd (not yet in a slot). */
+static void node_set(struct mnode *n, uint8_t type, struct pd *pd, uint64_t va, uint64_t pa,
+                     unsigned rights)
+{
+    n->c.obj = n;
+    n->c.type = type;
+    n->c.rights = (uint8_t)rights;
+    n->pd = pd, n->va = va, n->pa = pa;
+}
+
 /* Fills in and publishes node n for a mapping of pa at va in pd. */
 static enum bh_status place(struct pd *pd, struct mnode *n, struct mnode **sl, uint64_t va,
                             uint64_t pa, unsigned rights, uint64_t owned)
@@ -124,10 +135,7 @@ static enum bh_status place(struct pd *pd, struct mnode *n, struct mnode **sl, u
     pd->used += before - kmem_free_count();
     if (s != BH_OK)
         return s;
-    n->c.obj = n;
-    n->c.type = MEM_NODE;
-    n->c.rights = (uint8_t)rights;
-    n->pd = pd, n->va = va, n->pa = pa;
+    node_set(n, MEM_NODE, pd, va, pa, rights);
     *sl = n;
     return BH_OK;
 }
@@ -236,10 +244,7 @@ enum bh_status mem_map_dma(struct pd *src, uint64_t sva, struct pd *dst, uint64_
         node_free(dst, n);
         return s;
     }
-    n->c.obj = n;
-    n->c.type = DMA_NODE;
-    n->c.rights = (uint8_t)rights;
-    n->pd = dst, n->va = iova, n->pa = p->pa;
+    node_set(n, DMA_NODE, dst, iova, p->pa, rights);
     *ds = n;
     cap_attach(&p->c, &n->c);
     return BH_OK;
@@ -306,10 +311,7 @@ static enum bh_status place_large(struct pd *pd, struct mnode *n, struct mnode *
     pd->used += before - kmem_free_count();
     if (s != BH_OK)
         return s;
-    n->c.obj = n;
-    n->c.type = MEM_NODE;
-    n->c.rights = (uint8_t)rights;
-    n->pd = pd, n->va = va, n->pa = pa;
+    node_set(n, MEM_NODE, pd, va, pa, rights);
     n->order = LARGE_ORDER, n->owned = owned;
     for (unsigned i = 0; i < LARGE_PAGES; i++)
         sl[i] = n;
@@ -554,7 +556,7 @@ enum bh_status mem_io_grant(struct pd *src, struct pd *dst, unsigned port)
         struct mnode *r = node_alloc(src);
         if (!r)
             return BH_ENOMEM;
-        r->c.obj = r, r->c.type = IO_NODE, r->pd = src, r->va = (uint64_t)port << 12;
+        node_set(r, IO_NODE, src, (uint64_t)port << 12, 0, 0);
         *ss = r;
     }
     struct mnode *p = *ss;
@@ -570,7 +572,7 @@ enum bh_status mem_io_grant(struct pd *src, struct pd *dst, unsigned port)
     struct mnode *n = node_alloc(dst);
     if (!n)
         return BH_ENOMEM;
-    n->c.obj = n, n->c.type = IO_NODE, n->pd = dst, n->va = (uint64_t)port << 12;
+    node_set(n, IO_NODE, dst, (uint64_t)port << 12, 0, 0);
     *ds = n;
     cap_attach(&p->c, &n->c);
     if (!dst->all_ports)

@@ -148,7 +148,8 @@ static void release_cap(void *ctx, struct cap *gone)
    loop and BH_SYS_KILL_PD, with a preemption point between steps. The
    reaper holds a reference; its death SM is upped when the last step is
    done. */
-static struct pd *reap_head, *reap_tail;
+struct pd *pd_reap_head;
+static struct pd *reap_tail;
 struct sm pd_reaped;                   /* ECs waiting for the reaper (syscall.c) */
 
 static void reap_unlink(struct pd *pd)
@@ -156,7 +157,7 @@ static void reap_unlink(struct pd *pd)
     if (pd->reap_prev)
         pd->reap_prev->reap_next = pd->reap_next;
     else
-        reap_head = pd->reap_next;
+        pd_reap_head = pd->reap_next;
     if (pd->reap_next)
         pd->reap_next->reap_prev = pd->reap_prev;
     else
@@ -178,7 +179,7 @@ void pd_kill(struct pd *pd)
     if (reap_tail)
         reap_tail->reap_next = pd;
     else
-        reap_head = pd;
+        pd_reap_head = pd;
     reap_tail = pd;
 }
 
@@ -220,7 +221,7 @@ static bool teardown_step(struct pd *pd, unsigned *budget)
 static void reap_done(struct pd *pd)
 {
     reap_unlink(pd);
-    if (!reap_head)
+    if (!pd_reap_head)
         for (struct ec *w; (w = ecq_pop(&pd_reaped.waiters)) != NULL;)
             ec_wake(w, BH_OK);
     if (pd->death_sm) {
@@ -234,7 +235,7 @@ static void reap_done(struct pd *pd)
 bool pd_reap(struct pd *only, unsigned budget)
 {
     while (budget) {
-        struct pd *pd = only ? only : reap_head;
+        struct pd *pd = only ? only : pd_reap_head;
         if (!pd || pd->reap_phase == REAP_DONE)
             break;
         bool done = teardown_step(pd, &budget);
@@ -244,13 +245,9 @@ bool pd_reap(struct pd *only, unsigned budget)
         if (only)
             return true;
     }
-    return only ? only->reap_phase == REAP_DONE : !reap_head;
+    return only ? only->reap_phase == REAP_DONE : !pd_reap_head;
 }
 
-bool pd_reap_pending(void)
-{
-    return reap_head != NULL;
-}
 
 /* A PD that never ran (pd_create failed): torn down at once. */
 static void pd_abort(struct pd *pd)

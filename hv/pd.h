@@ -62,7 +62,10 @@ void pd_kill(struct pd *pd);
    Returns true when only's (or every) teardown is done. Once the queue
    is empty, the ECs waiting on pd_reaped are woken with BH_OK. */
 bool pd_reap(struct pd *only, unsigned budget);
-bool pd_reap_pending(void);
+/* Whether dying PDs wait for the reaper (a load: every scheduler pass
+   asks). */
+extern struct pd *pd_reap_head;
+static inline bool pd_reap_pending(void) { return pd_reap_head != NULL; }
 extern struct sm pd_reaped;
 /* Gives a new PD a guest-physical space (BH_PD_VM), charged to it. */
 enum bh_status pd_make_vm(struct pd *pd);

@@ -16,25 +16,9 @@
 #define DATA_IOVA 0x101000ull
 
 /* 82574 registers (datasheet 10.2) and descriptor bits (7.2.10). */
-#define E_CTRL 0x0000
-#define E_CTRL_RST (1u << 26)
-#define E_ICR 0x00c0
-#define E_ITR 0x00c4
-#define E_ICS 0x00c8
-#define E_IMS 0x00d0
-#define E_IMC 0x00d8
+#include <bh/e1000e_regs.h>
 #define E_CAUSE_A (1u << 7)              /* RXT0 and RXO: causes the test raises through ICS */
 #define E_CAUSE_B (1u << 6)
-#define E_TCTL 0x0400
-#define E_TCTL_EN (1u << 1)
-#define E_TCTL_PSP (1u << 3)
-#define E_TDBAL 0x3800
-#define E_TDBAH 0x3804
-#define E_TDLEN 0x3808
-#define E_TDH 0x3810
-#define E_TDT 0x3818
-#define E_TARC0 0x3840
-#define E_TARC_ENABLE (1u << 10)         /* QEMU transmits only with this set */
 #define TXD_EOP 0x01u
 #define TXD_IFCS 0x02u
 #define TXD_RS 0x08u

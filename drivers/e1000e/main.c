@@ -15,6 +15,7 @@
 #include <bh/io.h>
 #include <bh/net.h>
 #include <bh/pci.h>
+#include <bh/e1000e_regs.h>
 #include <stdbool.h>
 #include <string.h>
 #include "ring.h"
@@ -40,38 +41,6 @@ int main(const char *args, unsigned long arg2);
 _Static_assert(NRX * RXBUF == (NET_PAGES - 1) * 4096, "the client's receive buffers fill its pages");
 enum { PG_RXR, PG_TXR, DMA_PAGES };
 
-#define E_CTRL 0x0000
-#define E_CTRL_SLU (1u << 6)
-#define E_CTRL_RST (1u << 26)
-#define E_STATUS 0x0008
-#define E_STATUS_LU (1u << 1)
-#define E_ICR 0x00c0
-#define E_ICS 0x00c8
-#define E_ICS_LSC (1u << 2)
-#define E_IMS 0x00d0
-#define E_IMC 0x00d8
-#define E_IVAR 0x00e4
-#define E_RCTL 0x0100
-#define E_RCTL_EN (1u << 1)
-#define E_RCTL_BAM (1u << 15)
-#define E_RCTL_SECRC (1u << 26)
-#define E_TCTL 0x0400
-#define E_TCTL_EN (1u << 1)
-#define E_TCTL_PSP (1u << 3)
-#define E_RDBAL 0x2800
-#define E_RDBAH 0x2804
-#define E_RDLEN 0x2808
-#define E_RDH 0x2810
-#define E_RDT 0x2818
-#define E_TDBAL 0x3800
-#define E_TDBAH 0x3804
-#define E_TDLEN 0x3808
-#define E_TDH 0x3810
-#define E_TDT 0x3818
-#define E_TARC0 0x3840
-#define E_TARC_ENABLE (1u << 10)     /* QEMU transmits only with this set */
-#define E_RAL0 0x5400
-#define E_RAH0 0x5404
 /* IVAR (10.2.4.9): RxQ0, TxQ0 and other causes to MSI-X vector 0, valid. */
 #define E_IVAR_ALL_TO_0 (1u << 3 | 1u << 11 | 1u << 19)
 /* Causes: TXDW, LSC, RXT0 (legacy names) and RxQ0, TxQ0, other (MSI-X). */

@@ -52,12 +52,18 @@ enum bh_status vtd_pt_map(const struct vtd_pt_env *e, uint64_t root, unsigned le
     return BH_OK;
 }
 
-uint64_t vtd_pt_unmap(const struct vtd_pt_env *e, uint64_t root, unsigned levels, uint64_t iova)
+/* The leaf entry for iova, or NULL where no table reaches it. */
+static uint64_t *leaf(const struct vtd_pt_env *e, uint64_t root, unsigned levels, uint64_t iova)
 {
     if (!ok_levels(levels) || iova >= vtd_pt_span(levels))
-        return 0;
+        return NULL;
     enum bh_status s;
-    uint64_t *pte = walk(e, root, levels, iova, false, &s);
+    return walk(e, root, levels, iova, false, &s);
+}
+
+uint64_t vtd_pt_unmap(const struct vtd_pt_env *e, uint64_t root, unsigned levels, uint64_t iova)
+{
+    uint64_t *pte = leaf(e, root, levels, iova);
     if (!pte || !present(*pte))
         return 0;
     uint64_t old = *pte;
@@ -68,10 +74,7 @@ uint64_t vtd_pt_unmap(const struct vtd_pt_env *e, uint64_t root, unsigned levels
 
 uint64_t vtd_pt_lookup(const struct vtd_pt_env *e, uint64_t root, unsigned levels, uint64_t iova)
 {
-    if (!ok_levels(levels) || iova >= vtd_pt_span(levels))
-        return 0;
-    enum bh_status s;
-    uint64_t *pte = walk(e, root, levels, iova, false, &s);
+    uint64_t *pte = leaf(e, root, levels, iova);
     return pte ? *pte : 0;
 }
 
