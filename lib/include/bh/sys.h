@@ -190,14 +190,15 @@ static inline enum bh_status bh_create_dev(uint64_t dst, uint64_t pd, uint64_t s
     return (enum bh_status)bh_syscall6(BH_SYS_CREATE_DEV, dst, pd, sbdf, 0, 0, 0);
 }
 
-/* BH_SYS_DEV_CTRL: op (BH_DEV_*) on dev with arg in rdx; what the call
+/* BH_SYS_DEV_CTRL with rdx, r10, r8 and r9 as given; what the call
    returns in rdx, r10 and r8 lands in out[0..2] (out may be NULL). */
-static inline enum bh_status bh_dev_ctrl(uint64_t dev, uint64_t op, uint64_t arg, uint64_t *out)
+static inline enum bh_status bh_dev_call(uint64_t dev, uint64_t op, uint64_t rdx_in, uint64_t r10_in,
+                                         uint64_t r8_in, uint64_t r9_in, uint64_t *out)
 {
-    uint64_t ret, rdi = dev, rsi = op, rdx = arg;
-    register uint64_t r10 __asm__("r10") = 0;
-    register uint64_t r8 __asm__("r8") = 0;
-    register uint64_t r9 __asm__("r9") = 0;
+    uint64_t ret, rdi = dev, rsi = op, rdx = rdx_in;
+    register uint64_t r10 __asm__("r10") = r10_in;
+    register uint64_t r8 __asm__("r8") = r8_in;
+    register uint64_t r9 __asm__("r9") = r9_in;
     __asm__ volatile("syscall"
                      : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "a"((uint64_t)BH_SYS_DEV_CTRL)
@@ -205,6 +206,12 @@ static inline enum bh_status bh_dev_ctrl(uint64_t dev, uint64_t op, uint64_t arg
     if (out)
         out[0] = rdx, out[1] = r10, out[2] = r8;
     return (enum bh_status)ret;
+}
+/* BH_SYS_DEV_CTRL: op (BH_DEV_*) on dev with arg in rdx; what the call
+   returns in rdx, r10 and r8 lands in out[0..2] (out may be NULL). */
+static inline enum bh_status bh_dev_ctrl(uint64_t dev, uint64_t op, uint64_t arg, uint64_t *out)
+{
+    return bh_dev_call(dev, op, arg, 0, 0, 0, out);
 }
 /* BH_SYS_DEV_CTRL's MSI operations (BH_DEV_MSI_*): sm for BIND, the
    CPU and the entry (vector | BH_DEV_MSIX) in r10 and r8; results of
@@ -212,17 +219,7 @@ static inline enum bh_status bh_dev_ctrl(uint64_t dev, uint64_t op, uint64_t arg
 static inline enum bh_status bh_dev_msi(uint64_t dev, uint64_t op, uint64_t sm, uint64_t cpu,
                                         uint64_t entry, uint64_t *out)
 {
-    uint64_t ret, rdi = dev, rsi = op, rdx = sm;
-    register uint64_t r10 __asm__("r10") = cpu;
-    register uint64_t r8 __asm__("r8") = entry;
-    register uint64_t r9 __asm__("r9") = 0;
-    __asm__ volatile("syscall"
-                     : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "a"((uint64_t)BH_SYS_DEV_CTRL)
-                     : "rcx", "r11", "memory");
-    if (out)
-        out[0] = rdx, out[1] = r10, out[2] = r8;
-    return (enum bh_status)ret;
+    return bh_dev_call(dev, op, sm, cpu, entry, 0, out);
 }
 /* BH_DEV_MAP: pages first .. first+n-1 of a device region into the
    caller's PD at va; reg = BH_DEV_REGION(region, BH_M_R [| BH_M_W]).
@@ -230,16 +227,6 @@ static inline enum bh_status bh_dev_msi(uint64_t dev, uint64_t op, uint64_t sm, 
 static inline enum bh_status bh_dev_map(uint64_t dev, uint64_t va, uint64_t reg, uint64_t first,
                                         uint64_t n, uint64_t *out)
 {
-    uint64_t ret, rdi = dev, rsi = BH_DEV_MAP, rdx = va;
-    register uint64_t r10 __asm__("r10") = reg;
-    register uint64_t r8 __asm__("r8") = first;
-    register uint64_t r9 __asm__("r9") = n;
-    __asm__ volatile("syscall"
-                     : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "a"((uint64_t)BH_SYS_DEV_CTRL)
-                     : "rcx", "r11", "memory");
-    if (out)
-        out[0] = rdx, out[1] = r10, out[2] = r8;
-    return (enum bh_status)ret;
+    return bh_dev_call(dev, BH_DEV_MAP, va, reg, first, n, out);
 }
 #endif
