@@ -200,6 +200,7 @@ void ec_reap_now(void)
 void ec_destroy(struct ec *ec)
 {
     ec_kill(ec, 0);
+    fpu_forget(ec);
     struct pd *pd = ec->pd;
     for (struct ec **p = &pd->ecs; *p; p = &(*p)->pd_next)
         if (*p == ec) {

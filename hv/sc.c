@@ -226,8 +226,7 @@ static void go_idle(struct percpu *p)
     vcpu_cpu_idle();
     if (p->current) {
         p->current->fs_base = rdmsr(MSR_FS_BASE);
-        p->current->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-        fpu_save(p->current->fpu);
+        p->current->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* its FPU state stays (lazy) */
         p->current = NULL;
     }
     ec_reap();                         /* also vCPU zombies of this CPU */

@@ -27,6 +27,7 @@
 
 
 extern void syscall_entry(void);
+extern void syscall_entry_fast(void);   /* fastpath.asm: needs FSGSBASE */
 
 /* Copies len bytes at user address va of pd into buf through the
    physmap. BH_EFAULT unless every byte is mapped for user access. */
@@ -683,6 +684,6 @@ void syscall_init_cpu(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
     /* STAR: SYSCALL CS = 0x08 (SS 0x10); SYSRET base 0x10 -> SS 0x1b, CS 0x23 */
     wrmsr(MSR_STAR, ((uint64_t)(GDT_KDATA | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
-    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_LSTAR, (uint64_t)(cpu_fsgsbase ? syscall_entry_fast : syscall_entry));
     wrmsr(MSR_FMASK, RFLAGS_IF | (1u << 8) | (1u << 10) | (1u << 18)); /* IF TF DF AC */
 }

@@ -68,6 +68,7 @@ static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq;
 #define EFER_LME (1u << 8)
 #define EFER_NXE (1u << 11)
 
+#define CR0_TS (1u << 3)
 #define CR0_WP (1u << 16)
 #define CR4_PGE (1u << 7)
 #define CR4_OSFXSR (1u << 9)

@@ -23,6 +23,20 @@ void __attribute__((noreturn)) ret_user(struct trapframe *f);
 /* Maps pd's bitmap pages and points the TSS at them (sc.c; rare). */
 void ctx_io_open(struct percpu *p, const struct pd *pd);
 
+/* The FPU for user EC ec, current next (lazy, fpu.h): CR0.TS set unless
+   ec owns the registers. */
+static inline __attribute__((always_inline)) void fpu_lazy(struct percpu *p, struct ec *ec)
+{
+    bool own = p->fpu_owner == ec;
+    if (own == p->fpu_ts) {
+        if (own)
+            __asm__ volatile("clts" ::: "memory");
+        else
+            write_cr0(read_cr0() | CR0_TS);
+        p->fpu_ts = !own;
+    }
+}
+
 /* Makes ec the current EC of this CPU (p), saving prev's state (prev may
    be NULL: the CPU was idle; prev != ec). A vCPU keeps whatever user
    tables are loaded (the guest runs on its EPT, hv's half is the same in
@@ -36,10 +50,9 @@ static inline __attribute__((always_inline)) void ctx_switch(struct percpu *p, s
             prev->fs_base = fs_base_read();
         prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the user's, after SWAPGS */
         gs_loaded = prev->gs_base == ec->gs_base;
-        fpu_save(prev->fpu);
     }
-    fpu_restore(ec->fpu);
-    if (!ec->vcpu) {
+    if (!ec->vcpu) {                   /* a vCPU claims the FPU at entry (vcpu.c) */
+        fpu_lazy(p, ec);
         struct pd *pd = ec->pd;
         if (p->loaded_root != pd->root) {
             paging_load_cr3(pd->cr3);
@@ -77,7 +90,7 @@ static inline void ctx_io(struct percpu *p, const struct pd *pd)
 }
 
 /* Leaves the kernel into user EC ec, the current EC of this CPU (p):
-   hv's SYSCALL MSRs and debug registers back if a guest's are loaded,
+   hv's SYSCALL MSRs, debug registers and XCR0 back if a guest's are loaded,
    ec's I/O bitmap, a
    pending TLB flush, then the lock is released. */
 static inline __attribute__((always_inline, noreturn)) void ec_to_user(struct percpu *p,
@@ -87,6 +100,10 @@ static inline __attribute__((always_inline, noreturn)) void ec_to_user(struct pe
         vcpu_host_sysmsrs(p);          /* hv's SYSCALL entry before user code runs */
     if (p->dr_guest)
         vcpu_host_debug(p);            /* and hv's debug registers */
+    if (p->xcr0_narrow) {              /* and every component hv switches */
+        xsetbv0(fpu_xcr0);
+        p->xcr0_narrow = false;
+    }
     ctx_io(p, ec->pd);
     tlb_check();
     tlb_set_in_user(1);

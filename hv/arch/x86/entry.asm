@@ -12,6 +12,7 @@ extern syscall_dispatch
 
 global isr_table
 global syscall_entry
+global syscall_entry.swapped
 global ret_user
 
 %include "frame.inc"
@@ -62,9 +63,11 @@ trap_common:
 ; SYSCALL: rcx = user rip, r11 = user rflags; IF, TF, DF, AC cleared by
 ; IA32_FMASK. The frame is built at gs:8, the end of the current EC's
 ; register frame, then C runs on the kernel stack.
+; The fast path (fastpath.asm) comes back at .swapped when a guard fails.
 syscall_entry:
     swapgs
     mov [gs:16], rsp
+.swapped:
     mov rsp, [gs:8]
     push GDT_UDATA | 3
     push qword [gs:16]

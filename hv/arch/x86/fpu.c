@@ -4,6 +4,7 @@
 #include "percpu.h"
 #include "console.h"
 #include "panic.h"
+#include "ec.h"
 
 #define CPUID1_XSAVE (1u << 26)
 #define CR4_OSXSAVE (1u << 18)
@@ -52,4 +53,29 @@ void fpu_init_cpu(void)
     else if (want != fpu_xcr0)
         panic("fpu: CPU %lu would switch XCR0 %lx, the boot CPU %lx", this_cpu()->id, want, fpu_xcr0);
     fpu_xcr0 = want;
+}
+
+void fpu_claim(struct percpu *p, struct ec *ec)
+{
+    if (p->fpu_ts) {
+        __asm__ volatile("clts" ::: "memory");
+        p->fpu_ts = false;
+    }
+    uint64_t own = fpu_xcr0 ? fpu_get_xcr0(ec->fpu) : 0;
+    if (p->fpu_owner != ec) {
+        if (p->fpu_owner)
+            fpu_save(p->fpu_owner->fpu);
+        fpu_restore(ec->fpu);          /* ends with ec's own XCR0 */
+        p->fpu_owner = ec;
+    } else if (fpu_xcr0 && xgetbv0() != own) {
+        xsetbv0(own);                  /* a guest's, after user ECs ran */
+    }
+    p->xcr0_narrow = own != fpu_xcr0;
+}
+
+void fpu_forget(struct ec *ec)
+{
+    struct percpu *q = &cpus[ec->cpu];
+    if (q->fpu_owner == ec)
+        q->fpu_owner = NULL;           /* its registers are overwritten by the next claim */
 }

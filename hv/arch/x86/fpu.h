@@ -1,12 +1,23 @@
 /* FPU, x87, SSE and AVX state per EC. hv itself never uses these
-   registers (-mgeneral-regs-only), so the state is switched only when the
-   CPU switches ECs. Where the CPU has XSAVE, hv enables CR4.OSXSAVE and
+   registers (-mgeneral-regs-only). Switching is lazy: the registers keep
+   the state of one EC per CPU, its owner (percpu fpu_owner), until
+   another EC touches them. Switching to any other user EC sets CR0.TS;
+   that EC's first FPU, SSE or AVX instruction raises #NM, and only then
+   does hv save the owner's state and load the EC's (fpu_claim). A vCPU
+   claims the registers at each VM entry unless they are its already
+   (vcpu_enter; a guest runs on its own CR0, so it never meets hv's TS
+   and VMX needs no #NM exits).
+   Where the CPU has XSAVE, hv enables CR4.OSXSAVE and
    switches every component in fpu_xcr0 (x87, SSE, AVX and AVX-512 where
    present and the area holds them: fpu.c) with XSAVE/XRSTOR in the
    standard format (Intel SDM Vol. 1, 13.4), XCR0 included; elsewhere
    FXSAVE/FXRSTOR (Vol. 1, 10.5). Each EC's XCR0 (a guest's own, set by
    its VMM's XSETBV reply; fpu_xcr0 for user ECs) lives in bytes 464-471
-   of its area, which the processor never writes (Vol. 1, 10.5.1). */
+   of its area, which the processor never writes (Vol. 1, 10.5.1). XCR0
+   is the guest's only while it runs: user ECs always run with
+   fpu_xcr0 (percpu xcr0_narrow says when it must be widened back). A
+   guest's registers for components its XCR0 leaves out hold only its own
+   area's contents or the initial state, never another EC's. */
 #ifndef HV_X86_FPU_H
 #define HV_X86_FPU_H
 #include <stdint.h>
@@ -100,6 +111,15 @@ static inline void fpu_init_area(void *area)
     a[24] = 0x80, a[25] = 0x1f;                    /* MXCSR 0x1f80 */
     fpu_set_xcr0(a, fpu_xcr0);
 }
+struct percpu;
+struct ec;
+/* Makes ec the owner of this CPU's (p) FPU registers, saving the previous
+   owner's state into its area, and clears CR0.TS; with ec's XCR0 loaded.
+   From #NM of a user EC and before every VM entry. */
+void fpu_claim(struct percpu *p, struct ec *ec);
+/* An EC that goes away: no CPU may save into its area any more. */
+void fpu_forget(struct ec *ec);
+
 /* Enables XSAVE on this CPU where present and sets fpu_xcr0 (from
    percpu_init, on every CPU; they must agree). */
 void fpu_init_cpu(void);

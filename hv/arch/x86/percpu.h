@@ -52,12 +52,23 @@ struct percpu {
     uint64_t io_gen;              /* mem_io_gen when it was mapped */
     struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
     struct vcpu *vmcs;            /* the vCPU whose VMCS is current here */
-    bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
-    bool sys_guest;               /* a guest's SYSCALL MSRs are loaded, not hv's */
     struct vcpu *sys_owner;       /* whose (NULL once it died) */
-    bool dr_guest;                /* a guest's DR0-DR3/DR6 are loaded, not hv's */
     bool dr_loaded;               /* DR0-DR3 are nonzero */
     struct vcpu *dr_owner;        /* whose (NULL once it died) */
+    bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
+    /* Guest state a VM exit leaves loaded on this CPU until hv switches
+       to a user EC; any of it set sends the assembler fast path
+       (fastpath.asm) to the C paths, which restore hv's: one test. */
+    union {
+        uint32_t slow;
+        struct {
+            bool sys_guest;       /* a guest's SYSCALL MSRs are loaded, not hv's */
+            bool dr_guest;        /* a guest's DR0-DR3/DR6 are loaded, not hv's */
+            bool xcr0_narrow;     /* XCR0 is a guest's, narrower than fpu_xcr0 */
+        };
+    };
+    struct ec *fpu_owner;         /* whose FPU state the registers hold (fpu.h) */
+    bool fpu_ts;                  /* CR0.TS is set: the current EC is not that one */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
 };

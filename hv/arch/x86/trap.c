@@ -16,6 +16,7 @@
 #include "irq.h"
 #include "ipc.h"
 #include "paging.h"
+#include "fpu.h"
 
 struct idt_gate {
     uint16_t off_lo, sel;
@@ -176,6 +177,10 @@ void trap_user(struct trapframe *tf)
         if (tf->vector >= 32)
             trap_dispatch(tf);         /* EOI an interrupt if it was one */
         schedule();
+    }
+    if (tf->vector == VEC_NM && p->fpu_ts) {   /* lazy FPU switching (fpu.h) */
+        fpu_claim(p, ec);
+        ec_resume(ec);
     }
     if (tf->vector < 32) {
         uint64_t addr = tf->vector == 14 ? read_cr2() : 0;

@@ -14,6 +14,7 @@ _Static_assert(sizeof(struct trapframe) == 22 * 8, "entry.asm frame layout");
 _Static_assert(offsetof(struct trapframe, rip) == 17 * 8 && offsetof(struct trapframe, rflags) == 19 * 8 &&
                offsetof(struct trapframe, rsp) == 20 * 8, "entry.asm frame layout");
 
+#define VEC_NM 7
 #define VEC_TIMER 0x20
 #define VEC_IPI_WAKE 0x21
 #define VEC_SPURIOUS 0xff

@@ -255,7 +255,7 @@ static void setup_host(struct ec *ec, struct percpu *p)
 {
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
     __asm__ volatile("sidt %0" : "=m"(idtr));
-    vmwrite(VMCS_HOST_CR0, read_cr0());
+    vmwrite(VMCS_HOST_CR0, read_cr0() & ~(uint64_t)CR0_TS);   /* fpu_claim cleared it */
     vmwrite(VMCS_HOST_CR4, read_cr4());
     vmwrite(VMCS_HOST_CS_SEL, GDT_KCODE);
     vmwrite(VMCS_HOST_SS_SEL, GDT_KDATA);
@@ -359,6 +359,27 @@ static void flush_vpid(uint16_t vpid)
     __asm__ volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
 }
 
+/* The FPU registers for a guest about to run (fpu.h): its own state and
+   XCR0 (which its VMM may have changed since, from any CPU), CR0.TS
+   clear. Every VM entry, so no path to one can miss it. */
+static inline void fpu_guest(struct percpu *p, struct ec *ec)
+{
+    if (p->fpu_owner != ec) {
+        fpu_claim(p, ec);
+        return;
+    }
+    if (p->fpu_ts) {                   /* its state is still loaded */
+        __asm__ volatile("clts" ::: "memory");
+        p->fpu_ts = false;
+    }
+    uint64_t own = fpu_get_xcr0(ec->fpu);
+    if (fpu_xcr0 && (own != fpu_xcr0 || p->xcr0_narrow)) {
+        if (xgetbv0() != own)
+            xsetbv0(own);
+        p->xcr0_narrow = own != fpu_xcr0;
+    }
+}
+
 void vcpu_enter(struct ec *ec)
 {
     struct percpu *p = this_cpu();
@@ -400,6 +421,7 @@ void vcpu_enter(struct ec *ec)
         vmwrite(VMCS_HOST_CR3, cr3);
         v->host_cr3 = cr3;
     }
+    fpu_guest(p, ec);
     tlb_check();
     tlb_set_in_user(1);
     bkl_unlock();

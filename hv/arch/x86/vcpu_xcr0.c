@@ -1,6 +1,6 @@
 /* A guest's XCR0 (Intel SDM Vol. 1, 13.3). XSETBV always exits; the VMM
    answers with the value in its reply (BH_MTD_XCR0). hv keeps it in the
-   vCPU's FPU area and loads it whenever that EC's state is loaded (fpu.h),
+   vCPU's FPU area and loads it before each of its VM entries (fpu_claim),
    so the guest's AVX state is switched with the rest of its FPU state. */
 #include "vcpu.h"
 #include "vmx.h"
@@ -19,8 +19,7 @@ void vcpu_xcr0_snapshot(struct vcpu *v, struct bh_vmstate *s)
 void vcpu_xcr0_write(struct vcpu *v, uint64_t xcr0)
 {
     if (fpu_xcr0 && xcr0_valid(xcr0, fpu_xcr0)) {
-        fpu_set_xcr0(v->fpu, xcr0);
-        xsetbv0(xcr0);                 /* its state is the one loaded now */
+        fpu_set_xcr0(v->fpu, xcr0);    /* loaded by fpu_claim before its next entry */
         return;
     }
     /* Error codes only in protected mode: real mode refuses them (an

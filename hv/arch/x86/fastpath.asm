@@ -1,0 +1,301 @@
+; IPC fast path for register-only CALL and REPLY_WAIT between two user
+; ECs on one CPU (the entry stub of the hot path; the C fast paths in
+; fastpath.c and the general path in ipc.c handle everything else).
+;
+; The message travels in the registers the ABI names for it (r10 =
+; msginfo, rsi rdx r8 r9 = words): they are never saved or copied, they
+; stay in the CPU from one EC to the other. What the kernel must keep of
+; the EC that blocks is what the ABI says a syscall preserves (rbx, rbp,
+; r12-r15, rsp, and where to go on: rip and rflags, plus its FS and GS
+; bases); what the EC that runs next gets is that same set from its own
+; frame, so nothing else of the sender's reaches it (rax = status, rdi =
+; the badge for a handler, the caller's own rdi back for a caller; rcx
+; and r11 are consumed by SYSRET).
+;
+; A run of guards, under the big kernel lock, each sending the call to
+; the C paths (with every register as the user left it) when anything
+; unusual holds; then a point of no return after which nothing can fail.
+; The guards are those of fastpath.c, plus what ctx_switch and
+; ec_to_user (ctx.h) would otherwise do in C: zombies to free, a TLB
+; flush due, state a VM exit left on this CPU, an address space to
+; reclaim, an I/O bitmap to map. Used only where the CPU has FSGSBASE
+; (syscall_init_cpu picks this entry then).
+
+%include "offsets.inc"
+
+extern syscall_entry
+extern syscall_entry.swapped
+extern bkl
+extern tlb_in_user
+extern tlb_seen
+extern tlb_gen
+extern ec_nzombies
+extern vcpu_nzombies
+extern pd_root_zombies
+extern mem_io_gen
+
+global syscall_entry_fast
+
+section .text
+
+; Saves what the calling EC (rsp) keeps while blocked, leaves user mode
+; (tlb.c) and takes the big kernel lock. rax = the user's GS base.
+%macro ENTER_LOCKED 0
+    mov [rsp + EC_GS_BASE], rax
+    mov [rsp + EC_RBX], rbx
+    mov [rsp + EC_RBP], rbp
+    mov [rsp + EC_R12], r12
+    mov [rsp + EC_R13], r13
+    mov [rsp + EC_R14], r14
+    mov [rsp + EC_R15], r15
+    mov [rsp + EC_RIP], rcx
+    mov [rsp + EC_RFLAGS], r11
+    mov rcx, [gs:PC_ID]
+    mov dword [tlb_in_user + rcx * 4], 0
+    mov eax, 1
+    lock xadd [bkl + SPIN_NEXT], eax
+%%spin:
+    cmp eax, [bkl + SPIN_OWNER]
+    je %%locked
+    pause
+    jmp %%spin
+%%locked:
+%endmacro
+
+; Guards for switching from the current EC (rsp) to user EC rbx with
+; PD r13, a local or global EC of this CPU: all state-free (the I/O map
+; base is the only thing set, and ec_to_user sets it again for whichever
+; EC the C path resumes).
+%macro SWITCH_GUARDS 0
+    cmp dword [gs:PC_SLOW], 0           ; a guest's MSRs, DRs or XCR0
+    jne bail
+    mov eax, [ec_nzombies]
+    or eax, [vcpu_nzombies]
+    jnz bail
+    mov rcx, [gs:PC_ID]
+    mov rax, [tlb_gen]
+    cmp [tlb_seen + rcx * 8], rax       ; a shootdown since this CPU flushed
+    jne bail
+    mov rax, [r13 + PD_ROOT]
+    cmp rax, [gs:PC_ROOT]
+    je %%same_as
+    cmp dword [pd_root_zombies], 0
+    jne bail
+%%same_as:
+    mov rax, [r13 + PD_IOBM]
+    or rax, [r13 + PD_IOBM + 8]
+    jnz %%ports
+    cmp byte [gs:PC_IO_OPEN], 0         ; no port: a map base beyond the limit
+    je %%io_done
+    mov rax, [gs:PC_TSS]
+    mov word [rax + TSS_IOMAP], TSS_IOMAP_CLOSED
+    mov byte [gs:PC_IO_OPEN], 0
+    jmp %%io_done
+%%ports:                                ; its bitmap pages must be the mapped ones
+    cmp [gs:PC_IO_PD], r13
+    jne bail
+    mov rax, [mem_io_gen]
+    cmp [gs:PC_IO_GEN], rax
+    jne bail
+    cmp byte [gs:PC_TR_CUT], 0          ; TR's limit hides the bitmap
+    jne bail
+    cmp byte [gs:PC_IO_OPEN], 0
+    jne %%io_done
+    mov rax, [gs:PC_TSS]
+    mov word [rax + TSS_IOMAP], TSS_IOMAP_OPEN
+    mov byte [gs:PC_IO_OPEN], 1
+%%io_done:
+%endmacro
+
+; Past the point of no return: the current EC (rsp), which now blocks,
+; keeps its user RSP and FS base; EC rbx with PD r13 becomes current
+; (address space with its PCID, FS base, frame for the next entry, lazy
+; FPU: fpu.h), the lock is released and rbx resumes in user mode after
+; its own SYSCALL with rax = BH_OK. Caller sets rdi.
+%macro SWITCH_AND_EXIT 0
+    mov rax, [gs:PC_USER_RSP]
+    mov [rsp + EC_RSP], rax
+    mov qword [rsp + EC_VECTOR], VEC_SYSCALL_FRAME
+    rdfsbase rax
+    mov [rsp + EC_FS_BASE], rax
+    mov rax, [rbx + EC_FS_BASE]
+    wrfsbase rax
+    mov rax, [r13 + PD_ROOT]
+    cmp rax, [gs:PC_ROOT]
+    je %%as_done
+    mov [gs:PC_ROOT], rax
+    mov rax, [r13 + PD_CR3]
+    mov cr3, rax
+%%as_done:
+    lea rax, [rbx + EC_FRAME_END]
+    mov [gs:PC_FRAME_TOP], rax
+    mov rcx, [gs:PC_TSS]
+    mov [rcx + TSS_RSP0], rax
+    cmp [gs:PC_FPU_OWNER], rbx
+    je %%fpu_own
+    cmp byte [gs:PC_FPU_TS], 0
+    jne %%fpu_done
+    mov rax, cr0
+    or eax, CR0_TS_BIT
+    mov cr0, rax
+    mov byte [gs:PC_FPU_TS], 1
+    jmp %%fpu_done
+%%fpu_own:
+    cmp byte [gs:PC_FPU_TS], 0
+    je %%fpu_done
+    clts
+    mov byte [gs:PC_FPU_TS], 0
+%%fpu_done:
+    mov [gs:PC_CURRENT], rbx
+    mov rcx, [gs:PC_ID]
+    mov dword [tlb_in_user + rcx * 4], 1
+    add dword [bkl + SPIN_OWNER], 1     ; unlock: only the holder writes it
+    mov rcx, [rbx + EC_RIP]
+    mov r11, [rbx + EC_RFLAGS]
+    mov rbp, [rbx + EC_RBP]
+    mov r12, [rbx + EC_R12]
+    mov r13, [rbx + EC_R13]
+    mov r14, [rbx + EC_R14]
+    mov r15, [rbx + EC_R15]
+    mov rsp, [rbx + EC_RSP]
+    mov rax, [rbx + EC_GS_BASE]
+    mov rbx, [rbx + EC_RBX]
+    swapgs
+    wrgsbase rax
+    xor eax, eax                        ; BH_OK
+    o64 sysret
+%endmacro
+
+; SYSCALL entry where the CPU has FSGSBASE: CALL and REPLY_WAIT try the
+; fast path, every other call goes straight to the general entry.
+syscall_entry_fast:
+    cmp r10, MSG_REG_WORDS              ; items or UTCB words: the general path
+    ja syscall_entry
+    cmp rax, SYS_CALL
+    je fast_call
+    cmp rax, SYS_REPLY_WAIT
+    je fast_reply
+    jmp syscall_entry
+
+; CALL: rdi = portal selector, r10 = msginfo.
+fast_call:
+    rdgsbase rax                        ; the user's GS base: not swapped yet
+    swapgs
+    mov [gs:PC_USER_RSP], rsp
+    mov rsp, [gs:PC_CURRENT]            ; the caller
+    ENTER_LOCKED
+    cmp byte [rsp + EC_STATE], EC_S_DEAD    ; killed from another CPU meanwhile
+    je bail_call
+    mov rbx, [rsp + EC_PD]
+    mov ebp, [rbx + PD_NSLOTS]
+    cmp rdi, rbp
+    jae bail_call
+    imul rbp, rdi, CAP_SIZE
+    add rbp, [rbx + PD_SLOTS]
+    cmp byte [rbp + CAP_TYPE], OBJ_PT
+    jne bail_call
+    test byte [rbp + CAP_RIGHTS], R_CALL
+    jz bail_call
+    mov rbp, [rbp + CAP_OBJ]            ; the portal
+    mov rbx, [rbp + PT_HANDLER]         ; its handler
+    cmp byte [rbx + EC_STATE], EC_S_WAIT_CALL
+    jne bail_call
+    mov eax, [rsp + EC_CPU]
+    cmp [rbx + EC_CPU], eax
+    jne bail_call
+    cmp qword [rbx + EC_SC], 0          ; handlers with an SC: ipc.c decides
+    jne bail_call
+    cmp qword [rbx + EC_VECTOR], VEC_SYSCALL_FRAME  ; waits in REPLY_WAIT (not new)
+    jne bail_call
+    mov r12, [gs:PC_SCHED]
+    mov r12, [r12 + SCHED_RQ_CURRENT]
+    mov r12, [r12 + SC_OWNER]           ; the SC the caller runs on, lent on
+    mov r13, [rbx + EC_PD]
+    mov r14d, SYS_CALL
+    SWITCH_GUARDS
+    ; Point of no return (ipc_take).
+    mov [rbx + EC_CALLER], rsp
+    mov [rbx + EC_DONOR], r12
+    mov byte [rbx + EC_STATE], EC_S_READY
+    mov byte [rsp + EC_STATE], EC_S_WAIT_REPLY
+    mov [rsp + EC_WAIT_SC], r12
+    mov [r12 + KSC_EXEC], rbx
+    mov [rsp + EC_RDI], rdi             ; unchanged by CALL (ABI)
+    mov rdi, [rbp + PT_BADGE]
+    SWITCH_AND_EXIT
+
+; REPLY_WAIT: r10 = msginfo of the reply. A reply to a vCPU (a VM exit)
+; goes to the C paths at once, before anything is saved.
+fast_reply:
+    rdgsbase rax
+    swapgs
+    mov [gs:PC_USER_RSP], rsp
+    mov rsp, [gs:PC_CURRENT]
+    mov rsp, [rsp + EC_CALLER]          ; a hint only: checked again below
+    test rsp, rsp
+    jz general_reply
+    cmp qword [rsp + EC_VCPU], 0
+    jne general_reply
+    mov rsp, [gs:PC_CURRENT]            ; the handler
+    ENTER_LOCKED
+    cmp byte [rsp + EC_STATE], EC_S_DEAD
+    je bail_reply
+    mov rbx, [rsp + EC_CALLER]
+    test rbx, rbx
+    jz bail_reply
+    cmp byte [rbx + EC_STATE], EC_S_WAIT_REPLY
+    jne bail_reply
+    cmp byte [rbx + EC_FAULTING], 0
+    jne bail_reply
+    cmp qword [rbx + EC_VCPU], 0
+    jne bail_reply
+    cmp qword [rbx + EC_VECTOR], VEC_SYSCALL_FRAME
+    jne bail_reply
+    mov eax, [rsp + EC_CPU]
+    cmp [rbx + EC_CPU], eax
+    jne bail_reply
+    mov r12, [rsp + EC_DONOR]
+    test r12, r12
+    jz bail_reply
+    cmp r12, [rsp + EC_SC]              ; its own SC back: ipc.c decides
+    je bail_reply
+    cmp qword [rsp + EC_CALLERS_HEAD], 0    ; callers queued on it
+    jne bail_reply
+    cmp byte [gs:PC_RESCHED], 0
+    jne bail_reply
+    mov r13, [rbx + EC_PD]
+    mov r14d, SYS_REPLY_WAIT
+    SWITCH_GUARDS
+    ; Point of no return.
+    mov byte [rbx + EC_STATE], EC_S_READY
+    mov qword [rbx + EC_WAIT_SC], 0
+    mov qword [rsp + EC_CALLER], 0
+    mov qword [rsp + EC_DONOR], 0
+    mov byte [rsp + EC_STATE], EC_S_WAIT_CALL
+    mov [r12 + KSC_EXEC], rbx
+    mov rdi, [rbx + EC_RDI]             ; the caller's, unchanged by CALL
+    SWITCH_AND_EXIT
+
+; A guard failed, with the lock held: release it, give back the
+; registers the user had, and enter the general path as SYSCALL would
+; have (after SWAPGS, user RSP at gs:PC_USER_RSP). r14 = the call.
+bail_call:
+    mov r14d, SYS_CALL
+    jmp bail
+bail_reply:
+    mov r14d, SYS_REPLY_WAIT
+bail:
+    add dword [bkl + SPIN_OWNER], 1
+    mov rax, r14
+    mov rbx, [rsp + EC_RBX]
+    mov rbp, [rsp + EC_RBP]
+    mov r12, [rsp + EC_R12]
+    mov r13, [rsp + EC_R13]
+    mov r14, [rsp + EC_R14]
+    mov r15, [rsp + EC_R15]
+    mov rcx, [rsp + EC_RIP]
+    mov r11, [rsp + EC_RFLAGS]
+    jmp syscall_entry.swapped
+general_reply:
+    mov eax, SYS_REPLY_WAIT
+    jmp syscall_entry.swapped
