@@ -202,9 +202,6 @@ echo " leaf 0x40000100, answered by hv itself (hv-leaf=1); vmcall-vmm hypercall 
 echo " pio-vmm IN from the 8259 in the VMM; pio-dm IN from COM1 in the UART server;"
 echo " mmio-vmm a read of the VMM's information device (0xfeb00000); mmio-dm a read of"
 echo " the UART server's memory-mapped 16550 (0xfe000000); rdmsr-vmm RDMSR 0x8b."
-handler=$(sed -n 's/^\[bench\] # vmm bench: handler ticks per exit (min\/mean): //p' "$vlog")
-[ -z "$handler" ] || fold -s -w 78 <<<" The VMM's own report of its handler time per exit (min/mean): $handler." |
-    sed 's/ *$//; 2,$s/^/ /'
 
 if [ -n "$kplatform" ]; then
     echo " Under KVM: CPUID, VMCALL, RDMSR and the 8259 are answered in the kernel;"

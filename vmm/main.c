@@ -33,33 +33,14 @@ static uint64_t ticks(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-static void account(const struct vexit *x, uint64_t t)
-{
-    int c = -1;
-    switch (x->reason) {
-    case EXIT_CPUID: c = COST_CPUID; break;
-    case EXIT_IO: c = (x->s->qual >> 16) - 0x3f8 < 8 ? COST_PIO_UART : COST_PIO; break;
-    case EXIT_EPT_VIOLATION: c = x->s->gpa - UART_MMIO < UART_REGS ? COST_MMIO_UART : COST_MMIO; break;
-    case EXIT_RDMSR: case EXIT_WRMSR: c = COST_MSR; break;
-    default: return;
-    }
-    struct cost *k = &vm.cost[c];
-    if (!k->n || t < k->min)
-        k->min = t;
-    k->n++;
-    k->sum += t;
-}
-
 /* The exit handler, a local EC: each call is one exit (rsi = reason),
    with the guest state in its UTCB; the reply names what to write back. */
 static void __attribute__((noreturn)) handler(uint64_t badge, uint64_t reason)
 {
     struct bh_vmstate *s = (struct bh_vmstate *)((struct bh_utcb *)HANDLER_UTCB)->mr;
     for (;;) {
-        uint64_t t0 = ticks();
         struct vexit x = { .s = s, .reason = reason };
         vmm_handle(&x);
-        account(&x, ticks() - t0);
         if (x.stop) {
             bh_kill_pd(SEL_VM);        /* main sees the VM's death semaphore */
             s->mtd = 0;
@@ -200,15 +181,6 @@ static void report(void)
     bh_printf("# vmm %s: unassigned ports %lu reads, %lu writes; unknown MSRs %lu; unassigned "
               "MMIO %lu; %lu UART calls; APIC timer fired %lu times\n", vm.name, vm.unknown_pio_rd,
               vm.unknown_pio_wr, vm.unknown_msr, vm.unassigned_mmio, vm.uart_calls, vm.lapic.fired);
-    static const char *const names[COST_N] = { "cpuid", "com1 (UART server)", "other ports",
-                                               "mmio uart (UART server)", "other mmio", "msr" };
-    char line[256];
-    int n = snfmt(line, sizeof line, "# vmm %s: handler ticks per exit (min/mean):", vm.name);
-    for (unsigned c = 0; c < COST_N && n > 0 && (size_t)n < sizeof line; c++)
-        if (vm.cost[c].n)
-            n += snfmt(line + n, sizeof line - (size_t)n, " %s %lu/%lu", names[c], vm.cost[c].min,
-                       vm.cost[c].sum / vm.cost[c].n);
-    bh_printf("%s\n", line);
     pt_report();
 }
 

@@ -70,8 +70,6 @@ enum {
 
 /* Time the handler spends on one class of exits (TSC ticks; in Bochs,
    instructions), from the message's arrival to the reply. */
-enum cost_class { COST_CPUID, COST_PIO_UART, COST_PIO, COST_MMIO_UART, COST_MMIO, COST_MSR, COST_N };
-struct cost { uint64_t n, sum, min; };
 
 /* How the VM ended. */
 enum vm_end { VM_RUNNING = 0, VM_EXITED, VM_STOPPED };
@@ -102,7 +100,6 @@ struct vm {
     uint64_t exits, by_reason[BH_VM_EXITS], unknown_pio_rd, unknown_pio_wr, unknown_msr,
         unassigned_mmio, injected_irqs, injected_exc, halts, halt_waits, reset_requests,
         uart_calls;
-    struct cost cost[COST_N];
 };
 
 extern struct vm vm;
