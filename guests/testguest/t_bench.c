@@ -264,6 +264,11 @@ static uint32_t run(void (*op)(void), const struct guest_opts *o)
 {
     uint32_t n = o->bench_batches - 1;
 
+    /* Bochs's magic breakpoint (XCHG BX, BX: a no-op unless enabled in
+     * the bochsrc): where a debugger trace of one path can begin, to see
+     * where its instructions go (docs/testing.md, VM exits). */
+    __asm__ volatile("xchg %%bx, %%bx" ::: "memory");
+
     (void)batch(op, o->bench_ops);
     for (uint32_t i = 0; i < n; i++)
         samples[i] = batch(op, o->bench_ops);
