@@ -70,6 +70,7 @@ int main(const char *args, unsigned long cpus)
     test_ipc();
     test_sm();
     test_fpu();
+    test_regs();
     test_irq();
     test_vmx();
     test_vtd();

@@ -35,6 +35,7 @@ void test_caps(void);
 void test_ipc(void);
 void test_sm(void);
 void test_fpu(void);
+void test_regs(void);
 void test_irq(void);
 void test_vmx(void);
 void test_vtd(void);
