@@ -680,6 +680,10 @@ static enum bh_status huge_in_child(void)
    with 3 GiB: tests/system/bochs-skylake.t); skipped without. */
 static void test_huge(void)
 {
+    uint32_t a = 0x80000001, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    bh_printf("# vmx: the CPU %s 1 GiB pages (pdpe1gb) for user page tables\n",
+              (d & (1u << 26)) ? "has" : "lacks");
     uint64_t probe = rt_sel();       /* no block needed: the CPU's answer comes first */
     enum bh_status ept = bh_create_pd(probe, SEL_PD, 16 | BH_PD_VM, 16, BH_SEL_NONE);
     if (ept == BH_OK)

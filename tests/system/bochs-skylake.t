@@ -18,4 +18,6 @@ my $r = bochs_boot_test('bochs-skylake', 'corei7_skylake_x', apic => 'x2apic',
 my @huge = grep { /^(?:not )?ok \d+ - vmx: .*1 GiB/ } @{ $r->{serial} };
 ok(@huge >= 10 && !grep({ /# SKIP/ } @huge),
    'the 1 GiB page tests ran (not skipped) with 3 GiB of RAM (' . scalar(@huge) . ' lines)');
+ok((grep { /# vmx: the CPU has 1 GiB pages \(pdpe1gb\)/ } @{ $r->{serial} }),
+   'the CPU has pdpe1gb, so the root\'s 1 GiB block was one 1 GiB page in its own tables');
 done_testing();
