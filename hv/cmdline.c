@@ -463,6 +463,15 @@ static void opt_smp(struct pctx *pc, const char *v, size_t n)
         pc->o->smp_max = (uint32_t)x;
 }
 
+/* no1g: as if the CPU had no 1 GiB pages, in EPT or in page tables (tests
+   the refusal and the fallback on CPUs that have them). */
+static void opt_no1g(struct pctx *pc, const char *v, size_t n)
+{
+    (void)v;
+    (void)n;
+    pc->o->no_1g = true;
+}
+
 static void opt_nosmp(struct pctx *pc, const char *v, size_t n)
 {
     (void)v;
@@ -581,6 +590,7 @@ static const struct opt opts[] = {
     { "debugexit", OPT_VALUE, 7, opt_debugexit },
     { "loglevel", OPT_VALUE, 8, opt_loglevel },
     { "id", OPT_VALUE, 9, opt_id },
+    { "no1g", OPT_FLAG, 10, opt_no1g },
 };
 
 static const struct opt *find_opt(const char *k, size_t n)

@@ -71,6 +71,7 @@ struct hv_opts {
     char test[HV_OPTS_TESTS_MAX][HV_OPTS_TEST_NAME];
     uint16_t debugexit_port;       /* 0 = none */
     uint8_t loglevel;              /* 0..7 */
+    bool no_1g;                    /* no1g: hide 1 GiB pages (EPT and user) */
 };
 
 #define CMDLINE_DIAG_MAX 16u
@@ -109,7 +110,7 @@ void cmdline_module(const char *raw, struct cmdline_module *out);
 
 /* Fills *out with the defaults: serial 0x3f8 at 115200, exit=halt, all
  * CPUs, apic=auto, timer=auto, root = first module, no tests, no
- * debug-exit port, loglevel 6. */
+ * debug-exit port, loglevel 6, 1 GiB pages where the CPU has them. */
 void cmdline_defaults(struct hv_opts *out);
 
 /*

@@ -147,6 +147,10 @@ static void setup_cpus(void)
     kprintf("# ioapic: %u interrupt lines\n", ioapic_init(&ai));
     sched_init_cpu(0);
     vmx_init_cpu(0);
+    if (opts.no_1g) {                  /* before any PD exists */
+        vmx_feat.ept_1g = false;
+        paging_hide_1g();
+    }
     uint32_t ids[MAX_CPUS];
     unsigned n = 0;
     for (unsigned i = 0; i < ai.madt.ncpus && n < MAX_CPUS; i++)

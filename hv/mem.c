@@ -22,7 +22,7 @@ struct mnode {
     struct pd *pd;
     uint64_t va, pa;
     struct mnode *free_next;
-    uint8_t order;           /* 0: one page; LARGE_ORDER: a 2 MiB block */
+    uint8_t order;           /* 0: one page; 9: a 2 MiB block, 18: 1 GiB */
     bool owned;              /* a block freed with this node (pages: the PTE says) */
 };
 
@@ -30,20 +30,33 @@ struct mnode {
 
 static unsigned level_idx(uint64_t va, unsigned l) { return (va >> (12 + 9 * l)) & 511; }
 
-/* The slot for key in the radix *root; levels are created (charged to pd)
-   if create. */
-static struct mnode **slot_in(struct pd *pd, uint64_t **root, uint64_t va, bool create)
+/* Radix entries hold tables (page-aligned) or nodes (never page-aligned:
+   they sit 64 bytes or more into their page). A node above level 0 is a
+   large block that stands in for the whole table it replaces. */
+static bool is_node(uint64_t e) { return e & (PAGE_SIZE - 1); }
+
+/* The slot for key va at level in the radix *root (levels above are
+   created, charged to pd, if create), or the slot of a block holding va. */
+static struct mnode **slot_at(struct pd *pd, uint64_t **root, uint64_t va, unsigned level,
+                              bool create)
 {
     if (!*root && (!create || quota_alloc(pd, 1, (void **)root) != BH_OK))
         return NULL;
     uint64_t *t = *root;
-    for (unsigned l = 3; l > 0; l--) {
+    for (unsigned l = 3; l > level; l--) {
         uint64_t *e = &t[level_idx(va, l)];
+        if (is_node(*e))
+            return (struct mnode **)e;
         if (!*e && (!create || quota_alloc(pd, 1, (void **)e) != BH_OK))
             return NULL;
         t = (uint64_t *)*e;
     }
-    return (struct mnode **)&t[level_idx(va, 0)];
+    return (struct mnode **)&t[level_idx(va, level)];
+}
+
+static struct mnode **slot_in(struct pd *pd, uint64_t **root, uint64_t va, bool create)
+{
+    return slot_at(pd, root, va, 0, create);
 }
 
 static struct mnode **slot(struct pd *pd, uint64_t va, bool create)
@@ -258,116 +271,121 @@ static void dma_release(struct mnode *n)
         *sl = NULL;
 }
 
-/* ---- Large pages (2 MiB) ---------------------------------------------------
-   A block of 512 contiguous, naturally aligned pages is one node of order
-   LARGE_ORDER. It fills a whole level-0 table of the PD's radix (each of
-   the 512 slots points at it), so every page of the block finds it, and
-   revoking it removes the whole block from every PD it reached: one 2 MiB
-   EPT leaf in a VM (the caller's tlb_shootdown runs INVEPT on every CPU),
-   512 PTEs in a user PD. A block is shared only whole, to a 2 MiB-aligned
-   address; its pages never go on one by one (derive refuses). */
-#define LARGE_ORDER 9u
-#define LARGE_PAGES (1u << LARGE_ORDER)
-#define LARGE_SIZE ((uint64_t)LARGE_PAGES * PAGE_SIZE)
+/* ---- Large pages (2 MiB, 1 GiB) --------------------------------------------
+   A block of 2^order contiguous, naturally aligned pages (order 9: 2 MiB,
+   18: 1 GiB) is one node, kept in the radix entry at level order / 9 in
+   place of a table (is_node), so a lookup of any page of the block ends at
+   it and the reaper meets it as one node. Revoking it removes the whole
+   block from every PD it reached: one EPT leaf in a VM (the caller's
+   tlb_shootdown runs INVEPT on every CPU), one large PTE in a user PD (512
+   of 2 MiB for 1 GiB on a CPU without 1 GiB pages). A block is shared only
+   whole, to an aligned address; its pages never go on one by one (derive
+   refuses). */
+static uint64_t block_size(unsigned order) { return (uint64_t)PAGE_SIZE << order; }
 
-/* The radix slots of the block at va (2 MiB-aligned): a whole level-0
-   table; NULL if out of quota. */
-static struct mnode **large_slots(struct pd *pd, uint64_t va, bool create)
+/* True if the radix table t (level l) holds nothing, however deep. */
+static bool radix_empty(const uint64_t *t, unsigned l)
 {
-    return slot(pd, va, create);
-}
-
-static bool large_free(struct mnode **sl)
-{
-    for (unsigned i = 0; i < LARGE_PAGES; i++)
-        if (sl[i])
+    for (unsigned i = 0; i < 512; i++)
+        if (t[i] && (l == 0 || is_node(t[i]) || !radix_empty((const uint64_t *)t[i], l - 1)))
             return false;
     return true;
 }
 
-static enum bh_status map_large(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
+static void radix_free(struct pd *pd, uint64_t *t, unsigned l)
 {
-    if (pd->ept)
-        return ept_map_level(pd->ept, va, pa, rights, 1, 0);
-    for (unsigned i = 0; i < LARGE_PAGES; i++) {
-        enum bh_status s = as_map(pd->root, va + i * PAGE_SIZE, pa + i * PAGE_SIZE, pte_flags(rights));
-        if (s != BH_OK) {
-            while (i--)
-                as_unmap(pd->root, va + i * PAGE_SIZE);
-            return s;
-        }
-    }
-    return BH_OK;
+    for (unsigned i = 0; l > 0 && i < 512; i++)
+        if (t[i])
+            radix_free(pd, (uint64_t *)t[i], l - 1);
+    quota_free(pd, t, 1);
 }
 
-/* Maps the block and publishes node n in all its slots. */
+/* dst's free slot for a block of order at va; empty radix tables left
+   there by earlier unmaps are freed. NULL with *s = BH_ENOMEM or
+   BH_EEXIST (a page of the range is mapped). */
+static struct mnode **block_slot(struct pd *pd, uint64_t va, unsigned order, enum bh_status *s)
+{
+    unsigned level = order / 9;
+    struct mnode **sl = slot_at(pd, &pd->mtree, va, level, true);
+    uint64_t e = sl ? (uint64_t)*sl : 0;
+    *s = !sl ? BH_ENOMEM : e && (is_node(e) || !radix_empty((uint64_t *)e, level - 1)) ? BH_EEXIST : BH_OK;
+    if (*s != BH_OK)
+        return NULL;
+    if (e) {
+        radix_free(pd, (uint64_t *)e, level - 1);
+        *sl = NULL;
+    }
+    return sl;
+}
+
+/* Maps the block and publishes node n in its slot. */
 static enum bh_status place_large(struct pd *pd, struct mnode *n, struct mnode **sl, uint64_t va,
-                                  uint64_t pa, unsigned rights, bool owned)
+                                  uint64_t pa, unsigned rights, unsigned order, bool owned)
 {
     if (quota_left(pd) < 3)            /* the tables the mapping may need */
         return BH_ENOMEM;
     uint64_t before = kmem_free_count();
-    enum bh_status s = map_large(pd, va, pa, rights);
+    enum bh_status s = pd->ept ? ept_map_level(pd->ept, va, pa, rights, order / 9, 0)
+                               : as_map_large(pd->root, va, pa, pte_flags(rights), order / 9);
     pd->used += before - kmem_free_count();
     if (s != BH_OK)
         return s;
     node_set(n, MEM_NODE, pd, va, pa, rights);
-    n->order = LARGE_ORDER, n->owned = owned;
-    for (unsigned i = 0; i < LARGE_PAGES; i++)
-        sl[i] = n;
+    n->order = (uint8_t)order, n->owned = owned;
+    *sl = n;
     return BH_OK;
 }
 
-enum bh_status mem_map_fresh_large(struct pd *pd, uint64_t va, unsigned rights)
+/* Zeroing 1 GiB takes tens of milliseconds on hardware, in one system
+   call: a bounded cost, paid once per block, when a VMM sets up guest RAM. */
+enum bh_status mem_map_fresh_large(struct pd *pd, uint64_t va, unsigned rights, unsigned order)
 {
-    if ((va & (LARGE_SIZE - 1)) || pd->ept)
+    uint64_t pages = 1ull << order, pa;
+    enum bh_status s;
+    if ((va & (block_size(order) - 1)) || pd->ept)
         return BH_EINVAL;
-    struct mnode **sl = large_slots(pd, va, true), *n;
+    struct mnode **sl = block_slot(pd, va, order, &s), *n;
     if (!sl)
+        return s;
+    if (quota_left(pd) < pages + 4 || !(n = node_alloc(pd)))
         return BH_ENOMEM;
-    if (!large_free(sl))
-        return BH_EEXIST;
-    uint64_t pa;
-    if (quota_left(pd) < LARGE_PAGES + 4 || !(n = node_alloc(pd)))
-        return BH_ENOMEM;
-    if (kmem_alloc_aligned(LARGE_PAGES, LARGE_PAGES, &pa) != BH_OK) {
+    if (kmem_alloc_aligned(pages, pages, &pa) != BH_OK) {
         node_free(pd, n);
         return BH_ENOMEM;
     }
-    memset(phys_to_virt(pa), 0, LARGE_SIZE);
-    pd->used += LARGE_PAGES;
-    enum bh_status s = place_large(pd, n, sl, va, pa, rights, true);
-    if (s != BH_OK) {
-        kmem_free_pages(pa, LARGE_PAGES);
-        pd->used -= LARGE_PAGES;
+    memset(phys_to_virt(pa), 0, block_size(order));
+    pd->used += pages;
+    if ((s = place_large(pd, n, sl, va, pa, rights, order, true)) != BH_OK) {
+        kmem_free_pages(pa, pages);
+        pd->used -= pages;
         node_free(pd, n);
     }
     return s;
 }
 
 enum bh_status mem_map_share_large(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
-                                   unsigned mask)
+                                   unsigned mask, unsigned order)
 {
-    if ((sva | dva) & (LARGE_SIZE - 1))
+    if (dst->ept && !ept_has_leaf(order / 9))
+        return BH_ENOTSUP;             /* whatever the block: no leaf of that size */
+    if ((sva | dva) & (block_size(order) - 1))
         return BH_EINVAL;
     struct mnode **ss = slot(src, sva, false), *p, *n;
     if (!ss || !*ss)
         return BH_ENOENT;
-    if ((p = *ss)->order != LARGE_ORDER)
-        return BH_EINVAL;              /* single pages never make a block */
+    if ((p = *ss)->order != order || p->va != sva)
+        return BH_EINVAL;              /* only a whole block of that size */
     if (!(p->c.rights & mask & BH_M_R))
         return BH_ERIGHTS;
     if (p->c.depth >= CAP_MAX_DEPTH)
         return BH_ERANGE;
-    struct mnode **sl = large_slots(dst, dva, true);
+    enum bh_status s;
+    struct mnode **sl = block_slot(dst, dva, order, &s);
     if (!sl)
-        return BH_ENOMEM;
-    if (!large_free(sl))
-        return BH_EEXIST;
+        return s;
     if (!(n = node_alloc(dst)))
         return BH_ENOMEM;
-    enum bh_status s = place_large(dst, n, sl, dva, p->pa, p->c.rights & mask, false);
-    if (s != BH_OK) {
+    if ((s = place_large(dst, n, sl, dva, p->pa, p->c.rights & mask, order, false)) != BH_OK) {
         node_free(dst, n);
         return s;
     }
@@ -380,16 +398,13 @@ static void release_large(struct mnode *n)
     struct pd *pd = n->pd;
     if (pd->ept)
         ept_unmap(pd->ept, n->va);
-    else
-        for (unsigned i = 0; i < LARGE_PAGES; i++)
-            as_unmap(pd->root, n->va + i * PAGE_SIZE);
+    else                               /* one large PTE, or 512 of 2 MiB (as_map_large) */
+        for (uint64_t off = 0; off < block_size(n->order); off += block_size(9))
+            as_unmap(pd->root, n->va + off);
     if (n->owned) {
-        kmem_free_pages(n->pa, LARGE_PAGES);
-        pd->used -= LARGE_PAGES;
+        kmem_free_pages(n->pa, 1ull << n->order);
+        pd->used -= 1ull << n->order;
     }
-    struct mnode **sl = large_slots(pd, n->va, false);
-    for (unsigned i = 0; sl && i < LARGE_PAGES; i++)
-        sl[i] = NULL;
 }
 
 /* Nodes removed by one revoke call are freed after it (cap.c still
@@ -415,18 +430,17 @@ static void release(void *ctx, struct cap *c)
         g->node[g->n++] = n;
         return;
     }
+    struct pd *pd = n->pd;
     if (n->order) {
         release_large(n);
-        g->node[g->n++] = n;
-        return;
+    } else {
+        uint64_t old = pd->ept ? ept_unmap(pd->ept, n->va) : as_unmap(pd->root, n->va);
+        if (old & (pd->ept ? EPT_OWNED : PTE_OWNED)) {
+            kmem_free_pages(n->pa, 1);
+            pd->used--;
+        }
     }
-    struct pd *pd = n->pd;
-    uint64_t old = pd->ept ? ept_unmap(pd->ept, n->va) : as_unmap(pd->root, n->va);
-    if (old & (pd->ept ? EPT_OWNED : PTE_OWNED)) {
-        kmem_free_pages(n->pa, 1);
-        n->pd->used--;
-    }
-    struct mnode **sl = slot(n->pd, n->va, false);
+    struct mnode **sl = slot_at(pd, &pd->mtree, n->va, n->order / 9, false);
     if (sl)
         *sl = NULL;
     g->node[g->n++] = n;
@@ -470,7 +484,7 @@ static bool level_step(struct pd *pd, uint64_t *t, unsigned l, unsigned *budget)
             continue;
         if (*budget == 0)
             return false;
-        if (l > 0) {
+        if (l > 0 && !is_node(t[i])) {
             if (!level_step(pd, (uint64_t *)t[i], l - 1, budget) || *budget == 0)
                 return false;          /* an emptied table waits for the next step */
             quota_free(pd, (void *)t[i], 1);

@@ -26,19 +26,34 @@ enum bh_status mem_map_share(struct pd *src, uint64_t sva, struct pd *dst, uint6
    carry BH_M_DMA (BH_ERIGHTS otherwise). BH_ENOTSUP without VT-d. */
 enum bh_status mem_map_dma(struct pd *src, uint64_t sva, struct pd *dst, uint64_t iova,
                            unsigned mask);
-/* Large pages: 512 contiguous, 2 MiB-aligned pages as one mapping node.
-   A new zeroed block at va (2 MiB-aligned) in pd, which is no VM (a VM's
-   memory comes from its VMM's), charged to pd. BH_EINVAL if misaligned or
-   a VM, BH_EEXIST if a page of the range is mapped, BH_ENOMEM. */
-enum bh_status mem_map_fresh_large(struct pd *pd, uint64_t va, unsigned rights);
-/* Shares src's block at sva (its start) with dst at dva (2 MiB-aligned),
-   rights & mask: one 2 MiB EPT leaf in a VM. BH_EINVAL if misaligned or
-   src's mapping at sva is no block, BH_ENOENT if there is none,
-   BH_ENOTSUP into a VM on a CPU without 2 MiB EPT pages, BH_EEXIST if a
-   page of dst's range is mapped. Single pages of a block are never shared
-   (mem_map_share and mem_map_dma give BH_EINVAL). */
+/* Large pages: 2^order contiguous, naturally aligned pages (order 9:
+   2 MiB, 18: 1 GiB) as one mapping node. A new zeroed block at va
+   (aligned to its size) in pd, which is no VM (a VM's memory comes from
+   its VMM's), charged to pd. BH_EINVAL if misaligned or a VM, BH_EEXIST
+   if a page of the range is mapped, BH_ENOMEM (quota, or no free aligned
+   run of physical memory). */
+enum bh_status mem_map_fresh_large(struct pd *pd, uint64_t va, unsigned rights, unsigned order);
+/* Shares src's block of order at sva (its start) with dst at dva (aligned
+   to its size), rights & mask: one EPT leaf of that size in a VM.
+   BH_ENOTSUP into a VM on a CPU without EPT leaves of that size (checked
+   first), BH_EINVAL if misaligned or src's mapping at sva is no block of
+   that order, BH_ENOENT if there is none, BH_EEXIST if a page of dst's range is
+   mapped. Single pages of a block are never shared (mem_map_share and
+   mem_map_dma give BH_EINVAL). */
 enum bh_status mem_map_share_large(struct pd *src, uint64_t sva, struct pd *dst, uint64_t dva,
-                                   unsigned mask);
+                                   unsigned mask, unsigned order);
+/* The order of the block that a BH_SYS_MAP with flags fl and n pages
+   asks for: 0 (single pages: no flag), 9 (BH_MAP_2M: n = 512) or 18
+   (BH_MAP_1G: n = BH_MAP_1G_PAGES). BH_EINVAL for both flags or another
+   n. Pure: host-tested (tests/unit/test_mem_block.c). */
+static inline enum bh_status mem_block_order(uint64_t fl, uint64_t n, unsigned *order)
+{
+    bool m2 = fl & BH_MAP_2M, g1 = fl & BH_MAP_1G;
+    *order = m2 ? 9u : g1 ? 18u : 0u;
+    if (m2 && g1)
+        return BH_EINVAL;
+    return *order == 0 || n == 1ull << *order ? BH_OK : BH_EINVAL;
+}
 /* Removes every mapping derived from pd's page at va (and the page itself
    if self), at most *budget nodes; BH_EBUSY when more remain. BH_ENOENT
    if pd has no delegatable page there. The caller runs tlb_shootdown(). */

@@ -343,38 +343,34 @@ static uint64_t sys_revoke(struct ec *ec)
     return await_reaper(ec, s);
 }
 
-/* Checks a range of n pages at va: aligned, non-empty, bounded, inside
-   user space without wrapping. */
-static enum bh_status check_range(uint64_t va, uint64_t n)
+/* Checks a range of n pages at va: aligned, 1 to max pages, inside
+   [base, top) without wrapping. */
+static enum bh_status check_span(uint64_t va, uint64_t n, uint64_t max, uint64_t base, uint64_t top)
 {
-    if ((va & (PAGE_SIZE - 1)) || n == 0 || n > BH_MAP_MAX)
+    if ((va & (PAGE_SIZE - 1)) || n == 0 || n > max)
         return BH_EINVAL;
-    if (va < BH_USER_BASE || va >= BH_USER_TOP || n > (BH_USER_TOP - va) / PAGE_SIZE)
-        return BH_EFAULT;
-    return BH_OK;
+    return va < base || va >= top || n > (top - va) / PAGE_SIZE ? BH_EFAULT : BH_OK;
 }
 
-/* A range of guest-physical pages (a 4-level EPT covers 48 bits). */
-static enum bh_status check_gpa(uint64_t gpa, uint64_t n)
+/* The same for at most BH_MAP_MAX pages of user space. */
+static enum bh_status check_range(uint64_t va, uint64_t n)
 {
-    if ((gpa & (PAGE_SIZE - 1)) || n == 0 || n > BH_MAP_MAX)
-        return BH_EINVAL;
-    return gpa >= EPT_GPA_TOP || n > (EPT_GPA_TOP - gpa) / PAGE_SIZE ? BH_EFAULT : BH_OK;
+    return check_span(va, n, BH_MAP_MAX, BH_USER_BASE, BH_USER_TOP);
 }
 
 static uint64_t sys_map_dma(struct ec *ec);
 
 _Static_assert(BH_MAP_MAX == 512, "a 2 MiB block is one MAP call's worth of pages");
 
-/* BH_SYS_MAP with BH_MAP_2M: one 2 MiB block, fresh or shared whole
-   (mem.c checks alignment and that the source is a block). */
-static uint64_t sys_map_2m(struct ec *ec, struct pd *dst, uint64_t n, uint64_t fl, unsigned rights)
+/* BH_SYS_MAP of a block (BH_MAP_2M or BH_MAP_1G; count and flags checked
+   by mem_block_order): fresh or shared whole (mem.c checks alignment and
+   that the source is a block of that size). */
+static uint64_t sys_map_block(struct ec *ec, struct pd *dst, uint64_t n, uint64_t fl,
+                              unsigned rights, unsigned order)
 {
     uint64_t sva = ec->regs.rsi, dva = ec->regs.rdx;
-    if (n != BH_MAP_MAX)
-        return BH_EINVAL;
-    enum bh_status s = (fl & BH_MAP_FRESH) ? mem_map_fresh_large(dst, dva, rights)
-                                           : mem_map_share_large(ec->pd, sva, dst, dva, rights);
+    enum bh_status s = (fl & BH_MAP_FRESH) ? mem_map_fresh_large(dst, dva, rights, order)
+                                           : mem_map_share_large(ec->pd, sva, dst, dva, rights, order);
     ec->regs.rdx = s == BH_OK ? n : 0;
     return s;
 }
@@ -388,8 +384,10 @@ static uint64_t sys_map(struct ec *ec)
     enum bh_status s;
     if (fl & BH_MAP_DMA)
         return sys_map_dma(ec);        /* into a DMA space (VT-d), below */
-    if (fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_M_DMA | BH_MAP_FRESH | BH_MAP_GUEST |
-                         BH_MAP_2M))
+    unsigned order;
+    if ((fl & ~(uint64_t)(BH_M_R | BH_M_W | BH_M_X | BH_M_DMA | BH_MAP_FRESH | BH_MAP_GUEST |
+                          BH_MAP_2M | BH_MAP_1G)) ||
+        mem_block_order(fl, n, &order) != BH_OK)
         return BH_EINVAL;
     /* Readable always. W with X only for fresh pages: the PTE is then
        writable but not executable, and X is kept as a right so that a
@@ -402,11 +400,13 @@ static uint64_t sys_map(struct ec *ec)
         return s;
     if (guest != (dst->ept != 0))
         return BH_EINVAL;              /* guest memory only into VMs, and VMs only that */
-    if ((s = guest ? check_gpa(dva, n) : check_range(dva, n)) != BH_OK ||
-        (!(fl & BH_MAP_FRESH) && (s = check_range(sva, n)) != BH_OK))
+    uint64_t max = order ? n : BH_MAP_MAX;   /* a block: its whole range */
+    if ((s = guest ? check_span(dva, n, max, 0, EPT_GPA_TOP)
+                   : check_span(dva, n, max, BH_USER_BASE, BH_USER_TOP)) != BH_OK ||
+        (!(fl & BH_MAP_FRESH) && (s = check_span(sva, n, max, BH_USER_BASE, BH_USER_TOP)) != BH_OK))
         return s;
-    if (fl & BH_MAP_2M)
-        return sys_map_2m(ec, dst, n, fl, rights);
+    if (order)
+        return sys_map_block(ec, dst, n, fl, rights, order);
     uint64_t done = 0;
     for (; done < n && s == BH_OK; done++) {
         uint64_t off = done * PAGE_SIZE;

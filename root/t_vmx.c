@@ -36,11 +36,17 @@ extern const uint8_t vmg_avx[], vmg_avx_end[], vmg_large[], vmg_large_end[];
 #define LARGE_VA 0x7e0000200000ull  /* the root's 2 MiB block */
 #define LARGE_GPA 0x200000ull       /* where the guest sees it */
 #define LARGE_MAP (BH_M_R | BH_MAP_GUEST | BH_MAP_2M)
+#define LARGE_SIZE 0x200000ull
+#define HUGE_VA 0x7e0040000000ull   /* the root's 1 GiB block */
+#define HUGE_GPA 0x40000000ull      /* where the guest sees it */
+#define HUGE_SIZE 0x40000000ull
+#define HUGE_MAP (BH_M_R | BH_MAP_GUEST | BH_MAP_1G)
+#define HUGE_FRESH (BH_M_R | BH_M_W | BH_MAP_FRESH | BH_MAP_1G)
 #define INJ_EXT(v) (0x80000000u | (v))              /* valid, external interrupt */
 #define INJ_NMI (0x80000000u | 2u << 8 | 2u)
 #define XMM_VMM 0x1111111111111111ull
 
-enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR, M_AVX, M_AVX_PEEK, M_LARGE };
+enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR, M_AVX, M_AVX_PEEK, M_LARGE, M_HUGE };
 
 struct exit_rec { uint64_t reason, mtd, a, b; };
 
@@ -53,6 +59,12 @@ static struct {
 } t;
 static uint64_t handler_utcb, handler_utcb1;
 static enum bh_status large_st[10];   /* the 2 MiB requests (test_large) */
+static enum bh_status huge_st[10];    /* the 1 GiB requests (test_huge) */
+
+/* The block the vmg_large guest uses: the root's VA, the guest's GPA, its size. */
+static uint64_t blk_va(void) { return t.mode == M_HUGE ? HUGE_VA : LARGE_VA; }
+static uint64_t blk_gpa(void) { return t.mode == M_HUGE ? HUGE_GPA : LARGE_GPA; }
+static uint64_t blk_size(void) { return t.mode == M_HUGE ? HUGE_SIZE : LARGE_SIZE; }
 
 static uint64_t xmm0_get(void)
 {
@@ -119,6 +131,10 @@ static uint64_t start_up(struct bh_vmstate *s)
         s->rbx = 1;
         return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_GPR_ACDB;
     }
+    if (t.mode == M_LARGE || t.mode == M_HUGE) {   /* vmg_large: esi = block, edi = size */
+        s->rsi = blk_gpa(), s->rdi = blk_size();
+        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_GPR_BSD;
+    }
     if (t.mode == M_REVOKE) {     /* the guest's TSC runs 2^40 ahead */
         s->tsc_offset = 1ull << 40;
         return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_TSC;
@@ -161,7 +177,7 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
         b = guest_bytes_are(0xf40, 32, 0) | (uint64_t)ymm0_is(0x22) << 1;
     if (step == 20)               /* the guest read the block's ends and wrote its middle */
         b = ((s->rbx & 0xffffffff) == 0x11223344) | ((s->rcx & 0xffffffff) == 0x55667788) << 1 |
-            (uint64_t)(*(volatile uint32_t *)(LARGE_VA + 0x100000) == 0x600df00d) << 2;
+            (uint64_t)(*(volatile uint32_t *)(blk_va() + blk_size() / 2) == 0x600df00d) << 2;
     if (step == 15)               /* the next guest: #DB count, DR0, DR6 */
         b = (s->rbx & 0xffff) | (uint64_t)((s->rcx & 0xffffffff) != 0) << 16 | (s->rdx & 0xffffffff) << 32;
     if (t.mode == M_REVOKE && step == 1)
@@ -169,8 +185,10 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
     record(EXIT_VMCALL, s->mtd, step, b);
     if (t.mode == M_REVOKE && step == 2)  /* take the page back from the guest */
         bh_unmap(HOLE_VA, 1, 0);
-    if (step == 20)               /* the block leaves the guest */
+    if (step == 20 && t.mode == M_LARGE)   /* the block leaves the guest */
         large_st[9] = bh_unmap(LARGE_VA, BH_MAP_MAX, 0);
+    if (step == 20 && t.mode == M_HUGE)    /* unmapping one page inside takes all of it */
+        huge_st[9] = bh_unmap(HUGE_VA + 0x12345000, 1, 0);
     if (step == 4) {              /* IF=0: wait for the window */
         s->ctrl = BH_VMCTRL_INTR_WINDOW;
         return BH_MTD_RIP_LEN | BH_MTD_CTRL;
@@ -241,7 +259,7 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
         return BH_MTD_XCR0 | BH_MTD_RIP_LEN;
     case EXIT_EPT:                /* map the missing page and retry */
         record(reason, s->mtd, s->gpa, s->qual);
-        if ((t.mode == M_REVOKE && t.n > 4) || t.mode == M_LARGE) {   /* after the revocation: the end */
+        if ((t.mode == M_REVOKE && t.n > 4) || t.mode == M_LARGE || t.mode == M_HUGE) {   /* after the revocation: the end */
             bh_kill_pd(t.vm);
             bh_sm_up(t.done_sm);
             return 0;
@@ -334,6 +352,23 @@ static enum bh_status large_requests(uint64_t vm)
     return s;
 }
 
+/* The 1 GiB requests the kernel must refuse, then the block at HUGE_GPA
+   (one EPT leaf), then a single page inside it. */
+static enum bh_status huge_requests(uint64_t vm)
+{
+    huge_st[0] = bh_map(vm, HUGE_VA + LARGE_SIZE, HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP);
+    huge_st[1] = bh_map(vm, HUGE_VA, HUGE_GPA + LARGE_SIZE, BH_MAP_1G_PAGES, HUGE_MAP);
+    huge_st[2] = bh_map(vm, HUGE_VA, HUGE_GPA, BH_MAP_MAX, HUGE_MAP);
+    huge_st[3] = bh_map(vm, HUGE_VA, HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP | BH_MAP_2M);
+    huge_st[4] = bh_map(vm, GUEST_VA, 2 * HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP);
+    huge_st[5] = bh_map(vm, HUGE_VA, 2 * HUGE_GPA, BH_MAP_MAX, LARGE_MAP);
+    huge_st[6] = bh_map(vm, HUGE_VA, 0, BH_MAP_1G_PAGES, HUGE_MAP);
+    huge_st[7] = bh_map(vm, 0, 2 * HUGE_GPA, BH_MAP_1G_PAGES, HUGE_FRESH | BH_MAP_GUEST);
+    enum bh_status s = bh_map(vm, HUGE_VA, HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP | BH_M_W | BH_M_X);
+    huge_st[8] = bh_map(vm, GUEST_VA + 0x1000, HUGE_GPA + 0x1000, 1, BH_M_R | BH_MAP_GUEST);
+    return s;
+}
+
 static bool run_on(unsigned cpu, const uint8_t *code, size_t len, uint64_t portals, const char *what)
 {
     uint64_t vm = rt_sel(), vcpu = rt_sel(), sc = rt_sel(), death = rt_sel();
@@ -354,6 +389,8 @@ static bool run_on(unsigned cpu, const uint8_t *code, size_t len, uint64_t porta
         s = bh_create_vcpu(vcpu, vm, cpu, SEL_PD, portals);
     if (s == BH_OK && t.mode == M_LARGE)
         s = large_requests(vm);
+    if (s == BH_OK && t.mode == M_HUGE)
+        s = huge_requests(vm);
     if (s == BH_OK && t.mode == M_LSTAR)  /* the guest's own SYSCALL entry point */
         s = (enum bh_status)bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0xc0000082, 0,
                                         BH_VCPU_MSR_R | BH_VCPU_MSR_W, 0);
@@ -610,6 +647,111 @@ static void test_large(void)
     bh_unmap(LARGE_VA, BH_MAP_MAX, BH_REVOKE_SELF);
 }
 
+/* A PD that dies holding a fresh 1 GiB block: the reaper frees it in
+   bounded steps (the block is one node). With quota for the tables only,
+   a fresh block is ENOMEM. Returns the status of the fresh block. */
+static enum bh_status huge_in_child(void)
+{
+    uint64_t small = rt_sel(), big = rt_sel(), death = rt_sel();
+    enum bh_status q = bh_create_pd(small, SEL_PD, 16, 64, BH_SEL_NONE), s = q;
+    if (q == BH_OK)
+        q = bh_map(small, 0, HUGE_VA, BH_MAP_1G_PAGES, HUGE_FRESH);
+    bh_kill_pd(small);
+    bh_tap(q == BH_ENOMEM, "vmx: a fresh 1 GiB block beyond the destination's quota: ENOMEM (%d)", q);
+    if (s == BH_OK)
+        s = bh_create_sm(death, SEL_PD, 0);
+    if (s == BH_OK)
+        s = bh_create_pd(big, SEL_PD, 16, BH_MAP_1G_PAGES + 64, death);
+    if (s == BH_OK)
+        s = bh_map(big, 0, HUGE_VA, BH_MAP_1G_PAGES, HUGE_FRESH);
+    if (s == BH_OK) {
+        bh_kill_pd(big);
+        bool dead = bh_sm_down(death, 10000000) == BH_OK;
+        bh_tap(dead, "vmx: a PD holding a fresh 1 GiB block dies and is reaped");
+    } else {
+        bh_kill_pd(big);
+    }
+    return s;
+}
+
+/* 1 GiB guest pages, as test_large: a fresh block (its pages a child's
+   first, to check that the reaper gives them back), refused requests, one
+   EPT leaf the guest reads and writes across, unmapping one page inside
+   removes it from the guest. Without 1 GiB EPT pages (hv's no1g) a share
+   into a VM is ENOTSUP, and the root's own block, mapped with 2 MiB pages
+   then, is tested alone. Needs a free, 1 GiB-aligned run of RAM (Bochs
+   with 3 GiB: tests/system/bochs-skylake.t); skipped without. */
+static void test_huge(void)
+{
+    uint32_t a = 0x80000001, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    bh_printf("# vmx: the CPU %s 1 GiB pages (pdpe1gb) for user page tables\n",
+              (d & (1u << 26)) ? "has" : "lacks");
+    uint64_t probe = rt_sel();       /* no block needed: the CPU's answer comes first */
+    enum bh_status ept = bh_create_pd(probe, SEL_PD, 16 | BH_PD_VM, 16, BH_SEL_NONE);
+    if (ept == BH_OK)
+        ept = bh_map(probe, HUGE_VA, HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP);
+    bh_kill_pd(probe);
+    bool ept_1g = ept != BH_ENOTSUP;
+    bh_tap(ept == BH_ENOTSUP || ept == BH_ENOENT, "vmx: a 1 GiB share of nothing into a VM: %s (%d)",
+           ept_1g ? "ENOENT" : "ENOTSUP, no 1 GiB EPT pages", ept);
+    bh_tap(bh_map(SEL_PD, 0, HUGE_VA + LARGE_SIZE, BH_MAP_1G_PAGES, HUGE_FRESH) == BH_EINVAL &&
+           bh_map(SEL_PD, 0, HUGE_VA, BH_MAP_1G_PAGES, HUGE_FRESH | BH_MAP_2M) == BH_EINVAL &&
+           bh_map(SEL_PD, 0, HUGE_VA, BH_MAP_MAX, HUGE_FRESH) == BH_EINVAL,
+           "vmx: a fresh 1 GiB block at a misaligned address, with BH_MAP_2M, of 512 pages: EINVAL");
+    enum bh_status over = bh_map(SEL_PD, 0, GUEST_VA, BH_MAP_1G_PAGES, HUGE_FRESH);
+    bh_tap(over == BH_EEXIST, "vmx: a fresh 1 GiB block over mapped pages: EEXIST (%d)", over);
+    enum bh_status child = huge_in_child(), s = child;
+    if (s == BH_OK)
+        s = bh_map(SEL_PD, 0, HUGE_VA, BH_MAP_1G_PAGES, HUGE_FRESH);
+    if (s == BH_ENOMEM) {
+        bh_tap(true, "vmx: 1 GiB page # SKIP no free 1 GiB-aligned run of RAM (%d %d)", child, s);
+        return;
+    }
+    bh_tap(s == BH_OK, "vmx: a fresh 1 GiB block in a child, then in the root (status %d %d)",
+           child, s);
+    if (s != BH_OK)
+        return;
+    bool zero = *(volatile uint32_t *)HUGE_VA == 0 &&
+                *(volatile uint32_t *)(HUGE_VA + HUGE_SIZE - 4) == 0;
+    *(volatile uint32_t *)HUGE_VA = 0x11223344;
+    *(volatile uint32_t *)(HUGE_VA + HUGE_SIZE - 4) = 0x55667788;
+    bh_tap(zero, "vmx: the root reads and writes both ends of its 1 GiB block, which came zeroed");
+    for (unsigned i = 0; i < 10; i++)
+        huge_st[i] = (enum bh_status)99;
+    if (!ept_1g)
+        bh_tap(true, "vmx: the root's 1 GiB block stays out of VMs (no 1 GiB EPT pages)");
+    else if (RUN(M_HUGE, vmg_large, exit_base, CPU0, "1 GiB page")) {
+        const struct exit_rec *r = step_rec(20), *last = at(t.n > 0 ? (t.n - 1) % MAX_LOG : 0);
+        bh_tap(huge_st[0] == BH_EINVAL && huge_st[1] == BH_EINVAL,
+               "vmx: a 1 GiB share from or to a misaligned address: EINVAL (%d %d)",
+               huge_st[0], huge_st[1]);
+        bh_tap(huge_st[2] == BH_EINVAL && huge_st[3] == BH_EINVAL,
+               "vmx: a 1 GiB share of 512 pages, or with BH_MAP_2M too: EINVAL (%d %d)",
+               huge_st[2], huge_st[3]);
+        bh_tap(huge_st[4] == BH_EINVAL && huge_st[5] == BH_EINVAL,
+               "vmx: 4 KiB pages as a 1 GiB share, a 1 GiB block as a 2 MiB one: EINVAL (%d %d)",
+               huge_st[4], huge_st[5]);
+        bh_tap(huge_st[6] == BH_EEXIST && huge_st[8] == BH_EEXIST,
+               "vmx: a 1 GiB share over 4 KiB guest pages, a page inside the 1 GiB one: EEXIST (%d %d)",
+               huge_st[6], huge_st[8]);
+        bh_tap(huge_st[7] == BH_EINVAL, "vmx: a fresh 1 GiB block into a VM: EINVAL (%d)", huge_st[7]);
+        bh_tap(r && r->b == 7, "vmx: the guest read both ends of its 1 GiB page and wrote the "
+               "middle, which the VMM saw (%lx)", r ? r->b : 0);
+        bh_tap(huge_st[9] == BH_OK && step_rec(0xbad) == NULL && last->reason == EXIT_EPT &&
+               last->a == HUGE_GPA + HUGE_SIZE / 4,
+               "vmx: after the VMM unmapped one page of the block the guest's access is an EPT "
+               "violation (gpa %lx)", last->a);
+    }
+    bh_tap(*(volatile uint32_t *)(HUGE_VA + HUGE_SIZE - 4) == 0x55667788,
+           "vmx: the root's own 1 GiB block stayed");
+    s = bh_unmap(HUGE_VA + HUGE_SIZE / 2, 1, BH_REVOKE_SELF);
+    enum bh_status again = bh_map(SEL_PD, 0, HUGE_VA, BH_MAP_1G_PAGES, HUGE_FRESH);
+    bh_tap(s == BH_OK && again == BH_OK && *(volatile uint32_t *)HUGE_VA == 0,
+           "vmx: the 1 GiB block unmapped whole; a new one there is fresh (%d %d)", s, again);
+    bh_unmap(HUGE_VA, 1, BH_REVOKE_SELF);
+}
+
 static bool cpu_has_avx(void)
 {
     uint32_t a = 1, b, c = 0, d;
@@ -709,5 +851,6 @@ void test_vmx(void)
     test_debug();
     test_avx();
     test_large();
+    test_huge();
     test_isolation();
 }

@@ -383,12 +383,12 @@ bits 32
 vmg_avx_end:
 bits 16
 
-; A 2 MiB guest page (t_vmx.c): the VMM shares its 2 MiB block at
-; guest-physical 0x200000 as one EPT leaf. In 32-bit protected mode the
-; guest reads the block's first and last dwords (ebx, ecx), writes
-; 0x600df00d in the middle (0x300000) and reports by VMCALL 20; the VMM
-; then revokes the block, and the guest's next read (0x280000) must be an
-; EPT violation.
+; A 2 MiB or 1 GiB guest page (t_vmx.c): the VMM shares its block at
+; guest-physical esi (size edi, both set at start-up) as one EPT leaf. In
+; 32-bit protected mode the guest reads the block's first and last dwords
+; (ebx, ecx), writes 0x600df00d in the middle and reports by VMCALL 20;
+; the VMM then revokes the block, and the guest's next read (a quarter
+; into the block) must be an EPT violation.
 global vmg_large, vmg_large_end
 %define GL(x) (0x7c00 + (x) - vmg_large)
 vmg_large:
@@ -407,12 +407,15 @@ bits 32
     mov es, ax
     mov ss, ax
     mov esp, 0x7c00
-    mov ebx, [0x200000]
-    mov ecx, [0x3ffffc]
-    mov dword [0x300000], 0x600df00d
+    mov ebx, [esi]
+    mov ecx, [esi + edi - 4]
+    mov edx, edi
+    shr edx, 1
+    mov dword [esi + edx], 0x600df00d
     mov eax, 20
     vmcall
-    mov eax, [0x280000]
+    shr edx, 1
+    mov eax, [esi + edx]
     mov eax, 0xbad
     vmcall
     hlt

@@ -30,8 +30,11 @@ fi
 mkdir -p "$dir"
 [ -n "$log" ] || log=$dir/bochs.log
 iso=$(realpath "$iso")
-ISO=$iso SERIAL=$serial MODEL=$model CPUS=$cpus MEGS=$megs LOG=$log perl -pe \
-    's/\@(ISO|SERIAL|MODEL|CPUS|MEGS|LOG)\@/$ENV{$1}/g' \
+# Bochs 2.7 allocates at most 2048 MiB of host memory; more guest RAM is
+# backed by swapping blocks of that.
+host=$(( megs < 2048 ? megs : 2048 ))
+ISO=$iso SERIAL=$serial MODEL=$model CPUS=$cpus MEGS=$megs HOST=$host LOG=$log perl -pe \
+    's/\@(ISO|SERIAL|MODEL|CPUS|MEGS|HOST|LOG)\@/$ENV{$1}/g' \
     "$here/boot/bochsrc.in" > "$dir/bochsrc"
 [ -z "$extra" ] || echo "$extra" >> "$dir/bochsrc"
 # The built-in debugger stops at t=0: tell it to run, and to quit if it stops.

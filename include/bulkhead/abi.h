@@ -179,6 +179,11 @@ enum bh_syscall {
                                     shared whole to a 2 MiB-aligned dst VA, in a
                                     VM one 2 MiB EPT leaf. Unmapping any of its
                                     pages removes the whole block */
+#define BH_MAP_1G (1u << 8)      /* MAP: pages = BH_MAP_1G_PAGES, one 1 GiB block,
+                                    as BH_MAP_2M with 1 GiB alignment: in a VM one
+                                    1 GiB EPT leaf (BH_ENOTSUP without them); never
+                                    together with BH_MAP_2M */
+#define BH_MAP_1G_PAGES 262144u  /* MAP: the pages of one 1 GiB block */
 #define BH_MAP_MAX 512u          /* pages per MAP/UNMAP call */
 #define BH_IO_MAX 1024u          /* ports per IO_GRANT/IO_REVOKE call */
 

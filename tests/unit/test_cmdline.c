@@ -53,6 +53,7 @@ static void assert_defaults(const struct hv_opts *o)
     assert_int_equal(o->test_count, 0);
     assert_int_equal(o->debugexit_port, 0);
     assert_int_equal(o->loglevel, 6);
+    assert_false(o->no_1g);
 }
 
 /* ---- loaders and argument start --------------------------------------- */
@@ -263,6 +264,9 @@ static void test_parse_numbers(void **state)
     assert_int_equal(opts.smp_max, 1);
     assert_int_equal(parse("nosmp"), BH_OK);
     assert_int_equal(opts.smp_max, 1);
+    assert_false(opts.no_1g);
+    assert_int_equal(parse("no1g"), BH_OK);
+    assert_true(opts.no_1g);
 }
 
 static void test_parse_root_and_tests(void **state)
@@ -372,6 +376,9 @@ static void test_bad_shapes(void **state)
     assert_int_equal(parse("nosmp=1"), BH_EINVAL);
     expect_msg("nosmp: takes no value '1' (ignored)");
     assert_int_equal(opts.smp_max, 0);
+    assert_int_equal(parse("no1g=yes"), BH_EINVAL);
+    expect_msg("no1g: takes no value 'yes' (ignored)");
+    assert_false(opts.no_1g);
     assert_int_equal(parse("frobnicate=3 quiet"), BH_EINVAL);
     expect_msg("frobnicate: unknown option (ignored)");
     expect_msg("quiet: unknown option (ignored)");

@@ -6,7 +6,6 @@
 #include "kmem.h"
 #include "paging.h"
 #include "percpu.h"
-#include "tlb.h"
 #include <string.h>
 
 #define EPT_TABLE (EPT_R | EPT_W | EPT_X)
@@ -27,31 +26,15 @@ enum bh_status ept_create(uint64_t *root)
     return table_new(root) ? BH_OK : BH_ENOMEM;
 }
 
-/* True if the table at pa (level l) maps nothing, however deep. */
-static bool table_empty(uint64_t pa, unsigned l)
-{
-    const uint64_t *t = phys_to_virt(pa);
-    for (unsigned i = 0; i < 512; i++)
-        if (t[i] && (l == 0 || ept_is_leaf(t[i], l) || !table_empty(t[i] & EPT_ADDR, l - 1)))
-            return false;
-    return true;
-}
-
-static void free_tables(uint64_t pa, unsigned l)
-{
-    const uint64_t *t = phys_to_virt(pa);
-    for (unsigned i = 0; l > 0 && i < 512; i++)
-        if (t[i])
-            free_tables(t[i] & EPT_ADDR, l - 1);
-    kmem_free_pages(pa, 1);
-}
+static const struct ptab_fmt ept_fmt = { .present = EPT_R | EPT_W | EPT_X, .addr = EPT_ADDR,
+                                         .owned = EPT_OWNED, .large = EPT_LARGE };
 
 enum bh_status ept_map_level(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights,
                              unsigned level, uint64_t owned)
 {
     if (!ept_leaf_fits(gpa, pa, level) || !(rights & BH_M_R))
         return BH_EINVAL;
-    if ((level == 1 && !vmx_feat.ept_2m) || (level == 2 && !vmx_feat.ept_1g))
+    if (!ept_has_leaf(level))
         return BH_ENOTSUP;
     uint64_t *t = phys_to_virt(root);
     for (unsigned l = 3; l > level; l--) {
@@ -66,16 +49,12 @@ enum bh_status ept_map_level(uint64_t root, uint64_t gpa, uint64_t pa, unsigned 
         }
         t = phys_to_virt(*e & EPT_ADDR);
     }
-    uint64_t *e = &t[idx(gpa, level)];
-    if (*e && (ept_is_leaf(*e, level) || !table_empty(*e & EPT_ADDR, level - 1)))
-        return BH_EEXIST;
-    uint64_t old = *e;
-    *e = ept_leaf(pa, rights, level, owned);
-    if (old) {                         /* empty tables left by earlier unmaps: no CPU */
-        tlb_shootdown();               /* may keep them cached once they are freed */
-        free_tables(old & EPT_ADDR, level - 1);
-    }
-    return BH_OK;
+    return ptab_set_leaf(&t[idx(gpa, level)], level, ept_leaf(pa, rights, level, owned), &ept_fmt);
+}
+
+bool ept_has_leaf(unsigned level)
+{
+    return level == 0 || (level == 1 && vmx_feat.ept_2m) || (level == 2 && vmx_feat.ept_1g);
 }
 
 enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights, uint64_t owned)
@@ -103,9 +82,6 @@ uint64_t ept_unmap(uint64_t root, uint64_t gpa)
     t[idx(gpa, 0)] = 0;
     return old;
 }
-
-static const struct ptab_fmt ept_fmt = { .present = EPT_R | EPT_W | EPT_X, .addr = EPT_ADDR,
-                                         .owned = EPT_OWNED, .large = EPT_LARGE };
 
 bool ept_destroy_step(uint64_t root, unsigned *budget)
 {

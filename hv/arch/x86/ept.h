@@ -58,6 +58,9 @@ enum bh_status ept_map(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights
    tables left there by earlier unmaps are freed, after a TLB shootdown). */
 enum bh_status ept_map_level(uint64_t root, uint64_t gpa, uint64_t pa, unsigned rights,
                              unsigned level, uint64_t owned);
+/* Whether the CPU has EPT leaves at level (IA32_VMX_EPT_VPID_CAP bits 16
+   and 17; the kernel option no1g hides 1 GiB ones). */
+bool ept_has_leaf(unsigned level);
 /* Removes the leaf that maps gpa (of whatever size); returns the old entry
    (0 if none). The caller invalidates (tlb_shootdown runs INVEPT on every
    CPU). */

@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "kmem.h"
 #include "panic.h"
+#include "tlb.h"
 #include <string.h>
 
 #define POOL_PAGES 64
@@ -11,6 +12,7 @@ static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
 static unsigned pool_used;
 static uint64_t kernel_pml4[512] __attribute__((aligned(4096)));
 static uint64_t nx_bit;
+static bool pages_1g;          /* CPUID 0x80000001 EDX bit 26 (pdpe1gb) */
 static uint64_t mmio_next = MMIO_BASE;
 
 extern char __text_start[], __text_end[], __rodata_end[], __data_start[], __bss_end[];
@@ -47,9 +49,12 @@ static uint64_t *table_alloc(void)
     return pool[pool_used++];
 }
 
-/* Returns the table that entry e points to, creating it if needed. */
+/* Returns the table that entry e points to, creating it if needed; NULL
+   if e is a large leaf (mem.c never maps inside a block). */
 static uint64_t *next_table(uint64_t *e, uint64_t flags)
 {
+    if (*e & PTE_PS)
+        return NULL;
     if (!(*e & PTE_P)) {
         uint64_t *t = table_alloc();
         if (!t)
@@ -122,6 +127,7 @@ static void enable_features(void)
 }
 
 bool paging_has_pcid(void) { return paging_pcid_on; }
+void paging_hide_1g(void) { pages_1g = false; }
 bool paging_has_invpcid(void) { return invpcid_on; }
 
 /* PCIDs: 1..4095 handed out once, then reused from those freed by dead
@@ -175,6 +181,7 @@ void paging_init(void)
 {
     if (rdmsr(MSR_EFER) & EFER_NXE)
         nx_bit = PTE_NX;
+    pages_1g = cpuid(0x80000000, 0).a >= 0x80000001 && (cpuid(0x80000001, 0).d & (1u << 26));
     map_physmap_2m(kernel_pml4, 0, 4ull << 30);
     map_image(kernel_pml4);
     /* Address spaces copy the kernel half's PML4 entries when they are
@@ -284,13 +291,78 @@ enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
     return BH_OK;
 }
 
+/* True if the table t (level l) maps nothing, however deep. */
+static bool ptab_empty(const uint64_t *t, unsigned l, const struct ptab_fmt *f)
+{
+    for (unsigned i = 0; i < 512; i++)
+        if ((t[i] & f->present) &&
+            (l == 0 || (t[i] & f->large) || !ptab_empty(phys_to_virt(t[i] & f->addr), l - 1, f)))
+            return false;
+    return true;
+}
+
+/* Frees the table at pa (level l) and every table below it. */
+static void ptab_free_tables(uint64_t pa, unsigned l, const struct ptab_fmt *f)
+{
+    const uint64_t *t = phys_to_virt(pa);
+    for (unsigned i = 0; l > 0 && i < 512; i++)
+        if (t[i] & f->present)
+            ptab_free_tables(t[i] & f->addr, l - 1, f);
+    kmem_free_pages(pa, 1);
+}
+
+enum bh_status ptab_set_leaf(uint64_t *e, unsigned l, uint64_t leaf, const struct ptab_fmt *f)
+{
+    uint64_t old = *e;
+    if ((old & f->present) &&
+        (l == 0 || (old & f->large) || !ptab_empty(phys_to_virt(old & f->addr), l - 1, f)))
+        return BH_EEXIST;
+    *e = leaf;
+    if (old & f->present) {            /* empty tables left by earlier unmaps: no CPU */
+        tlb_shootdown();               /* may keep them cached once they are freed */
+        ptab_free_tables(old & f->addr, l - 1, f);
+    }
+    return BH_OK;
+}
+
+static const struct ptab_fmt as_fmt = { .present = PTE_P, .addr = PTE_ADDR,
+                                        .owned = PTE_OWNED, .large = PTE_PS };
+
+enum bh_status as_map_large(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags, unsigned level)
+{
+    uint64_t size = 1ull << (12 + 9 * level);
+    if (level == 0 || level > 2 || va >= BH_USER_TOP || ((va | pa) & (size - 1)))
+        return BH_EINVAL;
+    if (level == 2 && !pages_1g) {     /* 512 pages of 2 MiB instead */
+        for (uint64_t off = 0; off < size; off += size >> 9) {
+            enum bh_status s = as_map_large(root, va + off, pa + off, flags, 1);
+            if (s != BH_OK) {
+                while (off)
+                    as_unmap(root, va + (off -= size >> 9));
+                return s;
+            }
+        }
+        return BH_OK;
+    }
+    uint64_t *e = walk(phys_to_virt(root), va, level, PTE_P | PTE_W | PTE_U);
+    if (!e)
+        return BH_ENOMEM;
+    return ptab_set_leaf(e, level, pa | PTE_P | PTE_U | PTE_PS |
+                                   (flags & (PTE_W | PTE_PCD | PTE_PWT)) |
+                                   ((flags & PTE_NX) ? nx_bit : 0), &as_fmt);
+}
+
 uint64_t as_unmap(uint64_t root, uint64_t va)
 {
     uint64_t *t = phys_to_virt(root);
     for (unsigned l = 3; l > 0; l--) {
         uint64_t e = t[idx(va, l)];
-        if (!(e & PTE_P) || (e & PTE_PS))
+        if (!(e & PTE_P))
             return 0;
+        if (e & PTE_PS) {              /* a large page (levels 1 and 2 only) */
+            t[idx(va, l)] = 0;
+            return e;
+        }
         t = phys_to_virt(e & PTE_ADDR);
     }
     uint64_t old = t[idx(va, 0)];
@@ -303,16 +375,14 @@ bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags)
     if (va >= BH_USER_TOP)
         return false;
     uint64_t *t = phys_to_virt(root);
-    for (unsigned l = 3; l > 0; l--) {
-        uint64_t e = t[idx(va, l)];
-        if (!(e & PTE_P) || !(e & PTE_U) || (e & PTE_PS))
-            return false;
+    unsigned l = 3;
+    uint64_t e = t[idx(va, l)];
+    for (; l > 0 && (e & PTE_P) && (e & PTE_U) && !(e & PTE_PS); e = t[idx(va, --l)])
         t = phys_to_virt(e & PTE_ADDR);
-    }
-    uint64_t e = t[idx(va, 0)];
     if (!(e & PTE_P) || !(e & PTE_U))
         return false;
-    *pa = (e & PTE_ADDR) | (va & (PAGE_SIZE - 1));
+    uint64_t size = 1ull << (12 + 9 * l);  /* a 4 KiB page, or a large one */
+    *pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
     *flags = e & ~PTE_ADDR;
     return true;
 }
@@ -345,9 +415,6 @@ bool ptab_free_step(uint64_t *t, unsigned l, unsigned n, const struct ptab_fmt *
     }
     return true;
 }
-
-static const struct ptab_fmt as_fmt = { .present = PTE_P, .addr = PTE_ADDR,
-                                        .owned = PTE_OWNED, .large = PTE_PS };
 
 bool as_clear_step(uint64_t root, unsigned *budget)
 {

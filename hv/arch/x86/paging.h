@@ -44,6 +44,9 @@ volatile void *mmio_map(uint64_t phys, uint64_t len);
 void paging_identity_low(bool on);
 /* True when the CPU enforces NX (EFER.NXE set). */
 bool paging_has_nx(void);
+/* From now on, maps user blocks as if the CPU had no 1 GiB pages (the
+   kernel option no1g). */
+void paging_hide_1g(void);
 /* PCIDs: tagged address spaces, so switching PDs flushes no TLB. */
 bool paging_has_pcid(void);
 bool paging_has_invpcid(void);
@@ -82,10 +85,18 @@ enum bh_status as_create(uint64_t *root_out);
 /* Maps one 4 KiB page; flags from PTE_W/PTE_NX/PTE_OWNED/PTE_PCD/PTE_PWT
    (PTE_P|PTE_U implied). */
 enum bh_status as_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
+/* Maps the large page of level (1: 2 MiB, 2: 1 GiB) at va to pa, both
+   aligned to its size; flags as for as_map (never owned: mem.c frees a
+   block). A 1 GiB page is one PDPT entry where the CPU has them (CPUID
+   0x80000001 EDX bit 26), else 512 of 2 MiB. BH_EINVAL if misaligned or
+   outside user space, BH_EEXIST if anything is mapped in the range (empty
+   tables left there are freed, after a TLB shootdown), BH_ENOMEM. */
+enum bh_status as_map_large(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags,
+                            unsigned level);
 /* Looks up va; returns false if not mapped as a user page. */
 bool as_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
-/* Removes the mapping of va; returns the old entry (0 if none). The
-   caller flushes TLBs. */
+/* Removes the mapping of va (a 4 KiB page, or the large page holding
+   it); returns the old entry (0 if none). The caller flushes TLBs. */
 uint64_t as_unmap(uint64_t root, uint64_t va);
 /* How one kind of page table marks its entries, for ptab_free_step. */
 struct ptab_fmt {
@@ -94,6 +105,9 @@ struct ptab_fmt {
     uint64_t owned;          /* a leaf whose page goes with the table */
     uint64_t large;          /* at a level above 0: a leaf, not a table */
 };
+/* Makes entry *e (level l) the leaf `leaf`: BH_EEXIST if it maps
+   anything; an empty table tree there is freed after a TLB shootdown. */
+enum bh_status ptab_set_leaf(uint64_t *e, unsigned l, uint64_t leaf, const struct ptab_fmt *f);
 /* One bounded step of freeing the tables below t (level l: 3 = top, its
    entries [0, n)) and the owned pages of their leaves; charges *budget
    one unit per page freed and stops at 0. Returns true when t is empty
