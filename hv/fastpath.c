@@ -84,6 +84,34 @@ int fastpath_reply(struct ec *h)
     switch_to(p, h, c);
 }
 
+void fastpath_vmreply(struct ec *h)
+{
+    struct ec *c = h->caller;
+    struct percpu *p = this_cpu();
+    struct ksc *sc = h->donor;
+    if (unlikely(h->state == EC_DEAD || !c || !c->vcpu || c->state != EC_WAIT_REPLY ||
+                 c->faulting || c->cpu != h->cpu || !sc || sc == h->sc || h->callers.head ||
+                 p->resched))
+        return;
+
+    /* Point of no return. What fastpath.asm left of h's state. */
+    h->regs.rsp = p->user_rsp;
+    h->regs.vector = VEC_SYSCALL;
+    h->fs_base = fs_base_read();
+    vcpu_reply(c, h);
+    c->state = EC_READY;
+    c->wait_sc = NULL;
+    h->caller = NULL;
+    h->donor = NULL;
+    h->state = EC_WAIT_CALL;
+    sc->exec = c;
+    if (c->gs_base != h->gs_base)      /* KERNEL_GS_BASE holds h's (ctx_switch) */
+        wrmsr(MSR_KERNEL_GS_BASE, c->gs_base);
+    p->current = c;
+    ec_reap();
+    vcpu_enter(c);
+}
+
 int fastpath_vmexit(struct ec *c, struct pd *vmm, uint64_t sel)
 {
     struct capspace *cs = &vmm->caps;

@@ -35,6 +35,11 @@ uint64_t ipc_reply_wait(struct ec *ec);
 /* The register-only fast paths; return 0 if the slow path must run. */
 int fastpath_call(struct ec *ec);
 int fastpath_reply(struct ec *ec);
+/* REPLY_WAIT of handler h to a vCPU (fastpath.asm, lock held, h's user
+   state saved but for its RSP, FS base and frame kind, which it saves
+   once past its guards): the guest state written back and the guest
+   entered; returns, having changed nothing, if the general path must run. */
+void fastpath_vmreply(struct ec *h);
 /* VM exit of vCPU c to the portal at sel in vmm's space, when its handler
    waits on c's CPU with no SC of its own: the guest state goes straight
    into the handler's UTCB. Returns 0 if the general path must run. */

@@ -17,6 +17,7 @@
 #include "ipc.h"
 #include "paging.h"
 #include "fpu.h"
+#include "vcpu.h"
 
 struct idt_gate {
     uint16_t off_lo, sel;
@@ -182,6 +183,8 @@ void trap_user(struct trapframe *tf)
         fpu_claim(p, ec);
         ec_resume(ec);
     }
+    if (tf->vector == 1)
+        vcpu_dr_user_db(p);
     if (tf->vector < 32) {
         uint64_t addr = tf->vector == 14 ? read_cr2() : 0;
         ipc_fault(ec, tf->vector, tf->error, addr);   /* returns if no handler */

@@ -56,8 +56,12 @@ void vcpu_host_sysmsrs(struct percpu *p);
 void vcpu_dr_init(struct vcpu *v);
 /* Before v's guest runs on this CPU: its DR0-DR3 and DR6 loaded. */
 void vcpu_dr_enter(struct percpu *p, struct vcpu *v);
-/* Before a user EC runs: a guest's DR6 saved to its vCPU, hv's values back. */
+/* Before a user EC runs: a guest's DR6 saved to its vCPU, hv's values back
+   (values equal to hv's stay loaded, kept for that vCPU's next entry). */
 void vcpu_host_debug(struct percpu *p);
+/* A user EC's #DB (with the lock held): DR6 now holds its bits, so a
+   vCPU's kept values are gone. */
+void vcpu_dr_user_db(struct percpu *p);
 /* BH_MTD_DR's DR0-DR3 and DR6 of v into s (on v's CPU, after an exit). */
 void vcpu_dr_snapshot(struct vcpu *v, struct bh_vmstate *s);
 /* A reply's DR0-DR3 and DR6 (DR6 sanitized) for v's next entry. */

@@ -193,6 +193,15 @@ static void copy_mtd(volatile uint64_t *dst, const volatile uint64_t *src, uint6
     }
 }
 
+/* A new RIP ends an STI / MOV SS shadow. */
+static inline void write_rip(uint64_t rip)
+{
+    vmwrite(VMCS_GUEST_RIP, rip);
+    uint64_t is = vmread(VMCS_GUEST_INTR_STATE);
+    if (is & 3)
+        vmwrite(VMCS_GUEST_INTR_STATE, is & ~3ull);
+}
+
 void vcpu_message(struct ec *h, struct ec *c)
 {
     copy_mtd(h->utcb->mr, (const uint64_t *)&c->vcpu->st, c->vcpu->st.mtd);
@@ -222,6 +231,10 @@ void vcpu_reply(struct ec *c, struct ec *h)
     uint64_t rest = mtd & ~(uint64_t)(BH_MTD_GPR_ACDB | BH_MTD_GPR_BSD | BH_MTD_GPR_R8_R15);
     if (!rest)
         return;                         /* st keeps the exit's state: nothing reads it */
+    if (rest == BH_MTD_RIP_LEN && !v->dirty && this_cpu()->vmcs == v) {
+        write_rip(u[W(rip)]);           /* the usual reply, its VMCS current here */
+        return;
+    }
     v->dirty |= rest;
     s->mtd = mtd;
     if (rest & BH_MTD_RIP_LEN) {        /* the usual reply: RIP past the instruction */
@@ -264,13 +277,7 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
 {
     switch (bit) {
     case 3: vmwrite(VMCS_GUEST_RSP, s->rsp); break;
-    case 4: {                       /* a new RIP ends an STI / MOV SS shadow */
-        vmwrite(VMCS_GUEST_RIP, s->rip);
-        uint64_t is = vmread(VMCS_GUEST_INTR_STATE);
-        if (is & 3)
-            vmwrite(VMCS_GUEST_INTR_STATE, is & ~3ull);
-        break;
-    }
+    case 4: write_rip(s->rip); break;
     case 5: vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2); break;
     case 6: vmstate_seg_write(0, &s->es), vmstate_seg_write(3, &s->ds); break;
     case 7: vmstate_seg_write(4, &s->fs), vmstate_seg_write(5, &s->gs); break;
