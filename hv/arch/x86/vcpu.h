@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <bulkhead/abi.h>
+#include "percpu.h"
 
 struct ec;
 struct pd;
@@ -54,8 +55,16 @@ void vcpu_free(struct ec *ec);
 void vcpu_host_sysmsrs(struct percpu *p);
 /* vcpu_dr.c: the guest's debug registers. Reset values into v. */
 void vcpu_dr_init(struct vcpu *v);
-/* Before v's guest runs on this CPU: its DR0-DR3 and DR6 loaded. */
-void vcpu_dr_enter(struct percpu *p, struct vcpu *v);
+/* Before v's guest runs on this CPU: its DR0-DR3 and DR6 loaded (inline:
+   nothing to load when they are loaded or kept since its last exit). */
+void vcpu_dr_load(struct percpu *p, struct vcpu *v);
+static inline void vcpu_dr_enter(struct percpu *p, struct vcpu *v)
+{
+    if (p->dr_owner == v)
+        p->dr_guest = true;
+    else
+        vcpu_dr_load(p, v);
+}
 /* Before a user EC runs: a guest's DR6 saved to its vCPU, hv's values back
    (values equal to hv's stay loaded, kept for that vCPU's next entry). */
 void vcpu_host_debug(struct percpu *p);

@@ -63,12 +63,8 @@ void vcpu_host_debug(struct percpu *p)
     p->dr_owner = NULL;
 }
 
-void vcpu_dr_enter(struct percpu *p, struct vcpu *v)
+void vcpu_dr_load(struct percpu *p, struct vcpu *v)
 {
-    if (p->dr_owner == v) {            /* loaded, or kept since its last exit */
-        p->dr_guest = true;
-        return;
-    }
     vcpu_host_debug(p);
     if (read_dr6() != v->dr6)          /* a user EC's own #DB (TF) may have set bits */
         write_dr6(v->dr6);
