@@ -1,7 +1,8 @@
 /* Switching a CPU's user context between ECs (x86): FPU/SSE state, the
    FS and GS bases, the address space, the frame SYSCALL and user-mode
    interrupts save into, and the TSS's I/O bitmap. Inline, because
-   ec_resume (sc.c) and the IPC and VM-exit fast paths (fastpath.c) all
+   ec_resume (sc.c) and the IPC and VM-exit fast paths (fastpath.c,
+   fastpath.h) all
    run it and each instruction counts there. Lock held throughout. */
 #ifndef HV_X86_CTX_H
 #define HV_X86_CTX_H

@@ -44,7 +44,8 @@ enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t
 void __attribute__((noreturn)) vcpu_enter(struct ec *ec);
 /* The exit message for handler h from vCPU caller c (begin() in ipc.c). */
 void vcpu_message(struct ec *h, struct ec *c);
-/* The VMM's reply from h to vCPU c: what to write back. */
+/* The VMM's reply from h to vCPU c: what to write back (the usual reply's
+   RIP straight into the VMCS when it is current on this CPU). */
 void vcpu_reply(struct ec *c, struct ec *h);
 /* The exit call was aborted (the VMM died): stop at the next entry. */
 void vcpu_orphan(struct ec *c);
