@@ -2,8 +2,8 @@
    FS and GS bases, the address space, the frame SYSCALL and user-mode
    interrupts save into, and the TSS's I/O bitmap. Inline, because
    ec_resume (sc.c) and the IPC and VM-exit fast paths (fastpath.c,
-   fastpath.h) all
-   run it and each instruction counts there. Lock held throughout. */
+   fastpath.h) all run it and each instruction counts there. Lock held
+   throughout. */
 #ifndef HV_X86_CTX_H
 #define HV_X86_CTX_H
 #include "ec.h"

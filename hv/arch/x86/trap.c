@@ -173,6 +173,8 @@ void trap_user(struct trapframe *tf)
     }
     tlb_set_in_user(0);
     bkl_lock();
+    if (tf->vector == 1)               /* first: whatever runs next, DR6 changed */
+        vcpu_dr_user_db(p);
     struct ec *ec = p->current;
     if (ec->state == EC_DEAD) {
         if (tf->vector >= 32)
@@ -183,8 +185,6 @@ void trap_user(struct trapframe *tf)
         fpu_claim(p, ec);
         ec_resume(ec);
     }
-    if (tf->vector == 1)
-        vcpu_dr_user_db(p);
     if (tf->vector < 32) {
         uint64_t addr = tf->vector == 14 ? read_cr2() : 0;
         ipc_fault(ec, tf->vector, tf->error, addr);   /* returns if no handler */

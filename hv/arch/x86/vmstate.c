@@ -254,10 +254,13 @@ void vcpu_reply(struct ec *c, struct ec *h)
     if (mtd & BH_MTD_GPR_ACDB)
         r->rax = u[W(rax)], r->rcx = u[W(rcx)], r->rdx = u[W(rdx)], r->rbx = u[W(rbx)];
     uint64_t rest = mtd & ~(uint64_t)BH_MTD_GPR_ACDB;
-    if (rest == BH_MTD_RIP_LEN && !v->dirty && this_cpu()->vmcs == v)
-        write_rip(u[W(rip)]);
-    else if (rest)
+    if (rest == BH_MTD_RIP_LEN && !v->dirty && this_cpu()->vmcs == v) {
+        uint64_t rip = u[W(rip)];
+        v->st.rip = rip, v->st.insn_len = u[W(insn_len)];   /* as reply_rest keeps them */
+        write_rip(rip);
+    } else if (rest) {
         reply_rest(v, r, u, mtd);
+    }
 }
 
 static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
