@@ -5,6 +5,6 @@
 #define HV_BKL_H
 #include "spinlock.h"
 extern struct spinlock bkl;
-static inline void bkl_lock(void) { spin_lock(&bkl); }
-static inline void bkl_unlock(void) { spin_unlock(&bkl); }
+static inline __attribute__((always_inline)) void bkl_lock(void) { spin_lock(&bkl); }
+static inline __attribute__((always_inline)) void bkl_unlock(void) { spin_unlock(&bkl); }
 #endif

@@ -9,8 +9,7 @@
 #include "percpu.h"
 #include "vcpu.h"
 #include "ctx.h"
-
-#define unlikely(x) __builtin_expect(!!(x), 0)
+#include "fastpath.h"
 
 /* From the current EC prev to ec, which runs next: no scheduler pass, and
    only the checks ec_resume makes that the guards have not settled. */
@@ -20,16 +19,6 @@ static void __attribute__((noreturn)) switch_to(struct percpu *p, struct ec *pre
     if (ec->vcpu)
         vcpu_enter(ec);
     ec_to_user(p, ec);
-}
-
-/* Handler h takes caller c's call on c's SC sc, and runs (a portal's
-   handler is a local EC, never a vCPU). */
-static void __attribute__((noreturn)) take_call(struct percpu *p, struct ec *h, struct ec *c,
-                                                struct ksc *sc)
-{
-    ipc_take(h, c, sc);
-    ctx_switch(p, c, h);
-    ec_to_user(p, h);
 }
 
 int fastpath_call(struct ec *c)
@@ -82,30 +71,4 @@ int fastpath_reply(struct ec *h)
     h->state = EC_WAIT_CALL;
     sc->exec = c;
     switch_to(p, h, c);
-}
-
-int fastpath_vmexit(struct ec *c, struct pd *vmm, uint64_t sel)
-{
-    struct capspace *cs = &vmm->caps;
-    if (unlikely(sel >= cs->nslots))
-        return 0;
-    struct cap *cap = &cs->slots[sel];
-    if (unlikely(cap->type != BH_OBJ_PT || !(cap->rights & BH_R_CALL)))
-        return 0;
-    struct pt *pt = cap->obj;
-    struct ec *h = pt->handler;
-    struct percpu *p = this_cpu();
-    struct sc *cur = p->sched->rq.current;
-    if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu || h->sc || !cur))
-        return 0;
-    struct ksc *sc = cur->owner;
-
-    /* Point of no return. */
-    vcpu_snapshot_into(c, pt->mtd, (struct bh_vmstate *)h->utcb->mr);
-    h->regs.rax = BH_OK;
-    h->regs.rdi = pt->badge;
-    h->regs.r10 = BH_MSG_VMEXIT;
-    h->regs.rsi = c->vcpu->st.reason;
-    c->badge = pt->badge;
-    take_call(p, h, c, sc);
 }

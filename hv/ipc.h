@@ -35,11 +35,12 @@ uint64_t ipc_reply_wait(struct ec *ec);
 /* The register-only fast paths; return 0 if the slow path must run. */
 int fastpath_call(struct ec *ec);
 int fastpath_reply(struct ec *ec);
-/* VM exit of vCPU c to the portal at sel in vmm's space, when its handler
-   waits on c's CPU with no SC of its own: the guest state goes straight
-   into the handler's UTCB. Returns 0 if the general path must run. */
-struct pd;
-int fastpath_vmexit(struct ec *c, struct pd *vmm, uint64_t sel);
+/* REPLY_WAIT of handler h to a vCPU (fastpath.asm, lock held, h's user
+   state saved but for its RSP, FS base and frame kind, which it saves
+   once past its guards): the guest state written back and the guest
+   entered; returns, having changed nothing, if the general path must run
+   (in vcpu.c, where the entry inlines). */
+void fastpath_vmreply(struct ec *h);
 /* Exception in ec: calls the PD's fault portal (BH_SEL_FAULT_PT) on ec's
    behalf. Returns only if there is no usable fault handler. */
 void ipc_fault(struct ec *ec, uint64_t vector, uint64_t error, uint64_t addr);

@@ -35,9 +35,22 @@ static void host(uint32_t leaf, uint32_t sub, uint32_t r[4])
 #define LX1_EDX_KEEP ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29))
 #define LX1_ECX_KEEP ((1u << 0) | (1u << 5) | (1u << 8))
 
+/* The host's highest leaf of the range at base (0 or 0x80000000), capped;
+   asked once (every CPU of a host agrees). */
+static uint32_t top_of(uint32_t base, uint32_t cap)
+{
+    static uint32_t top[2];
+    uint32_t *t = &top[base >> 31];
+    if (!*t) {
+        uint32_t max[4];
+        host(base, 0, max);
+        *t = max[0] < cap ? max[0] : cap;
+    }
+    return *t;
+}
+
 void cpuid_guest(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-    uint32_t max[4];
     r[0] = r[1] = r[2] = r[3] = 0;
     if (leaf >= HV_BASE && leaf < HV_BASE + 0x10000) {
         if (leaf == HV_BASE) {
@@ -51,8 +64,7 @@ void cpuid_guest(uint32_t leaf, uint32_t sub, uint32_t r[4])
         return;
     }
     if (leaf >= 0x80000000u) {
-        host(0x80000000u, 0, max);
-        uint32_t top = max[0] < EXT_MAX ? max[0] : EXT_MAX;
+        uint32_t top = top_of(0x80000000u, EXT_MAX);
         if (leaf > top)
             return;
         host(leaf, sub, r);
@@ -66,8 +78,7 @@ void cpuid_guest(uint32_t leaf, uint32_t sub, uint32_t r[4])
             r[0] = r[1] = r[2] = r[3] = 0;
         return;
     }
-    host(0, 0, max);
-    uint32_t top = max[0] < BASIC_MAX ? max[0] : BASIC_MAX;
+    uint32_t top = top_of(0, BASIC_MAX);
     if (leaf > top)
         return;
     host(leaf, sub, r);

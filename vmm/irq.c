@@ -111,13 +111,10 @@ static void arm(struct vexit *x, uint64_t ctrl, uint64_t now)
     x->out |= BH_MTD_CTRL;
 }
 
-void irq_pump(struct vexit *x)
+/* irq_pump past its commonest case, which costs only a test there. */
+static void __attribute__((noinline)) pump_work(struct vexit *x)
 {
     struct bh_vmstate *s = x->s;
-    if (pt_pending())
-        vm.irq_touched = true;
-    if (pump.quiet && !vm.irq_touched && !pump.deadline)
-        return;                        /* nothing armed, nothing changed: the commonest case */
     uint64_t now = now_tsc();
     if (x->reason == EXIT_PREEMPT)
         pump.ctrl &= ~(uint64_t)BH_VMCTRL_PREEMPT;   /* the kernel disarmed it (one-shot) */
@@ -143,6 +140,15 @@ void irq_pump(struct vexit *x)
     if (pump.deadline)
         ctrl |= BH_VMCTRL_PREEMPT;
     arm(x, ctrl, now);
+}
+
+void irq_pump(struct vexit *x)
+{
+    if (pt_pending())
+        vm.irq_touched = true;
+    if (pump.quiet && !vm.irq_touched && !pump.deadline)
+        return;                        /* nothing armed, nothing changed: the commonest case */
+    pump_work(x);
 }
 
 /* HLT: with interrupts off it is the guest's way to say it is done

@@ -20,7 +20,7 @@
 void asm_offsets(void);
 void asm_offsets(void)
 {
-    REG(RBX, rbx); REG(RDI, rdi); REG(RBP, rbp); REG(R12, r12); REG(R13, r13); REG(R14, r14); REG(R15, r15);
+    REG(RBX, rbx); REG(RDI, rdi); REG(RSI, rsi); REG(RDX, rdx); REG(R8, r8); REG(R9, r9); REG(R10, r10); REG(RBP, rbp); REG(R12, r12); REG(R13, r13); REG(R14, r14); REG(R15, r15);
     REG(RIP, rip); REG(RFLAGS, rflags); REG(RSP, rsp); REG(VECTOR, vector);
     DEF(EC_FRAME_END, offsetof(struct ec, regs) + sizeof(struct trapframe));
     DEF(EC_PD, offsetof(struct ec, pd));
@@ -56,6 +56,7 @@ void asm_offsets(void)
     DEF(KSC_EXEC, offsetof(struct ksc, exec));
 
     DEF(PC_USER_RSP, offsetof(struct percpu, user_rsp));
+    DEF(PC_KSTACK, offsetof(struct percpu, kstack_top));
     DEF(PC_FRAME_TOP, offsetof(struct percpu, frame_top));
     DEF(PC_ID, offsetof(struct percpu, id));
     DEF(PC_RESCHED, offsetof(struct percpu, resched));

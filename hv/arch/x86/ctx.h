@@ -1,8 +1,9 @@
 /* Switching a CPU's user context between ECs (x86): FPU/SSE state, the
    FS and GS bases, the address space, the frame SYSCALL and user-mode
    interrupts save into, and the TSS's I/O bitmap. Inline, because
-   ec_resume (sc.c) and the IPC and VM-exit fast paths (fastpath.c) all
-   run it and each instruction counts there. Lock held throughout. */
+   ec_resume (sc.c) and the IPC and VM-exit fast paths (fastpath.c,
+   fastpath.h) all run it and each instruction counts there. Lock held
+   throughout. */
 #ifndef HV_X86_CTX_H
 #define HV_X86_CTX_H
 #include "ec.h"
@@ -27,13 +28,14 @@ void ctx_io_open(struct percpu *p, const struct pd *pd);
    ec owns the registers. */
 static inline __attribute__((always_inline)) void fpu_lazy(struct percpu *p, struct ec *ec)
 {
-    bool own = p->fpu_owner == ec;
-    if (own == p->fpu_ts) {
-        if (own)
-            __asm__ volatile("clts" ::: "memory");
-        else
+    if (p->fpu_owner != ec) {
+        if (!p->fpu_ts) {
             write_cr0(read_cr0() | CR0_TS);
-        p->fpu_ts = !own;
+            p->fpu_ts = true;
+        }
+    } else if (p->fpu_ts) {
+        __asm__ volatile("clts" ::: "memory");
+        p->fpu_ts = false;
     }
 }
 
@@ -72,7 +74,7 @@ static inline __attribute__((always_inline)) void ctx_switch(struct percpu *p, s
    PD that holds no port gets an I/O map base beyond the TSS limit, so
    every port faults and nothing is remapped; only a PD with ports has its
    bitmap pages mapped (and TR reloaded if a VM exit cut its limit). */
-static inline void ctx_io(struct percpu *p, const struct pd *pd)
+static inline __attribute__((always_inline)) void ctx_io(struct percpu *p, const struct pd *pd)
 {
     if (!pd->iobm[0] && !pd->iobm[1]) {
         if (p->io_open) {

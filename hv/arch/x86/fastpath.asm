@@ -33,6 +33,7 @@ extern ec_nzombies
 extern vcpu_nzombies
 extern pd_root_zombies
 extern mem_io_gen
+extern fastpath_vmreply
 
 global syscall_entry_fast
 
@@ -225,7 +226,7 @@ fast_call:
     SWITCH_AND_EXIT
 
 ; REPLY_WAIT: r10 = msginfo of the reply. A reply to a vCPU (a VM exit)
-; goes to the C paths at once, before anything is saved.
+; goes to vm_reply.
 fast_reply:
     rdgsbase rax
     swapgs
@@ -235,7 +236,7 @@ fast_reply:
     test rsp, rsp
     jz general_reply
     cmp qword [rsp + EC_VCPU], 0
-    jne general_reply
+    jne vm_reply
     mov rsp, [gs:PC_CURRENT]            ; the handler
     ENTER_LOCKED
     cmp byte [rsp + EC_STATE], EC_S_DEAD
@@ -275,6 +276,31 @@ fast_reply:
     mov [r12 + KSC_EXEC], rbx
     mov rdi, [rbx + EC_RDI]             ; the caller's, unchanged by CALL
     SWITCH_AND_EXIT
+
+; REPLY_WAIT answering a VM exit: the handler keeps what it keeps on the
+; user fast path, plus the message registers, since the guards and the
+; guest entry are C (fastpath_vmreply, on the kernel stack), which comes
+; back only when a guard failed, having changed nothing.
+vm_reply:
+    mov rsp, [gs:PC_CURRENT]            ; the handler
+    ENTER_LOCKED
+    mov [rsp + EC_RDI], rdi
+    mov [rsp + EC_RSI], rsi
+    mov [rsp + EC_RDX], rdx
+    mov [rsp + EC_R8], r8
+    mov [rsp + EC_R9], r9
+    mov [rsp + EC_R10], r10
+    mov rdi, rsp
+    mov rsp, [gs:PC_KSTACK]
+    call fastpath_vmreply
+    mov rsp, [gs:PC_CURRENT]
+    mov rdi, [rsp + EC_RDI]
+    mov rsi, [rsp + EC_RSI]
+    mov rdx, [rsp + EC_RDX]
+    mov r8, [rsp + EC_R8]
+    mov r9, [rsp + EC_R9]
+    mov r10, [rsp + EC_R10]
+    jmp bail_reply
 
 ; A guard failed, with the lock held: release it, give back the
 ; registers the user had, and enter the general path as SYSCALL would

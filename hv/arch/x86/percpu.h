@@ -54,7 +54,8 @@ struct percpu {
     struct vcpu *vmcs;            /* the vCPU whose VMCS is current here */
     struct vcpu *sys_owner;       /* whose (NULL once it died) */
     bool dr_loaded;               /* DR0-DR3 are nonzero */
-    struct vcpu *dr_owner;        /* whose (NULL once it died) */
+    struct vcpu *dr_owner;        /* whose (NULL once it died); without dr_guest:
+                                     kept, equal to hv's (vcpu_dr.c) */
     bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
     /* Guest state a VM exit leaves loaded on this CPU until hv switches
        to a user EC; any of it set sends the assembler fast path

@@ -19,7 +19,7 @@ extern volatile uint64_t tlb_seen[MAX_CPUS];
 extern volatile int tlb_in_user[MAX_CPUS];
 
 /* Before returning to user mode: flush if a shootdown happened since. */
-static inline void tlb_check(void)
+static inline __attribute__((always_inline)) void tlb_check(void)
 {
     if (tlb_seen[this_cpu_id()] != tlb_gen)
         tlb_flush_local();

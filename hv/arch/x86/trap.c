@@ -17,6 +17,7 @@
 #include "ipc.h"
 #include "paging.h"
 #include "fpu.h"
+#include "vcpu.h"
 
 struct idt_gate {
     uint16_t off_lo, sel;
@@ -172,6 +173,8 @@ void trap_user(struct trapframe *tf)
     }
     tlb_set_in_user(0);
     bkl_lock();
+    if (tf->vector == 1)               /* first: whatever runs next, DR6 changed */
+        vcpu_dr_user_db(p);
     struct ec *ec = p->current;
     if (ec->state == EC_DEAD) {
         if (tf->vector >= 32)

@@ -26,6 +26,7 @@
 #include "lib/fmt.h"
 #include "mem.h"
 #include "syscall.h"
+#include "fastpath.h"
 #include <stddef.h>
 #include <string.h>
 
@@ -322,20 +323,34 @@ static void __attribute__((noreturn)) stop(struct ec *ec, const char *why, uint6
     schedule();
 }
 
-/* Calls the VMM's portal for this exit (the one for its basic reason);
-   returns only to stop the vCPU. */
-static void __attribute__((noreturn)) exit_call(struct ec *ec, uint32_t reason)
+/* exit_call's general path; stops the vCPU if that returns. */
+static void __attribute__((noreturn, noinline)) exit_general(struct ec *ec, uint32_t reason)
 {
     struct vcpu *v = ec->vcpu;
-    v->st.reason = reason;
-    if ((reason & 0xffff) < BH_VM_EXITS) {
-        fastpath_vmexit(ec, v->vmm, v->exit_base + (reason & 0xffff));
+    if ((reason & 0xffff) < BH_VM_EXITS)
         ipc_vmexit(ec, v->vmm, v->exit_base + (reason & 0xffff));
-    }
     char why[64];
     snfmt(why, sizeof why, "no usable exit portal for reason %u%s", reason & 0xffff,
           reason & BH_VMEXIT_REASON_FAILED ? " (failed entry)" : "");
     stop(ec, why, 0x200 + (reason & 0xffff));
+}
+
+/* Calls the VMM's portal for this exit (the one for its basic reason);
+   returns only to stop the vCPU. Inline in vcpu_exited: the fast path's
+   attempt is on every exit. */
+static inline __attribute__((always_inline, noreturn)) void exit_call(struct ec *ec, uint32_t reason)
+{
+    struct vcpu *v = ec->vcpu;
+    v->st.reason = reason;
+    if ((reason & 0xffff) < BH_VM_EXITS)
+        fastpath_vmexit(ec, v->vmm, v->exit_base + (reason & 0xffff));
+    exit_general(ec, reason);
+}
+
+/* The same, for the rare exits hv makes up (start-up, recall, failure). */
+static void __attribute__((noreturn, noinline)) exit_call_rare(struct ec *ec, uint32_t reason)
+{
+    exit_call(ec, reason);
 }
 
 static bool vmptrld(uint64_t pa)
@@ -374,15 +389,15 @@ static inline void fpu_guest(struct percpu *p, struct ec *ec)
     }
     uint64_t own = fpu_get_xcr0(ec->fpu);
     if (fpu_xcr0 && (own != fpu_xcr0 || p->xcr0_narrow)) {
-        if (xgetbv0() != own)
+        if (!p->xcr0_narrow || xgetbv0() != own)   /* not narrow: fpu_xcr0 */
             xsetbv0(own);
         p->xcr0_narrow = own != fpu_xcr0;
     }
 }
 
-void vcpu_enter(struct ec *ec)
+/* vcpu_enter, inline in the VM-reply fast path too. */
+static inline __attribute__((always_inline, noreturn)) void enter(struct percpu *p, struct ec *ec)
 {
-    struct percpu *p = this_cpu();
     struct vcpu *v = ec->vcpu;
     if (v->orphaned)
         stop(ec, "its VMM went away during an exit", BH_EABORT);
@@ -399,13 +414,13 @@ void vcpu_enter(struct ec *ec)
         setup_guest(ec);
         flush_vpid(v->vpid);           /* VPIDs are reused: drop what an old owner left */
         v->setup = true;
-        exit_call(ec, BH_VMEXIT_STARTUP);
+        exit_call_rare(ec, BH_VMEXIT_STARTUP);
     }
     if (v->dirty)
         vmstate_write_back(v);             /* first: a recall exit shows the state as written */
     if (v->recall) {
         v->recall = false;
-        exit_call(ec, BH_VMEXIT_RECALL);
+        exit_call_rare(ec, BH_VMEXIT_RECALL);
     }
     if (v->io_gen != mem_io_gen)       /* the VM PD's port bitmaps may have appeared */
         io_bitmaps(v, ec->pd);
@@ -426,6 +441,39 @@ void vcpu_enter(struct ec *ec)
     tlb_set_in_user(1);
     bkl_unlock();
     vmx_enter(&ec->regs, v->launched);
+}
+
+void vcpu_enter(struct ec *ec)
+{
+    enter(this_cpu(), ec);
+}
+
+void fastpath_vmreply(struct ec *h)
+{
+    struct ec *c = h->caller;
+    struct percpu *p = this_cpu();
+    struct ksc *sc = h->donor;
+    if (unlikely(h->state == EC_DEAD || !c || !c->vcpu || c->state != EC_WAIT_REPLY ||
+                 c->faulting || c->cpu != h->cpu || !sc || sc == h->sc || h->callers.head ||
+                 p->resched))
+        return;
+
+    /* Point of no return. What fastpath.asm left of h's state. */
+    h->regs.rsp = p->user_rsp;
+    h->regs.vector = VEC_SYSCALL;
+    h->fs_base = fs_base_read();
+    vcpu_reply(c, h);
+    c->state = EC_READY;
+    c->wait_sc = NULL;
+    h->caller = NULL;
+    h->donor = NULL;
+    h->state = EC_WAIT_CALL;
+    sc->exec = c;
+    if (c->gs_base != h->gs_base)      /* KERNEL_GS_BASE holds h's (ctx_switch) */
+        wrmsr(MSR_KERNEL_GS_BASE, c->gs_base);
+    p->current = c;
+    ec_reap();
+    enter(p, c);
 }
 
 /* An event whose delivery the exit interrupted is delivered again at the
@@ -509,7 +557,7 @@ void vcpu_entry_failed(void)
     struct ec *ec = this_cpu()->current;
     if (ec->state == EC_DEAD)
         schedule();
-    exit_call(ec, BH_VMEXIT_FAIL);
+    exit_call_rare(ec, BH_VMEXIT_FAIL);
 }
 
 static void release(struct vcpu *v);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <bulkhead/abi.h>
+#include "percpu.h"
 
 struct ec;
 struct pd;
@@ -43,7 +44,8 @@ enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t
 void __attribute__((noreturn)) vcpu_enter(struct ec *ec);
 /* The exit message for handler h from vCPU caller c (begin() in ipc.c). */
 void vcpu_message(struct ec *h, struct ec *c);
-/* The VMM's reply from h to vCPU c: what to write back. */
+/* The VMM's reply from h to vCPU c: what to write back (the usual reply's
+   RIP straight into the VMCS when it is current on this CPU). */
 void vcpu_reply(struct ec *c, struct ec *h);
 /* The exit call was aborted (the VMM died): stop at the next entry. */
 void vcpu_orphan(struct ec *c);
@@ -54,10 +56,22 @@ void vcpu_free(struct ec *ec);
 void vcpu_host_sysmsrs(struct percpu *p);
 /* vcpu_dr.c: the guest's debug registers. Reset values into v. */
 void vcpu_dr_init(struct vcpu *v);
-/* Before v's guest runs on this CPU: its DR0-DR3 and DR6 loaded. */
-void vcpu_dr_enter(struct percpu *p, struct vcpu *v);
-/* Before a user EC runs: a guest's DR6 saved to its vCPU, hv's values back. */
+/* Before v's guest runs on this CPU: its DR0-DR3 and DR6 loaded (inline:
+   nothing to load when they are loaded or kept since its last exit). */
+void vcpu_dr_load(struct percpu *p, struct vcpu *v);
+static inline void vcpu_dr_enter(struct percpu *p, struct vcpu *v)
+{
+    if (p->dr_owner == v)
+        p->dr_guest = true;
+    else
+        vcpu_dr_load(p, v);
+}
+/* Before a user EC runs: a guest's DR6 saved to its vCPU, hv's values back
+   (values equal to hv's stay loaded, kept for that vCPU's next entry). */
 void vcpu_host_debug(struct percpu *p);
+/* A user EC's #DB (with the lock held): DR6 now holds its bits, so a
+   vCPU's kept values are gone. */
+void vcpu_dr_user_db(struct percpu *p);
 /* BH_MTD_DR's DR0-DR3 and DR6 of v into s (on v's CPU, after an exit). */
 void vcpu_dr_snapshot(struct vcpu *v, struct bh_vmstate *s);
 /* A reply's DR0-DR3 and DR6 (DR6 sanitized) for v's next entry. */

@@ -6,9 +6,12 @@
    values it holds (dr_owner): another vCPU's entry, or a user EC's
    resume, saves the owner's DR6 and loads the next one's values (hv's
    are 0 and DR6's reset value; a user EC's own single step may have set
-   DR6 bits meanwhile, so DR6 is compared before each claim). A guest that
-   never uses them costs a read of DR6 when the CPU leaves it for another
-   EC and one when it comes back, nothing per exit. */
+   DR6 bits meanwhile, so DR6 is compared before each claim). A guest whose
+   values equal hv's when the CPU leaves it (DR0-DR3 zero, DR6 clean: any
+   guest that never uses them) keeps them: dr_owner stays set with
+   dr_guest clear, and its next entry here reloads nothing. A user EC's own
+   #DB ends that (vcpu_dr_user_db), as it changes DR6. So such a guest
+   costs a read of DR6 per exit to its VMM, nothing per entry. */
 #include "vcpu.h"
 #include "percpu.h"
 #include "smp.h"
@@ -47,6 +50,9 @@ void vcpu_host_debug(struct percpu *p)
     uint64_t d6 = read_dr6();
     if (p->dr_owner)
         p->dr_owner->dr6 = d6;
+    p->dr_guest = false;
+    if (d6 == DR6_CLEAN && !p->dr_loaded)
+        return;                        /* hv's values: kept for the owner */
     if (d6 != DR6_CLEAN)
         write_dr6(DR6_CLEAN);
     if (p->dr_loaded) {
@@ -54,14 +60,11 @@ void vcpu_host_debug(struct percpu *p)
         load03(zero);
         p->dr_loaded = false;
     }
-    p->dr_guest = false;
     p->dr_owner = NULL;
 }
 
-void vcpu_dr_enter(struct percpu *p, struct vcpu *v)
+void vcpu_dr_load(struct percpu *p, struct vcpu *v)
 {
-    if (p->dr_guest && p->dr_owner == v)
-        return;
     vcpu_host_debug(p);
     if (read_dr6() != v->dr6)          /* a user EC's own #DB (TF) may have set bits */
         write_dr6(v->dr6);
@@ -84,13 +87,19 @@ void vcpu_dr_snapshot(struct vcpu *v, struct bh_vmstate *s)
 void vcpu_dr_write(struct vcpu *v, const struct bh_vmstate *s)
 {
     struct percpu *p = this_cpu();
-    if (p->dr_guest && p->dr_owner == v) {   /* loaded here: reloaded at the entry */
+    if (p->dr_owner == v) {            /* loaded or kept here: reloaded at the entry */
         p->dr_owner = NULL;
         vcpu_host_debug(p);
     }
     for (unsigned i = 0; i < 4; i++)
         v->dr[i] = s->dr[i];
     v->dr6 = (s->dr6 & DR6_BITS) | DR6_CLEAN;
+}
+
+void vcpu_dr_user_db(struct percpu *p)
+{
+    if (!p->dr_guest)
+        p->dr_owner = NULL;            /* a kept guest's DR6 is no longer in DR6 */
 }
 
 void vcpu_dr_forget(struct vcpu *v)

@@ -193,6 +193,15 @@ static void copy_mtd(volatile uint64_t *dst, const volatile uint64_t *src, uint6
     }
 }
 
+/* A new RIP ends an STI / MOV SS shadow. */
+static inline void write_rip(uint64_t rip)
+{
+    vmwrite(VMCS_GUEST_RIP, rip);
+    uint64_t is = vmread(VMCS_GUEST_INTR_STATE);
+    if (is & 3)
+        vmwrite(VMCS_GUEST_INTR_STATE, is & ~3ull);
+}
+
 void vcpu_message(struct ec *h, struct ec *c)
 {
     copy_mtd(h->utcb->mr, (const uint64_t *)&c->vcpu->st, c->vcpu->st.mtd);
@@ -201,18 +210,12 @@ void vcpu_message(struct ec *h, struct ec *c)
     h->regs.rsi = c->vcpu->st.reason;
 }
 
-/* Read once: the VMM's UTCB may change under us. The general registers
-   go straight into the vCPU's frame; the rest into the kernel's copy,
-   for vmstate_write_back before the next entry. */
-void vcpu_reply(struct ec *c, struct ec *h)
+/* vcpu_reply past rax-rbx and the usual RIP: the other general registers
+   into the frame, the rest into st for vmstate_write_back. */
+static void __attribute__((noinline)) reply_rest(struct vcpu *v, struct trapframe *r,
+                                                 const volatile uint64_t *u, uint64_t mtd)
 {
-    struct vcpu *v = c->vcpu;
     struct bh_vmstate *s = &v->st;
-    const volatile uint64_t *u = h->utcb->mr;
-    uint64_t mtd = u[0] & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
-    struct trapframe *r = &c->regs;
-    if (mtd & BH_MTD_GPR_ACDB)
-        r->rax = u[W(rax)], r->rcx = u[W(rcx)], r->rdx = u[W(rdx)], r->rbx = u[W(rbx)];
     if (mtd & BH_MTD_GPR_BSD)
         r->rbp = u[W(rbp)], r->rsi = u[W(rsi)], r->rdi = u[W(rdi)];
     if (mtd & BH_MTD_GPR_R8_R15) {
@@ -224,7 +227,7 @@ void vcpu_reply(struct ec *c, struct ec *h)
         return;                         /* st keeps the exit's state: nothing reads it */
     v->dirty |= rest;
     s->mtd = mtd;
-    if (rest & BH_MTD_RIP_LEN) {        /* the usual reply: RIP past the instruction */
+    if (rest & BH_MTD_RIP_LEN) {
         s->rip = u[W(rip)], s->insn_len = u[W(insn_len)];
         if (!(rest &= ~(uint64_t)BH_MTD_RIP_LEN))
             return;
@@ -235,6 +238,29 @@ void vcpu_reply(struct ec *c, struct ec *h)
     s->mtd = mtd;
     if (mtd & BH_MTD_CR)
         r->error = s->cr2;
+}
+
+/* Read once: the VMM's UTCB may change under us. The general registers
+   go straight into the vCPU's frame; the usual reply's RIP (nothing else
+   but rax-rbx named) straight into its VMCS when that is current here;
+   the rest into the kernel's copy, for vmstate_write_back before the
+   next entry. */
+void vcpu_reply(struct ec *c, struct ec *h)
+{
+    struct vcpu *v = c->vcpu;
+    const volatile uint64_t *u = h->utcb->mr;
+    uint64_t mtd = u[0] & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
+    struct trapframe *r = &c->regs;
+    if (mtd & BH_MTD_GPR_ACDB)
+        r->rax = u[W(rax)], r->rcx = u[W(rcx)], r->rdx = u[W(rdx)], r->rbx = u[W(rbx)];
+    uint64_t rest = mtd & ~(uint64_t)BH_MTD_GPR_ACDB;
+    if (rest == BH_MTD_RIP_LEN && !v->dirty && this_cpu()->vmcs == v) {
+        uint64_t rip = u[W(rip)];
+        v->st.rip = rip, v->st.insn_len = u[W(insn_len)];   /* as reply_rest keeps them */
+        write_rip(rip);
+    } else if (rest) {
+        reply_rest(v, r, u, mtd);
+    }
 }
 
 static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
@@ -264,13 +290,7 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
 {
     switch (bit) {
     case 3: vmwrite(VMCS_GUEST_RSP, s->rsp); break;
-    case 4: {                       /* a new RIP ends an STI / MOV SS shadow */
-        vmwrite(VMCS_GUEST_RIP, s->rip);
-        uint64_t is = vmread(VMCS_GUEST_INTR_STATE);
-        if (is & 3)
-            vmwrite(VMCS_GUEST_INTR_STATE, is & ~3ull);
-        break;
-    }
+    case 4: write_rip(s->rip); break;
     case 5: vmwrite(VMCS_GUEST_RFLAGS, (s->rflags & RFLAGS_OK) | 2); break;
     case 6: vmstate_seg_write(0, &s->es), vmstate_seg_write(3, &s->ds); break;
     case 7: vmstate_seg_write(4, &s->fs), vmstate_seg_write(5, &s->gs); break;
