@@ -23,14 +23,10 @@ static void __attribute__((noreturn)) switch_to(struct percpu *p, struct ec *pre
 
 int fastpath_call(struct ec *c)
 {
-    uint64_t mi = c->regs.r10, sel = c->regs.rdi;
-    struct capspace *cs = &c->pd->caps;
-    if (unlikely(mi > BH_MSG_REG_WORDS || sel >= cs->nslots))
+    uint64_t mi = c->regs.r10;
+    struct pt *pt = ipc_portal(&c->pd->caps, c->regs.rdi);
+    if (unlikely(mi > BH_MSG_REG_WORDS || !pt))
         return 0;
-    struct cap *cap = &cs->slots[sel];
-    if (unlikely(cap->type != BH_OBJ_PT || !(cap->rights & BH_R_CALL)))
-        return 0;
-    struct pt *pt = cap->obj;
     struct ec *h = pt->handler;
     if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu || h->sc))
         return 0;                      /* handlers with an SC: ipc.c decides */
@@ -64,11 +60,6 @@ int fastpath_reply(struct ec *h)
         c->regs.r10 = mi;
         ipc_copy_words(&c->regs, &h->regs);
     }
-    c->state = EC_READY;
-    c->wait_sc = NULL;
-    h->caller = NULL;
-    h->donor = NULL;
-    h->state = EC_WAIT_CALL;
-    sc->exec = c;
+    ipc_release(h, c, sc);
     switch_to(p, h, c);
 }

@@ -33,13 +33,9 @@ static inline __attribute__((always_inline, noreturn)) void take_call(struct per
 static inline __attribute__((always_inline)) int fastpath_vmexit(struct ec *c, struct pd *vmm,
                                                                uint64_t sel)
 {
-    struct capspace *cs = &vmm->caps;
-    if (unlikely(sel >= cs->nslots))
+    struct pt *pt = ipc_portal(&vmm->caps, sel);
+    if (unlikely(!pt))
         return 0;
-    struct cap *cap = &cs->slots[sel];
-    if (unlikely(cap->type != BH_OBJ_PT || !(cap->rights & BH_R_CALL)))
-        return 0;
-    struct pt *pt = cap->obj;
     struct ec *h = pt->handler;
     struct percpu *p = this_cpu();
     struct sc *cur = p->sched->rq.current;

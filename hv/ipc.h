@@ -8,6 +8,7 @@ struct trapframe;
 #include "trap.h"
 #include "ec.h"
 #include "sc.h"
+#include "cap.h"
 
 /* Handler h takes caller c's call on SC sc: the state every call path
    (general, fast, VM exit) sets before h runs. */
@@ -19,6 +20,30 @@ static inline void ipc_take(struct ec *h, struct ec *c, struct ksc *sc)
     c->state = EC_WAIT_REPLY;
     c->wait_sc = sc;
     sc->exec = h;
+}
+
+/* The reverse, when h replies on the fast paths: c runs on sc again, h
+   waits for its next call. */
+static inline void ipc_release(struct ec *h, struct ec *c, struct ksc *sc)
+{
+    c->state = EC_READY;
+    c->wait_sc = NULL;
+    h->caller = NULL;
+    h->donor = NULL;
+    h->state = EC_WAIT_CALL;
+    sc->exec = c;
+}
+
+/* The portal at sel in cs if the capability there may call it, else
+   NULL (the fast paths' lookup; the general path's is cap_lookup). */
+static inline struct pt *ipc_portal(const struct capspace *cs, uint64_t sel)
+{
+    if (sel >= cs->nslots)
+        return NULL;
+    const struct cap *cap = &cs->slots[sel];
+    if (cap->type != BH_OBJ_PT || !(cap->rights & BH_R_CALL))
+        return NULL;
+    return cap->obj;
 }
 
 /* The message words that travel in registers (rsi, rdx, r8, r9). */

@@ -63,6 +63,18 @@ section .text
 %%locked:
 %endmacro
 
+; Loads what a system call preserves (and SYSRET's RIP and RFLAGS) from
+; EC %1's frame, all but rbx (which may be %1).
+%macro LOAD_KEPT 1
+    mov rcx, [%1 + EC_RIP]
+    mov r11, [%1 + EC_RFLAGS]
+    mov rbp, [%1 + EC_RBP]
+    mov r12, [%1 + EC_R12]
+    mov r13, [%1 + EC_R13]
+    mov r14, [%1 + EC_R14]
+    mov r15, [%1 + EC_R15]
+%endmacro
+
 ; Guards for switching from the current EC (rsp) to user EC rbx with
 ; PD r13, a local or global EC of this CPU: all state-free (the I/O map
 ; base is the only thing set, and ec_to_user sets it again for whichever
@@ -151,13 +163,7 @@ section .text
     mov rcx, [gs:PC_ID]
     mov dword [tlb_in_user + rcx * 4], 1
     add dword [bkl + SPIN_OWNER], 1     ; unlock: only the holder writes it
-    mov rcx, [rbx + EC_RIP]
-    mov r11, [rbx + EC_RFLAGS]
-    mov rbp, [rbx + EC_RBP]
-    mov r12, [rbx + EC_R12]
-    mov r13, [rbx + EC_R13]
-    mov r14, [rbx + EC_R14]
-    mov r15, [rbx + EC_R15]
+    LOAD_KEPT rbx
     mov rsp, [rbx + EC_RSP]
     mov rax, [rbx + EC_GS_BASE]
     mov rbx, [rbx + EC_RBX]
@@ -314,13 +320,7 @@ bail:
     add dword [bkl + SPIN_OWNER], 1
     mov rax, r14
     mov rbx, [rsp + EC_RBX]
-    mov rbp, [rsp + EC_RBP]
-    mov r12, [rsp + EC_R12]
-    mov r13, [rsp + EC_R13]
-    mov r14, [rsp + EC_R14]
-    mov r15, [rsp + EC_R15]
-    mov rcx, [rsp + EC_RIP]
-    mov r11, [rsp + EC_RFLAGS]
+    LOAD_KEPT rsp
     jmp syscall_entry.swapped
 general_reply:
     mov eax, SYS_REPLY_WAIT

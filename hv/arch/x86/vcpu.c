@@ -463,12 +463,7 @@ void fastpath_vmreply(struct ec *h)
     h->regs.vector = VEC_SYSCALL;
     h->fs_base = fs_base_read();
     vcpu_reply(c, h);
-    c->state = EC_READY;
-    c->wait_sc = NULL;
-    h->caller = NULL;
-    h->donor = NULL;
-    h->state = EC_WAIT_CALL;
-    sc->exec = c;
+    ipc_release(h, c, sc);
     if (c->gs_base != h->gs_base)      /* KERNEL_GS_BASE holds h's (ctx_switch) */
         wrmsr(MSR_KERNEL_GS_BASE, c->gs_base);
     p->current = c;
