@@ -40,7 +40,7 @@ sub boot {
     my @mods = vm_modules($config, "rootarg=$tok");
     my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
     my $iso = make_iso(tag => $tag, cmdline => $cmdline, modules => \@mods);
-    my $r = run_bochs(tag => $tag, iso => $iso, model => $model // 'corei7_skylake_x', cpus => 2, timeout => 300);
+    my $r = run_bochs(tag => $tag, iso => $iso, model => $model // 'corei7_skylake_x', cpus => 2, timeout => 600);
     check_kernel_tap($r, label => $tag);
     check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline, cpus => '2/2', vmx => 1,
                modules => [ map { { file => $_->[0], args => $_->[1] } } @mods ]);

@@ -63,7 +63,7 @@ my $cmdline = "serial=0x3f8,115200 exit=poweroff id=$tok";
 my @mods = system_modules("servers rootarg=$tok");
 my $want = [ map { { file => $_->[0], args => $_->[1] } } @mods ];
 
-my $r = run_qemu(tag => 'kernel', timeout => 120, args => [
+my $r = run_qemu(tag => 'kernel', timeout => 300, args => [
     '-nic', 'none', '-kernel', $HV, '-append', $cmdline, '-initrd', initrd_arg(@mods) ]);
 check_kernel_tap($r, label => 'qemu -kernel');
 check_boot($r, proto => 'mb1', cmdline => $cmdline, modules => $want);
@@ -72,7 +72,7 @@ check_irqs($r, 'qemu -kernel');
 check_regrant($r, 'qemu -kernel');
 
 my $iso = make_iso(cmdline => $cmdline, modules => \@mods);
-$r = run_qemu(tag => 'grub', timeout => 180, args => ['-nic', 'none', '-cdrom', $iso, '-boot', 'd']);
+$r = run_qemu(tag => 'grub', timeout => 300, args => ['-nic', 'none', '-cdrom', $iso, '-boot', 'd']);
 check_kernel_tap($r, label => 'qemu grub');
 check_boot($r, proto => 'mb2', cmdline => $cmdline, modules => $want);
 check_servers($r, 'qemu grub');
