@@ -302,6 +302,36 @@ vmg_dr_peek:
     iret
 vmg_dr_peek_end:
 
+; From real mode at 0x7c00 into 32-bit protected mode with flat code
+; (0x08) and data (0x10) segments and the stack below 0x7c00; interrupts
+; stay off. %1 is the guest's first label: the blob runs at 0x7c00, so
+; its own addresses are 0x7c00 + (label - %1). Leaves the assembler in
+; 32-bit mode.
+%macro PM32 1
+    cli
+    xor ax, ax
+    mov ds, ax
+    lgdt [0x7c00 + %%gdtr - %1]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp dword 0x08:(0x7c00 + %%pm - %1)
+%%gdt:
+    dq 0
+    dq 0x00cf9b000000ffff                ; 0x08: code, 32-bit, flat
+    dq 0x00cf93000000ffff                ; 0x10: data, flat
+%%gdtr:
+    dw 23
+    dd 0x7c00 + %%gdt - %1
+bits 32
+%%pm:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x7c00
+%endmacro
+
 ; AVX state (t_vmx.c). VEX instructions do not exist in real mode, so the
 ; guest enters 32-bit protected mode first, enables CR4.OSXSAVE and asks
 ; for XCR0 = x87|SSE|AVX by XSETBV (exit 55: the VMM answers with
@@ -313,22 +343,8 @@ vmg_dr_peek_end:
 global vmg_avx, vmg_avx_end
 %define GA(x) (0x7c00 + (x) - vmg_avx)
 vmg_avx:
-    cli
-    xor ax, ax
-    mov ds, ax
-    lgdt [GA(.gdtr)]
+    PM32 vmg_avx
     lidt [GA(.idtr)]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:GA(.pm)
-bits 32
-.pm:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x7c00
     mov eax, cr4
     or eax, 0x40600                      ; OSFXSR, OSXMMEXCPT, OSXSAVE
     mov cr4, eax
@@ -363,13 +379,6 @@ bits 32
     hlt
 .spin:
     jmp .spin
-.gdt:
-    dq 0
-    dq 0x00cf9b000000ffff                ; 0x08: code, 32-bit, flat
-    dq 0x00cf93000000ffff                ; 0x10: data, flat
-.gdtr:
-    dw 23
-    dd GA(.gdt)
 .idt:
     times 13 dq 0
     dw GA(.gp), 0x08                     ; 13: #GP, a 32-bit interrupt gate
@@ -390,23 +399,8 @@ bits 16
 ; the VMM then revokes the block, and the guest's next read (a quarter
 ; into the block) must be an EPT violation.
 global vmg_large, vmg_large_end
-%define GL(x) (0x7c00 + (x) - vmg_large)
 vmg_large:
-    cli
-    xor ax, ax
-    mov ds, ax
-    lgdt [GL(.gdtr)]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:GL(.pm)
-bits 32
-.pm:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x7c00
+    PM32 vmg_large
     mov ebx, [esi]
     mov ecx, [esi + edi - 4]
     mov edx, edi
@@ -421,12 +415,5 @@ bits 32
     hlt
 .spin:
     jmp .spin
-.gdt:
-    dq 0
-    dq 0x00cf9b000000ffff                ; 0x08: code, 32-bit, flat
-    dq 0x00cf93000000ffff                ; 0x10: data, flat
-.gdtr:
-    dw 23
-    dd GL(.gdt)
 vmg_large_end:
 bits 16

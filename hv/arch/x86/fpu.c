@@ -55,21 +55,44 @@ void fpu_init_cpu(void)
     fpu_xcr0 = want;
 }
 
+/* Saves this CPU's state into area, or loads area's, under every
+   component hv switches (XCR0 = fpu_xcr0 by then): nothing an EC holds
+   is left behind, and what an area never held comes up in its initial
+   state (Intel SDM Vol. 1, 13.8). Without XSAVE, FXSAVE/FXRSTOR. */
+static void save(void *area)
+{
+    if (!fpu_xcr0)
+        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+    else
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)fpu_xcr0),
+                         "d"((uint32_t)(fpu_xcr0 >> 32)) : "memory");
+}
+static void restore(const void *area)
+{
+    if (!fpu_xcr0)
+        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+    else
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)fpu_xcr0),
+                         "d"((uint32_t)(fpu_xcr0 >> 32)) : "memory");
+}
+
 void fpu_claim(struct percpu *p, struct ec *ec)
 {
     if (p->fpu_ts) {
         __asm__ volatile("clts" ::: "memory");
         p->fpu_ts = false;
     }
+    if (p->fpu_owner == ec)
+        return;                        /* a user EC's: XCR0 is fpu_xcr0 (ec_to_user) */
+    if (fpu_xcr0 && xgetbv0() != fpu_xcr0)
+        xsetbv0(fpu_xcr0);             /* a guest's was loaded */
+    if (p->fpu_owner)
+        save(p->fpu_owner->fpu);
+    restore(ec->fpu);
+    p->fpu_owner = ec;
     uint64_t own = fpu_xcr0 ? fpu_get_xcr0(ec->fpu) : 0;
-    if (p->fpu_owner != ec) {
-        if (p->fpu_owner)
-            fpu_save(p->fpu_owner->fpu);
-        fpu_restore(ec->fpu);          /* ends with ec's own XCR0 */
-        p->fpu_owner = ec;
-    } else if (fpu_xcr0 && xgetbv0() != own) {
-        xsetbv0(own);                  /* a guest's, after user ECs ran */
-    }
+    if (own != fpu_xcr0)
+        xsetbv0(own);                  /* a guest's own */
     p->xcr0_narrow = own != fpu_xcr0;
 }
 

@@ -72,35 +72,6 @@ static inline void fpu_set_xcr0(void *area, uint64_t v)
     __builtin_memcpy((uint8_t *)area + FPU_XCR0_OFF, &v, 8);
 }
 
-/* Saves this CPU's state into area (the EC's, whatever its XCR0: hv's
-   full set is loaded first, so nothing the EC holds is left behind). */
-static inline void fpu_save(void *area)
-{
-    if (!fpu_xcr0) {
-        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-        return;
-    }
-    if (xgetbv0() != fpu_xcr0)
-        xsetbv0(fpu_xcr0);
-    __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)fpu_xcr0),
-                     "d"((uint32_t)(fpu_xcr0 >> 32)) : "memory");
-}
-/* Loads area's state: every component hv switches (those the area never
-   held come up in their initial state), then the EC's own XCR0. */
-static inline void fpu_restore(const void *area)
-{
-    if (!fpu_xcr0) {
-        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
-        return;
-    }
-    if (xgetbv0() != fpu_xcr0)
-        xsetbv0(fpu_xcr0);
-    __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)fpu_xcr0),
-                     "d"((uint32_t)(fpu_xcr0 >> 32)) : "memory");
-    uint64_t own = fpu_get_xcr0(area);
-    if (own != fpu_xcr0)
-        xsetbv0(own);
-}
 /* The state after FNINIT with all SSE exceptions masked; XCR0 hv's full
    set (a vCPU's is set to the reset value 1 by vcpu_create). */
 static inline void fpu_init_area(void *area)
@@ -113,9 +84,10 @@ static inline void fpu_init_area(void *area)
 }
 struct percpu;
 struct ec;
-/* Makes ec the owner of this CPU's (p) FPU registers, saving the previous
-   owner's state into its area, and clears CR0.TS; with ec's XCR0 loaded.
-   From #NM of a user EC and before every VM entry. */
+/* Clears CR0.TS and makes ec the owner of this CPU's (p) FPU registers,
+   saving the previous owner's state into its area and loading ec's, its
+   XCR0 last. From #NM of a user EC and, when another EC owns them, at a
+   vCPU's entry (vcpu.c keeps an owner's XCR0 itself). */
 void fpu_claim(struct percpu *p, struct ec *ec);
 /* An EC that goes away: no CPU may save into its area any more. */
 void fpu_forget(struct ec *ec);
