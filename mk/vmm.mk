@@ -41,7 +41,7 @@ $(VMS_FIXTURES): $(BUILD)/tests/fixtures/config/%.dtb: boot/%.dts
 $(BUILD)/tests/unit/config: $(VMS_FIXTURES)
 
 # Host unit tests (cmocka, ASan, UBSan) of the pure parts.
-VMM_UNIT := bus decode args gwalk devices uart vpci
+VMM_UNIT := bus decode args gwalk devices uart vpci cpuid
 VMM_UNIT_BINS := $(patsubst %,$(BUILD)/vmm/test/test_%,$(VMM_UNIT))
 vmm_test_bus_SRCS := vmm/bus.c
 vmm_test_decode_SRCS := vmm/decode.c
@@ -50,11 +50,13 @@ vmm_test_gwalk_SRCS := vmm/gwalk.c
 vmm_test_devices_SRCS := vmm/pic.c vmm/pit.c vmm/rtc.c vmm/lapic.c
 vmm_test_uart_SRCS := vmm/uart/uart16550.c
 vmm_test_vpci_SRCS := vmm/vpci.c
+vmm_test_cpuid_SRCS := vmm/cpuid.c
+vmm_test_cpuid_CFLAGS := -DCPUID_HOST=fake_cpuid
 
 define vmm_unit_rule
 $(BUILD)/vmm/test/test_$(1): vmm/test/test_$(1).c $$(vmm_test_$(1)_SRCS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(HOST_CFLAGS) -Ivmm -o $$@ $$^ $$(HOST_LDLIBS)
+	$$(CC) $$(HOST_CFLAGS) $$(vmm_test_$(1)_CFLAGS) -Ivmm -o $$@ $$^ $$(HOST_LDLIBS)
 endef
 $(foreach t,$(VMM_UNIT),$(eval $(call vmm_unit_rule,$(t))))
 

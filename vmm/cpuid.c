@@ -4,17 +4,29 @@
    and power management, topology beyond one CPU), the hypervisor bit is
    set, and leaf 0x40000000 names the VMM: "BulkheadVMM\0".
    Leaves: Intel SDM Vol. 2A, CPUID. */
-#include "vmm.h"
+#include "cpuid.h"
 
 #define HV_BASE 0x40000000u
 #define HV_MAX 0x40000001u
 #define EXT_MAX 0x80000008u
 #define BASIC_MAX 0x16u
 
+#ifdef CPUID_HOST                      /* host unit tests: a made-up CPU */
+void CPUID_HOST(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+#define host CPUID_HOST
+#else
 static void host(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
+#endif
+
+uint32_t cpuid_tab[CPUID_TAB][4];
+uint64_t cpuid_by_sub;
+
+/* Basic leaves whose filtered answer depends on the subleaf: deterministic
+   cache parameters, structured extended features, topology. */
+#define BY_SUB ((1ull << 4) | (1ull << 7) | (1ull << 0xb) | (1ull << 0x1f))
 
 /* Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, FMA? no (AVX state), CX16, SSE4.1,
    SSE4.2, x2APIC, MOVBE, POPCNT, AES, RDRAND; the hypervisor bit. */
@@ -37,16 +49,25 @@ static void host(uint32_t leaf, uint32_t sub, uint32_t r[4])
 
 /* The host's highest leaf of the range at base (0 or 0x80000000), capped;
    asked once (every CPU of a host agrees). */
+static uint32_t tops[2];
 static uint32_t top_of(uint32_t base, uint32_t cap)
 {
-    static uint32_t top[2];
-    uint32_t *t = &top[base >> 31];
+    uint32_t *t = &tops[base >> 31];
     if (!*t) {
         uint32_t max[4];
         host(base, 0, max);
         *t = max[0] < cap ? max[0] : cap;
     }
     return *t;
+}
+
+void cpuid_init(void)
+{
+    tops[0] = tops[1] = 0;
+    cpuid_by_sub = ~0ull;              /* nothing from the table while it fills */
+    for (unsigned i = 0; i < CPUID_TAB; i++)
+        cpuid_guest((i & 0x1fu) | (i >> 5) << 31, 0, cpuid_tab[i]);
+    cpuid_by_sub = BY_SUB;
 }
 
 void cpuid_guest(uint32_t leaf, uint32_t sub, uint32_t r[4])

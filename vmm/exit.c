@@ -16,7 +16,6 @@
 #define MTD_GPRS (BH_MTD_GPR_ACDB | BH_MTD_GPR_BSD | BH_MTD_GPR_R8_R15 | BH_MTD_RSP)
 #define MTD_MODE (BH_MTD_CS_SS | BH_MTD_CR | BH_MTD_EFER_PAT)
 
-typedef void (*exit_fn)(struct vexit *x);
 
 #define GPR(r) (uint8_t)(offsetof(struct bh_vmstate, r) / 8)
 uint64_t *gpr(struct bh_vmstate *s, unsigned i)
@@ -73,14 +72,30 @@ static void ex_startup(struct vexit *x)
               BH_MTD_RSP | BH_MTD_RFLAGS;
 }
 
-static void ex_cpuid(struct vexit *x)
+static void cpuid_answer(struct vexit *x, const uint32_t r[4])
 {
     struct bh_vmstate *s = x->s;
-    uint32_t r[4];
-    cpuid_guest((uint32_t)s->rax, (uint32_t)s->rcx, r);
     s->rax = r[0], s->rbx = r[1], s->rcx = r[2], s->rdx = r[3];
     x->out |= BH_MTD_GPR_ACDB;
     skip_insn(x);
+}
+
+static void __attribute__((noinline)) ex_cpuid_slow(struct vexit *x)
+{
+    uint32_t r[4];
+    cpuid_guest((uint32_t)x->s->rax, (uint32_t)x->s->rcx, r);
+    cpuid_answer(x, r);
+}
+
+/* Most leaves from the table (cpuid.h), with no stack frame. */
+static void ex_cpuid(struct vexit *x)
+{
+    const uint32_t *r = cpuid_cached((uint32_t)x->s->rax);
+    if (!r) {
+        ex_cpuid_slow(x);
+        return;
+    }
+    cpuid_answer(x, r);
 }
 
 /* Windows, the preemption timer: the pump does the work, in full. */
@@ -267,7 +282,7 @@ static void ex_vmcall(struct vexit *x)
    instruction is undefined for the guest. */
 static void ex_xsetbv(struct vexit *x) { inject_exc(x, VEC_UD, false, 0); }
 
-static const exit_fn handlers[BH_VM_EXITS] = {
+const exit_fn vmm_handlers[BH_VM_EXITS] = {
     [EXIT_EXC_NMI] = ex_exception,
     [EXIT_TRIPLE] = ex_triple,
     [EXIT_INIT] = ex_pump,                  /* there is no other CPU to send one */
@@ -313,7 +328,7 @@ static const exit_fn handlers[BH_VM_EXITS] = {
 void exit_portals(uint64_t *mtd)
 {
     for (unsigned r = 0; r < BH_VM_EXITS; r++)
-        mtd[r] = handlers[r] ? MTD_BASE | BH_MTD_QUAL | BH_MTD_CR : 0;
+        mtd[r] = vmm_handlers[r] ? MTD_BASE | BH_MTD_QUAL | BH_MTD_CR : 0;
     mtd[EXIT_IO] = MTD_LEAN | BH_MTD_QUAL;
     mtd[EXIT_CPUID] = MTD_LEAN;
     mtd[EXIT_HLT] = MTD_BASE;
@@ -334,21 +349,19 @@ void exit_portals(uint64_t *mtd)
 
 static volatile uintptr_t null_page;
 
-void vmm_handle(struct vexit *x)
+void vmm_crash_now(uint64_t basic)
+{
+    bh_printf("# vmm %s: crash-after=%lu: faulting on purpose at exit %lu (reason %lu)\n",
+              vm.name, vm.args.crash_after, vm.exits, basic);
+    *(volatile uint64_t *)null_page = 1;
+}
+
+void vmm_handle_rare(struct vexit *x)
 {
     uint64_t basic = x->reason & 0xffff;
-    vm.exits++;
     if (basic < BH_VM_EXITS)
         vm.by_reason[basic]++;
-    if (vm.args.crash_after && vm.exits >= vm.args.crash_after) {
-        bh_printf("# vmm %s: crash-after=%lu: faulting on purpose at exit %lu (reason %lu)\n",
-                  vm.name, vm.args.crash_after, vm.exits, basic);
-        *(volatile uint64_t *)null_page = 1;
-    }
-    exit_fn h = basic < BH_VM_EXITS ? handlers[basic] : NULL;
-    if (x->reason & BH_VMEXIT_REASON_FAILED)
-        h = ex_failed;
-    (h ? h : ex_unexpected)(x);
-    if (!x->stop)
-        irq_pump(x);
+    if (vm.exits - 1 >= vm.args.crash_after - 1)   /* crash_after 0: never */
+        vmm_crash_now(basic);
+    (x->reason & BH_VMEXIT_REASON_FAILED ? ex_failed : ex_unexpected)(x);
 }

@@ -140,6 +140,7 @@ static enum bh_status make_ram(const char **why)
    vCPU and its SC. */
 static enum bh_status make_vcpu(const char **why)
 {
+    cpuid_init();
     enum bh_status s = bh_create_ec(SEL_HANDLER, SEL_SELF, vm.cpu, BH_EC_LOCAL, HANDLER_UTCB,
                                     (uint64_t)handler, (uint64_t)&handler_stack[sizeof handler_stack] - 8);
     *why = "the exit handler's EC";

@@ -117,10 +117,33 @@ struct vexit {
 /* Fills mtd[0..BH_VM_EXITS) with the guest state each exit portal
    carries; 0 for a reason the VMM has no handler (and so no portal) for. */
 void exit_portals(uint64_t *mtd_of_reason);
+typedef void (*exit_fn)(struct vexit *x);
+/* The handler of each basic exit reason (NULL: none, and no portal). */
+extern const exit_fn vmm_handlers[BH_VM_EXITS];
+/* The crash-after hook: faults on purpose at exit vm.exits (reason basic). */
+void __attribute__((noinline)) vmm_crash_now(uint64_t basic);
+/* vmm_handle for every reason without a handler, and failed entries. */
+void __attribute__((noinline)) vmm_handle_rare(struct vexit *x);
+void irq_pump(struct vexit *x);
 /* Handles one exit: dispatches by basic reason (a failed entry, an
    unknown reason and the crash-after hook included), then runs the
-   interrupt pump unless the VM is to stop. Sets x->out or x->stop. */
-void vmm_handle(struct vexit *x);
+   interrupt pump unless the VM is to stop. Sets x->out or x->stop.
+   Inline: it runs on every exit, in the handler's loop (main.c). */
+static inline void vmm_handle(struct vexit *x)
+{
+    uint64_t r = x->reason;
+    vm.exits++;
+    if (r < BH_VM_EXITS && vmm_handlers[r]) {
+        vm.by_reason[r]++;
+        if (vm.exits - 1 >= vm.args.crash_after - 1)   /* crash_after 0: never */
+            vmm_crash_now(r);
+        vmm_handlers[r](x);
+    } else {
+        vmm_handle_rare(x);
+    }
+    if (!x->stop)
+        irq_pump(x);
+}
 /* Records why the VM ends (vm.why) and marks the exit to stop it. */
 void vm_stop(struct vexit *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Injects hardware exception vec with the reply (no error code in real
@@ -137,9 +160,7 @@ static inline void skip_insn(struct vexit *x)
 uint64_t *gpr(struct bh_vmstate *s, unsigned i);
 uint64_t gpr_mtd(unsigned i);
 
-/* cpuid.c */
-/* The guest's CPUID leaf/subleaf in r[0..3] (eax, ebx, ecx, edx). */
-void cpuid_guest(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+#include "cpuid.h"
 
 /* msr.c: the RDMSR and WRMSR exits. */
 void ex_rdmsr(struct vexit *x);
