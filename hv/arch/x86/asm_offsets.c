@@ -56,6 +56,8 @@ void asm_offsets(void)
     DEF(KSC_EXEC, offsetof(struct ksc, exec));
 
     DEF(PC_USER_RSP, offsetof(struct percpu, user_rsp));
+    DEF(PC_TLB_SEEN, offsetof(struct percpu, tlb_seen));
+    DEF(PC_IN_USER, offsetof(struct percpu, tlb_in_user));
     DEF(PC_KSTACK, offsetof(struct percpu, kstack_top));
     DEF(PC_FRAME_TOP, offsetof(struct percpu, frame_top));
     DEF(PC_ID, offsetof(struct percpu, id));

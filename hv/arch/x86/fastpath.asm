@@ -26,8 +26,6 @@
 extern syscall_entry
 extern syscall_entry.swapped
 extern bkl
-extern tlb_in_user
-extern tlb_seen
 extern tlb_gen
 extern ec_nzombies
 extern vcpu_nzombies
@@ -51,8 +49,7 @@ section .text
     mov [rsp + EC_R15], r15
     mov [rsp + EC_RIP], rcx
     mov [rsp + EC_RFLAGS], r11
-    mov rcx, [gs:PC_ID]
-    mov dword [tlb_in_user + rcx * 4], 0
+    mov dword [gs:PC_IN_USER], 0
     mov eax, 1
     lock xadd [bkl + SPIN_NEXT], eax
 %%spin:
@@ -85,9 +82,8 @@ section .text
     mov eax, [ec_nzombies]
     or eax, [vcpu_nzombies]
     jnz bail
-    mov rcx, [gs:PC_ID]
     mov rax, [tlb_gen]
-    cmp [tlb_seen + rcx * 8], rax       ; a shootdown since this CPU flushed
+    cmp [gs:PC_TLB_SEEN], rax           ; a shootdown since this CPU flushed
     jne bail
     mov rax, [r13 + PD_ROOT]
     cmp rax, [gs:PC_ROOT]
@@ -160,8 +156,7 @@ section .text
     mov byte [gs:PC_FPU_TS], 0
 %%fpu_done:
     mov [gs:PC_CURRENT], rbx
-    mov rcx, [gs:PC_ID]
-    mov dword [tlb_in_user + rcx * 4], 1
+    mov dword [gs:PC_IN_USER], 1
     add dword [bkl + SPIN_OWNER], 1     ; unlock: only the holder writes it
     LOAD_KEPT rbx
     mov rsp, [rbx + EC_RSP]

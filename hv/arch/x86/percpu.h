@@ -39,6 +39,8 @@ struct percpu {
     uint64_t user_rsp;      /* gs:16, scratch for the SYSCALL entry */
     uint64_t id;            /* gs:24, logical CPU number */
     uint64_t kstack_top;    /* gs:32, this CPU's kernel stack */
+    volatile uint64_t tlb_seen;   /* the TLB generation this CPU flushed for (tlb.h) */
+    volatile int tlb_in_user;     /* in user mode or a guest (tlb.h) */
     uint32_t apic_id;
     volatile bool online;
     volatile bool timer_checked;  /* AP finished its timer check */

@@ -9,16 +9,13 @@
 #include "ept.h"
 
 volatile uint64_t tlb_gen;
-volatile uint64_t tlb_seen[MAX_CPUS];
-volatile int tlb_in_user[MAX_CPUS];
 
 void tlb_flush_local(void)
 {
-    unsigned id = (unsigned)this_cpu()->id;
     uint64_t g = __atomic_load_n(&tlb_gen, __ATOMIC_ACQUIRE);
     paging_flush_all();
     ept_flush_local();                 /* guest mappings are revoked the same way */
-    tlb_seen[id] = g;
+    this_cpu()->tlb_seen = g;
 }
 
 void tlb_ipi(void)
@@ -32,11 +29,11 @@ void tlb_shootdown(void)
     uint64_t g = __atomic_add_fetch(&tlb_gen, 1, __ATOMIC_SEQ_CST);
     tlb_flush_local();
     for (unsigned c = 0; c < n; c++)
-        if (c != self && tlb_in_user[c])
+        if (c != self && cpus[c].tlb_in_user)
             lapic_ipi(cpus[c].apic_id, 0, VEC_TLB, 0);
     /* A CPU that enters the kernel meanwhile clears in_user and flushes
        before it goes back to user mode, so it need not answer. */
     for (unsigned c = 0; c < n; c++)
-        while (c != self && tlb_in_user[c] && tlb_seen[c] < g)
+        while (c != self && cpus[c].tlb_in_user && cpus[c].tlb_seen < g)
             cpu_relax();
 }
