@@ -36,7 +36,7 @@ static inline void ipc_release(struct ec *h, struct ec *c, struct ksc *sc)
 
 /* The portal at sel in cs if the capability there may call it, else
    NULL (the fast paths' lookup; the general path's is cap_lookup). */
-static inline struct pt *ipc_portal(const struct capspace *cs, uint64_t sel)
+static inline __attribute__((always_inline)) struct pt *ipc_portal(const struct capspace *cs, uint64_t sel)
 {
     if (sel >= cs->nslots)
         return NULL;

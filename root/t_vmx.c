@@ -30,6 +30,7 @@ extern const uint8_t vmg_avx[], vmg_avx_end[], vmg_large[], vmg_large_end[];
 #define EXIT_BAD_GUEST 33u
 #define EXIT_INTR_WINDOW 7u
 #define EXIT_PREEMPT 52u
+#define EXIT_CR 28u
 #define EXIT_DR 29u
 #define EXIT_XSETBV 55u
 #define ZERO_VA 0x7e0000002000ull   /* the guest's page 0 (its IVT) */
@@ -173,6 +174,8 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
         b = guest_bytes_are(0xf40, 32, 0xcd) | (uint64_t)ymm0_is(0x22) << 1;
     if (step == 18)               /* #GP: the error code */
         b = s->rbx & 0xffffffff;
+    if (step == 21)               /* XGETBV after OSXSAVE off and on */
+        b = s->rbx & 0xffffffff;
     if (step == 19)               /* a new guest's ymm0; the handler's own */
         b = guest_bytes_are(0xf40, 32, 0) | (uint64_t)ymm0_is(0x22) << 1;
     if (step == 20)               /* the guest read the block's ends and wrote its middle */
@@ -252,6 +255,12 @@ static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
         return vmcall(s, next);
     case EXIT_DR:
         return mov_dr(s, next);
+    case EXIT_CR:                 /* MOV to CR4 (the AVX guest, eax): hv owns OSXSAVE */
+        record(reason, s->mtd, s->qual, s->rax & 0xffffffff);
+        if ((s->qual & 0x3f) != 4)
+            return 0;             /* anything else: the guest spins on, the run times out */
+        s->cr4 = s->rax & 0xffffffff, s->rip = next;
+        return BH_MTD_CR | BH_MTD_RIP_LEN;
     case EXIT_XSETBV:             /* passed on unchecked: hv must refuse a bad one */
         record(reason, s->mtd, (s->rdx << 32 | (s->rax & 0xffffffff)), s->xcr0_ok);
         s->xcr0 = s->rdx << 32 | (s->rax & 0xffffffff);
@@ -322,7 +331,7 @@ static bool make_portals(unsigned cpu, uint64_t utcb, void (*fn)(uint64_t, uint6
     static const unsigned used[] = { BH_VMEXIT_STARTUP, BH_VMEXIT_FAIL, BH_VMEXIT_RECALL,
                                      EXIT_CPUID, EXIT_HLT, EXIT_VMCALL, EXIT_IO, EXIT_EPT,
                                      EXIT_TRIPLE, EXIT_BAD_GUEST, EXIT_INTR_WINDOW, EXIT_PREEMPT,
-                                     31, 32, EXIT_DR, EXIT_XSETBV };
+                                     31, 32, EXIT_DR, EXIT_XSETBV, EXIT_CR };
     for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++) {
         uint64_t mtd = used[i] == EXIT_CPUID ? BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN : BH_MTD_ALL;
         if (bh_create_pt_mtd(*base + used[i], SEL_PD, ec, used[i], mtd) != BH_OK)
@@ -773,13 +782,21 @@ static void test_avx(void)
     if (RUN(M_AVX, vmg_avx, exit_base, CPU0, "AVX state")) {
         const struct exit_rec *r16 = step_rec(16), *r17 = step_rec(17), *r18 = step_rec(18);
         r16 = r16 ? r16 : &none, r17 = r17 ? r17 : &none, r18 = r18 ? r18 : &none;
-        bh_tap(at(1)->reason == EXIT_XSETBV && at(1)->a == 7 && (at(1)->b & 7) == 7,
+        const struct exit_rec *r21 = step_rec(21);
+        r21 = r21 ? r21 : &none;
+        bh_tap(at(1)->reason == EXIT_CR && at(1)->a == 4 && (at(1)->b & 0x40000) &&
+               at(5)->reason == EXIT_CR && !(at(5)->b & 0x40000) && at(6)->reason == EXIT_CR,
+               "vmx: each guest MOV to CR4 that flips OSXSAVE exits (%lu %lu %lu)",
+               at(1)->reason, at(5)->reason, at(6)->reason);
+        bh_tap(at(2)->reason == EXIT_XSETBV && at(2)->a == 7 && (at(2)->b & 7) == 7,
                "vmx: the guest's XSETBV exits with its value (%lx); hv allows XCR0 %lx",
-               at(1)->a, at(1)->b);
+               at(2)->a, at(2)->b);
+        bh_tap(r21->b == 7, "vmx: after OSXSAVE off and on, XGETBV gives the guest its own XCR0 (%lx)",
+               r21->b);
         bh_tap(r16->b == 1, "vmx: the VMM's own ymm0 survived the guest's");
         bh_tap(r17->b == 3, "vmx: the guest's YMM upper half survived the VMM's ymm0 (%lx)", r17->b);
-        bh_tap(step_rec(0xbad) == NULL && r18->b == 0 && t.n > 5 && at(4)->reason == EXIT_XSETBV &&
-               at(4)->a == 5, "vmx: XCR0 with AVX but no SSE gave the guest #GP(0), not the kernel");
+        bh_tap(step_rec(0xbad) == NULL && r18->b == 0 && t.n > 9 && at(8)->reason == EXIT_XSETBV &&
+               at(8)->a == 5, "vmx: XCR0 with AVX but no SSE gave the guest #GP(0), not the kernel");
     }
     if (RUN(M_AVX_PEEK, vmg_avx, exit_base, CPU0, "AVX state, next guest")) {
         const struct exit_rec *r = step_rec(19);

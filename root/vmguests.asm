@@ -336,7 +336,9 @@ bits 32
 ; guest enters 32-bit protected mode first, enables CR4.OSXSAVE and asks
 ; for XCR0 = x87|SSE|AVX by XSETBV (exit 55: the VMM answers with
 ; BH_MTD_XCR0). It fills ymm0 with 0xcd (VMCALL 16: the VMM uses its own
-; ymm0 meanwhile), stores ymm0 at 0x7f40 (VMCALL 17), then tries XSETBV
+; ymm0 meanwhile), stores ymm0 at 0x7f40 (VMCALL 17), turns OSXSAVE off
+; and on (each a CR exit: hv owns the bit) and reads XCR0 back by XGETBV
+; (VMCALL 21, ebx = its low half), then tries XSETBV
 ; with AVX but no SSE, which must give it #GP (its handler: VMCALL 18,
 ; ebx = the error code). Started with ebx = 1, it only enables AVX and
 ; stores ymm0 as it found it (VMCALL 19).
@@ -359,6 +361,16 @@ vmg_avx:
     vmcall
     vmovdqu [0x7f40], ymm0
     mov eax, 17
+    vmcall
+    mov eax, cr4                         ; OSXSAVE off and on: two exits
+    and eax, ~0x40000
+    mov cr4, eax
+    or eax, 0x40000
+    mov cr4, eax
+    xor ecx, ecx
+    xgetbv                               ; its own XCR0 again
+    mov ebx, eax
+    mov eax, 21
     vmcall
     xor ecx, ecx
     xor edx, edx

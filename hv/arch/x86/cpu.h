@@ -75,6 +75,7 @@ static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq;
 #define CR4_OSXMMEXCPT (1u << 10)
 #define CR4_FSGSBASE (1u << 16)
 #define CR4_PCIDE (1u << 17)
+#define CR4_OSXSAVE (1u << 18)
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
 

@@ -101,7 +101,7 @@ static inline __attribute__((always_inline, noreturn)) void ec_to_user(struct pe
     if (p->sys_guest)
         vcpu_host_sysmsrs(p);          /* hv's SYSCALL entry before user code runs */
     if (p->dr_guest)
-        vcpu_host_debug(p);            /* and hv's debug registers */
+        vcpu_leave_debug(p);           /* and hv's debug registers */
     if (p->xcr0_narrow) {              /* and every component hv switches */
         xsetbv0(fpu_xcr0);
         p->xcr0_narrow = false;

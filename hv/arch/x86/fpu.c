@@ -7,7 +7,6 @@
 #include "ec.h"
 
 #define CPUID1_XSAVE (1u << 26)
-#define CR4_OSXSAVE (1u << 18)
 
 uint64_t fpu_xcr0;
 

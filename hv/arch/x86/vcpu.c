@@ -27,6 +27,7 @@
 #include "mem.h"
 #include "syscall.h"
 #include "fastpath.h"
+#include "vmreply.h"
 #include <stddef.h>
 #include <string.h>
 
@@ -192,13 +193,13 @@ enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t
     *(uint32_t *)vmcs = vmx_feat.revision;
     v->vmcs_pa = virt_to_phys(vmcs);
     v->vmm = vmm;
+    v->unready = true;
     kobj_get(&vmm->obj);
     v->exit_base = exit_base;
     v->cpu = cpu;
     vcpu_dr_init(v);
     v->fpu = ec->fpu;
-    if (fpu_xcr0)
-        fpu_set_xcr0(ec->fpu, XCR0_X87);   /* the reset value */
+    v->xcr0 = XCR0_X87;                /* the reset value, OSXSAVE clear */
     if (vmx_feat.vpid) {
         v->vpid = next_vpid;
         next_vpid = (uint16_t)(next_vpid == 0xffff ? 1 : next_vpid + 1);
@@ -241,7 +242,7 @@ static void setup_controls(struct vcpu *v, struct pd *vm)
     vmwrite(VMCS_ENTRY_INTR, 0);
     /* Bits the VMX fixed MSRs pin belong to hv; the guest sees its own. */
     vmwrite(VMCS_CR0_MASK, vmstate_cr0_mask());
-    vmwrite(VMCS_CR4_MASK, c->cr4_fixed0 | ~c->cr4_fixed1);
+    vmwrite(VMCS_CR4_MASK, vmstate_cr4_mask());
     vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm ? v->msrbm : msr_bitmap));
     v->msrbm_new = false;
     io_bitmaps(v, vm);
@@ -297,7 +298,7 @@ static void setup_guest(struct ec *ec)
     vmwrite(VMCS_GUEST_IDTR_BASE, 0);
     vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
     vmstate_cr0(0x60000010);
-    vmstate_cr4(0);
+    vmstate_cr4(ec->vcpu, 0);
     vmwrite(VMCS_GUEST_CR3, 0);
     vmwrite(VMCS_GUEST_DR7, 0x400);
     vmwrite(VMCS_GUEST_RSP, 0);
@@ -387,16 +388,19 @@ static inline void fpu_guest(struct percpu *p, struct ec *ec)
         __asm__ volatile("clts" ::: "memory");
         p->fpu_ts = false;
     }
-    uint64_t own = fpu_get_xcr0(ec->fpu);
-    if (fpu_xcr0 && (own != fpu_xcr0 || p->xcr0_narrow)) {
+    uint64_t own = fpu_get_xcr0(ec->fpu);   /* 0 = fpu_xcr0 without XSAVE */
+    if (own != fpu_xcr0 || p->xcr0_narrow) {
         if (!p->xcr0_narrow || xgetbv0() != own)   /* not narrow: fpu_xcr0 */
             xsetbv0(own);
         p->xcr0_narrow = own != fpu_xcr0;
     }
 }
 
-/* vcpu_enter, inline in the VM-reply fast path too. */
-static inline __attribute__((always_inline, noreturn)) void enter(struct percpu *p, struct ec *ec)
+/* The entry's rare steps, in order: a vCPU whose VMM died stops, its VMCS
+   is made current here, set up the first time (the start-up exit), a
+   recall exits first (showing the state as written), a new MSR bitmap
+   goes in. */
+static void __attribute__((noinline)) enter_rare(struct percpu *p, struct ec *ec)
 {
     struct vcpu *v = ec->vcpu;
     if (v->orphaned)
@@ -406,28 +410,38 @@ static inline __attribute__((always_inline, noreturn)) void enter(struct percpu 
             stop(ec, "VMPTRLD failed", BH_EINVAL);
         p->vmcs = v;
     }
-    if (!v->setup) {
+    if (v->unready) {
         vmclear(v->vmcs_pa);
         vmptrld(v->vmcs_pa);
         setup_controls(v, ec->pd);
         setup_host(ec, p);
         setup_guest(ec);
         flush_vpid(v->vpid);           /* VPIDs are reused: drop what an old owner left */
-        v->setup = true;
+        v->unready = false;
         exit_call_rare(ec, BH_VMEXIT_STARTUP);
     }
-    if (v->dirty)
-        vmstate_write_back(v);             /* first: a recall exit shows the state as written */
     if (v->recall) {
+        if (v->dirty)
+            vmstate_write_back(v);
         v->recall = false;
         exit_call_rare(ec, BH_VMEXIT_RECALL);
     }
-    if (v->io_gen != mem_io_gen)       /* the VM PD's port bitmaps may have appeared */
-        io_bitmaps(v, ec->pd);
     if (v->msrbm_new) {
         vmwrite(VMCS_MSR_BITMAP, virt_to_phys(v->msrbm));
         v->msrbm_new = false;
     }
+}
+
+/* vcpu_enter, inline in the VM-reply fast path too. */
+static inline __attribute__((always_inline, noreturn)) void enter(struct percpu *p, struct ec *ec)
+{
+    struct vcpu *v = ec->vcpu;
+    if (__builtin_expect(v->rare || p->vmcs != v, 0))
+        enter_rare(p, ec);
+    if (v->dirty)
+        vmstate_write_back(v);
+    if (v->io_gen != mem_io_gen)       /* the VM PD's port bitmaps may have appeared */
+        io_bitmaps(v, ec->pd);
     if (v->sys_pass || p->sys_guest)   /* nothing to do for most guests */
         vcpu_sysmsrs(p, v);
     vcpu_dr_enter(p, v);
@@ -461,8 +475,8 @@ void fastpath_vmreply(struct ec *h)
     /* Point of no return. What fastpath.asm left of h's state. */
     h->regs.rsp = p->user_rsp;
     h->regs.vector = VEC_SYSCALL;
-    h->fs_base = fs_base_read();
-    vcpu_reply(c, h);
+    __asm__ volatile("rdfsbase %0" : "=r"(h->fs_base));   /* vm_reply: FSGSBASE only */
+    vcpu_reply_inline(c, h);
     ipc_release(h, c, sc);
     if (c->gs_base != h->gs_base)      /* KERNEL_GS_BASE holds h's (ctx_switch) */
         wrmsr(MSR_KERNEL_GS_BASE, c->gs_base);
@@ -612,7 +626,7 @@ void vcpu_reap(void)
     while ((v = zombies[p->id]) != NULL) {
         zombies[p->id] = v->zombie_next;
         vcpu_nzombies--;
-        if (v->setup || p->vmcs == v)
+        if (!v->unready || p->vmcs == v)
             vmclear(v->vmcs_pa);
         if (p->vmcs == v)
             p->vmcs = NULL;

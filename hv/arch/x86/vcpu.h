@@ -20,18 +20,26 @@ struct vcpu {
     uint64_t dirty;            /* BH_MTD_* of st to write before the next entry */
     uint32_t proc, proc2, pin, exit;   /* current controls */
     uint16_t vpid;
-    bool setup, launched;
-    bool orphaned;             /* its VMM went away during an exit */
+    bool launched;
     bool hv_leaf;              /* answer BH_CPUID_HV_LEAF in the kernel */
-    bool recall;               /* BH_VCPU_RECALL: exit before running the guest */
-    bool msrbm_new;            /* msrbm must go into the VMCS at the next entry */
+    union {                    /* any set: the entry's rare steps (vcpu.c), one test */
+        uint32_t rare;
+        struct {
+            bool orphaned;     /* its VMM went away during an exit */
+            bool unready;      /* its VMCS is not set up yet */
+            bool recall;       /* BH_VCPU_RECALL: exit before running the guest */
+            bool msrbm_new;    /* msrbm must go into the VMCS at the next entry */
+        };
+    };
     uint8_t *msrbm;            /* own MSR bitmap (charged to the VM), or NULL: shared */
     uint64_t io_gen;           /* mem_io_gen when the I/O bitmap fields were set */
     uint64_t host_cr3;         /* what VMCS_HOST_CR3 holds */
     bool sys_pass;             /* the VMM let STAR/LSTAR/CSTAR/FMASK pass through */
     uint64_t sys[4];           /* the guest's values of those, while not loaded */
     uint64_t dr[4], dr6;       /* the guest's DR0-DR3, DR6, while not loaded (vcpu_dr.c) */
-    uint8_t *fpu;              /* its EC's FPU area (with the guest's XCR0) */
+    uint8_t *fpu;              /* its EC's FPU area (with the XCR0 it runs on) */
+    uint64_t xcr0;             /* the guest's XCR0 (vcpu_xcr0.c) */
+    bool osxsave;              /* the guest's CR4.OSXSAVE (hv owns the bit) */
     struct vcpu *zombie_next;  /* waiting for VMCLEAR on its CPU */
     uint32_t cpu;
 };
@@ -69,6 +77,22 @@ static inline void vcpu_dr_enter(struct percpu *p, struct vcpu *v)
 /* Before a user EC runs: a guest's DR6 saved to its vCPU, hv's values back
    (values equal to hv's stay loaded, kept for that vCPU's next entry). */
 void vcpu_host_debug(struct percpu *p);
+#define DR6_CLEAN 0xffff0ff0ull        /* DR6's reset value: no debug event */
+/* vcpu_host_debug for p->dr_guest set, its common case inline (each exit
+   to a VMM meets it): DR6 still clean and DR0-DR3 zero, hv's values, so
+   they stay loaded, kept for the owner. */
+static inline __attribute__((always_inline)) void vcpu_leave_debug(struct percpu *p)
+{
+    uint64_t d6;
+    __asm__ volatile("mov %%db6, %0" : "=r"(d6));
+    if (__builtin_expect(d6 != DR6_CLEAN || p->dr_loaded, 0)) {
+        vcpu_host_debug(p);
+        return;
+    }
+    if (p->dr_owner)
+        p->dr_owner->dr6 = d6;
+    p->dr_guest = false;
+}
 /* A user EC's #DB (with the lock held): DR6 now holds its bits, so a
    vCPU's kept values are gone. */
 void vcpu_dr_user_db(struct percpu *p);
@@ -84,6 +108,9 @@ void vcpu_xcr0_snapshot(struct vcpu *v, struct bh_vmstate *s);
    XSETBV would take it and hv switches its components; otherwise the
    guest gets #GP(0), as XSETBV would have given, and keeps its XCR0. */
 void vcpu_xcr0_write(struct vcpu *v, uint64_t xcr0);
+/* The XCR0 v's guest runs on, into its FPU area: its own while its
+   CR4.OSXSAVE is set, else hv's (then no XSETBV at entry or exit). */
+void vcpu_xcr0_update(struct vcpu *v);
 /* This CPU goes idle: its current VMCS is cleared, so that a vCPU that
    dies meanwhile can be freed from any CPU. */
 void vcpu_cpu_idle(void);
@@ -99,7 +126,10 @@ void vmstate_seg_write(unsigned i, const struct bh_vmseg *s);
 void vmstate_cr0(uint64_t v);
 /* The CR0 bits hv owns (the VMX fixed bits but PE and PG: unrestricted guest). */
 uint64_t vmstate_cr0_mask(void);
-void vmstate_cr4(uint64_t v);
+void vmstate_cr4(struct vcpu *vc, uint64_t v);
+/* The CR4 bits hv owns: the VMX fixed bits, and OSXSAVE where hv uses
+   XSAVE (a guest's XCR0 matters only while that bit is set). */
+uint64_t vmstate_cr4_mask(void);
 void vmstate_write_back(struct vcpu *v);
 /* Records the guest state an exit through a portal with MTD mtd
    carries (VMCS current on this CPU; from ipc_vmexit). */

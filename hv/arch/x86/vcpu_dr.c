@@ -16,7 +16,6 @@
 #include "percpu.h"
 #include "smp.h"
 
-#define DR6_CLEAN 0xffff0ff0ull
 #define DR6_BITS 0xe00full           /* B0-B3, BD, BS, BT: what a VMM may set */
 
 #define DR_ACCESSORS(n)                                                                         \

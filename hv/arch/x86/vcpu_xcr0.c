@@ -1,7 +1,15 @@
 /* A guest's XCR0 (Intel SDM Vol. 1, 13.3). XSETBV always exits; the VMM
-   answers with the value in its reply (BH_MTD_XCR0). hv keeps it in the
-   vCPU's FPU area and loads it before each of its VM entries (fpu_claim),
-   so the guest's AVX state is switched with the rest of its FPU state. */
+   answers with the value in its reply (BH_MTD_XCR0). The XCR0 the guest
+   runs on is kept in the vCPU's FPU area and loaded before each of its VM
+   entries (fpu_claim, fpu_guest), so the guest's AVX state is switched
+   with the rest of its FPU state. That is the guest's own value only
+   while its CR4.OSXSAVE is set: with the bit clear, XSETBV, XGETBV and
+   every VEX or XSAVE instruction raise #UD in the guest, and legacy SSE
+   and x87 do not depend on XCR0, so nothing the guest can do shows
+   which value is loaded, and it runs on hv's (fpu_xcr0): no XSETBV at
+   its entries and exits. hv owns the OSXSAVE bit in the CR4 guest/host
+   mask, so a guest that flips it exits to its VMM, whose reply
+   (BH_MTD_CR) reaches vmstate_cr4 before the guest runs again. */
 #include "vcpu.h"
 #include "vmx.h"
 #include "vmcs.h"
@@ -12,14 +20,21 @@
 
 void vcpu_xcr0_snapshot(struct vcpu *v, struct bh_vmstate *s)
 {
-    s->xcr0 = fpu_xcr0 ? fpu_get_xcr0(v->fpu) : XCR0_X87;
+    s->xcr0 = fpu_xcr0 ? v->xcr0 : XCR0_X87;
     s->xcr0_ok = fpu_xcr0;
+}
+
+void vcpu_xcr0_update(struct vcpu *v)
+{
+    if (fpu_xcr0)
+        fpu_set_xcr0(v->fpu, v->osxsave ? v->xcr0 : fpu_xcr0);
 }
 
 void vcpu_xcr0_write(struct vcpu *v, uint64_t xcr0)
 {
     if (fpu_xcr0 && xcr0_valid(xcr0, fpu_xcr0)) {
-        fpu_set_xcr0(v->fpu, xcr0);    /* loaded by fpu_claim before its next entry */
+        v->xcr0 = xcr0;
+        vcpu_xcr0_update(v);           /* loaded before its next entry */
         return;
     }
     /* Error codes only in protected mode: real mode refuses them (an

@@ -8,6 +8,8 @@
 #include "ec.h"
 #include "cpu.h"
 #include "percpu.h"
+#include "fpu.h"
+#include "vmreply.h"
 #include <stddef.h>
 
 #define CR0_PE (1u << 0)
@@ -40,10 +42,17 @@ void vmstate_cr0(uint64_t v)
 }
 
 
-void vmstate_cr4(uint64_t v)
+void vmstate_cr4(struct vcpu *vc, uint64_t v)
 {
     vmwrite(VMCS_CR4_SHADOW, v);
     vmwrite(VMCS_GUEST_CR4, vmx_cr_fix(v, vmx_cap.cr4_fixed0, vmx_cap.cr4_fixed1));
+    vc->osxsave = v & CR4_OSXSAVE;
+    vcpu_xcr0_update(vc);
+}
+
+uint64_t vmstate_cr4_mask(void)
+{
+    return vmx_cap.cr4_fixed0 | ~vmx_cap.cr4_fixed1 | (fpu_xcr0 ? CR4_OSXSAVE : 0);
 }
 
 uint64_t vmstate_cr0_mask(void)
@@ -78,7 +87,7 @@ static void snap_one(unsigned bit, struct bh_vmstate *s, const struct trapframe 
                                      .base = vmread(VMCS_GUEST_IDTR_BASE) };
         break;
     case 13: {
-        uint64_t m0 = vmstate_cr0_mask(), m4 = vmx_cap.cr4_fixed0 | ~vmx_cap.cr4_fixed1;
+        uint64_t m0 = vmstate_cr0_mask(), m4 = vmstate_cr4_mask();
         s->cr0 = (vmread(VMCS_GUEST_CR0) & ~m0) | (vmread(VMCS_CR0_SHADOW) & m0);
         s->cr4 = (vmread(VMCS_GUEST_CR4) & ~m4) | (vmread(VMCS_CR4_SHADOW) & m4);
         s->cr3 = vmread(VMCS_GUEST_CR3);
@@ -194,13 +203,6 @@ static void copy_mtd(volatile uint64_t *dst, const volatile uint64_t *src, uint6
 }
 
 /* A new RIP ends an STI / MOV SS shadow. */
-static inline void write_rip(uint64_t rip)
-{
-    vmwrite(VMCS_GUEST_RIP, rip);
-    uint64_t is = vmread(VMCS_GUEST_INTR_STATE);
-    if (is & 3)
-        vmwrite(VMCS_GUEST_INTR_STATE, is & ~3ull);
-}
 
 void vcpu_message(struct ec *h, struct ec *c)
 {
@@ -212,8 +214,8 @@ void vcpu_message(struct ec *h, struct ec *c)
 
 /* vcpu_reply past rax-rbx and the usual RIP: the other general registers
    into the frame, the rest into st for vmstate_write_back. */
-static void __attribute__((noinline)) reply_rest(struct vcpu *v, struct trapframe *r,
-                                                 const volatile uint64_t *u, uint64_t mtd)
+void vcpu_reply_rest(struct vcpu *v, struct trapframe *r, const volatile uint64_t *u,
+                     uint64_t mtd)
 {
     struct bh_vmstate *s = &v->st;
     if (mtd & BH_MTD_GPR_BSD)
@@ -240,27 +242,9 @@ static void __attribute__((noinline)) reply_rest(struct vcpu *v, struct trapfram
         r->error = s->cr2;
 }
 
-/* Read once: the VMM's UTCB may change under us. The general registers
-   go straight into the vCPU's frame; the usual reply's RIP (nothing else
-   but rax-rbx named) straight into its VMCS when that is current here;
-   the rest into the kernel's copy, for vmstate_write_back before the
-   next entry. */
 void vcpu_reply(struct ec *c, struct ec *h)
 {
-    struct vcpu *v = c->vcpu;
-    const volatile uint64_t *u = h->utcb->mr;
-    uint64_t mtd = u[0] & BH_MTD_ALL & ~(uint64_t)BH_MTD_QUAL;
-    struct trapframe *r = &c->regs;
-    if (mtd & BH_MTD_GPR_ACDB)
-        r->rax = u[W(rax)], r->rcx = u[W(rcx)], r->rdx = u[W(rdx)], r->rbx = u[W(rbx)];
-    uint64_t rest = mtd & ~(uint64_t)BH_MTD_GPR_ACDB;
-    if (rest == BH_MTD_RIP_LEN && !v->dirty && this_cpu()->vmcs == v) {
-        uint64_t rip = u[W(rip)];
-        v->st.rip = rip, v->st.insn_len = u[W(insn_len)];   /* as reply_rest keeps them */
-        write_rip(rip);
-    } else if (rest) {
-        reply_rest(v, r, u, mtd);
-    }
+    vcpu_reply_inline(c, h);
 }
 
 static void write_ctrl(struct vcpu *v, const struct bh_vmstate *s)
@@ -299,7 +283,7 @@ static void write_one(unsigned bit, struct vcpu *v, const struct bh_vmstate *s)
     case 10: vmstate_seg_write(6, &s->ldtr); break;
     case 11: vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdtr.limit & 0xffff), vmwrite(VMCS_GUEST_GDTR_BASE, s->gdtr.base); break;
     case 12: vmwrite(VMCS_GUEST_IDTR_LIMIT, s->idtr.limit & 0xffff), vmwrite(VMCS_GUEST_IDTR_BASE, s->idtr.base); break;
-    case 13: vmstate_cr0(s->cr0), vmstate_cr4(s->cr4), vmwrite(VMCS_GUEST_CR3, s->cr3); break;
+    case 13: vmstate_cr0(s->cr0), vmstate_cr4(v, s->cr4), vmwrite(VMCS_GUEST_CR3, s->cr3); break;
     case 14: vmwrite(VMCS_GUEST_DR7, s->dr7), vcpu_dr_write(v, s); break;
     case 15:
         vmwrite(VMCS_GUEST_SYSENTER_CS, s->sysenter_cs);
