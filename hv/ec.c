@@ -160,7 +160,9 @@ bool ecq_abort_step(unsigned *budget)
         --*budget;
         struct ec *w = q->head;
         if (w) {
-            ec_dequeue(w);
+            ecq_remove(q, w);
+            w->wait_sm = NULL;
+            w->queued_on = NULL;
             ec_wake(w, BH_EABORT);
             continue;
         }
