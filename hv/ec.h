@@ -89,7 +89,7 @@ void ecq_push(struct ecq *q, struct ec *ec);
 struct ec *ecq_pop(struct ecq *q);
 void ecq_remove(struct ecq *q, struct ec *ec);
 /* Takes a blocked ec out of the semaphore or caller queue it waits in
-   (timeout, kill, abort); returns whether that queue's object is dead
+   (timeout, kill); returns whether that queue's object is dead
    (the wait then ends with BH_EABORT, not BH_ETIMEOUT). O(1). */
 bool ec_dequeue(struct ec *ec);
 /* owner died with ECs queued on q: queues q for the abort steps, with a
