@@ -22,6 +22,8 @@ static void link(struct ec *ec, struct pd *pd, uint32_t cpu)
     fpu_init_area(ec->fpu);
     pd->live_ecs++;
     ec->pd_next = pd->ecs;
+    if (pd->ecs)
+        pd->ecs->pd_prev = ec;
     pd->ecs = ec;
     kobj_get(&pd->obj);
 }
@@ -111,6 +113,67 @@ void ecq_remove(struct ecq *q, struct ec *ec)
     ec->wait_next = ec->wait_prev = NULL;
 }
 
+bool ec_dequeue(struct ec *ec)
+{
+    struct ecq *q = NULL;
+    if (ec->state == EC_WAIT_SM && ec->wait_sm)
+        q = &ec->wait_sm->waiters;
+    else if (ec->state == EC_WAIT_QUEUED && ec->queued_on)
+        q = &ec->queued_on->callers;
+    ec->wait_sm = NULL;
+    ec->queued_on = NULL;
+    if (!q)
+        return false;
+    ecq_remove(q, ec);
+    return q->owner != NULL;
+}
+
+/* ---- Dead queues ---------------------------------------------------------
+   A semaphore destroyed, or a handler ended, with ECs queued on it does
+   not wake them all in that kernel entry: its queue joins this list and
+   the reaper (pd_reap: scheduler passes, the idle loop, BH_SYS_KILL_PD,
+   and a BH_SYS_REVOKE waiting for it) wakes them in bounded steps. Until
+   then they stay blocked; a timeout or a kill takes one out as usual, and
+   its wait ends with BH_EABORT, so each gets exactly one status. */
+struct ecq *ecq_dead_head;
+static struct ecq *dead_tail;
+
+bool ecq_abort(struct ecq *q, struct kobj *owner)
+{
+    if (!q->head || q->owner)
+        return false;
+    kobj_get(owner);
+    q->owner = owner;
+    q->dead_next = NULL;
+    if (dead_tail)
+        dead_tail->dead_next = q;
+    else
+        ecq_dead_head = q;
+    dead_tail = q;
+    return true;
+}
+
+bool ecq_abort_step(unsigned *budget)
+{
+    while (ecq_dead_head && *budget) {
+        struct ecq *q = ecq_dead_head;
+        --*budget;
+        struct ec *w = q->head;
+        if (w) {
+            ecq_remove(q, w);
+            w->wait_sm = NULL;
+            w->queued_on = NULL;
+            ec_wake(w, BH_EABORT);
+            continue;
+        }
+        ecq_dead_head = q->dead_next;  /* done; q->owner stays set: dead */
+        if (!ecq_dead_head)
+            dead_tail = NULL;
+        kobj_put(q->owner);            /* may destroy the object, and q with it */
+    }
+    return !ecq_dead_head;
+}
+
 void ec_wake(struct ec *ec, enum bh_status st)
 {
     sched_cancel_timeout(ec);
@@ -132,19 +195,14 @@ void ec_kill(struct ec *ec, uint64_t code)
 {
     if (ec->state == EC_DEAD)
         return;
-    if (ec->state == EC_WAIT_SM && ec->wait_sm)
-        sm_unlink(ec->wait_sm, ec);
-    if (ec->state == EC_WAIT_QUEUED && ec->queued_on)
-        ipc_unqueue(ec->queued_on, ec);
+    ec_dequeue(ec);
     sched_cancel_timeout(ec);
     ec->exit_code = code;
     ec->state = EC_DEAD;
     ec->faulting = false;
-    /* Callers queued on us, and the one we were serving, get BH_EABORT. */
-    for (struct ec *w; (w = ecq_pop(&ec->callers)) != NULL;) {
-        w->queued_on = NULL;
-        ec_wake(w, BH_EABORT);
-    }
+    /* The callers queued on us get BH_EABORT in bounded steps (nothing
+       new queues on a dead EC), the one we were serving at once. */
+    ecq_abort(&ec->callers, &ec->obj);
     if (ec->caller) {               /* c->wait_sc: the SC that resumes it */
         struct ec *c = ec->caller;
         ec->caller = NULL;
@@ -197,19 +255,30 @@ void ec_reap_now(void)
         }
 }
 
-void ec_destroy(struct ec *ec)
+/* Takes ec out of its PD's list of ECs (and the reaper's cursor in it). */
+static void leave_pd(struct ec *ec)
+{
+    struct pd *pd = ec->pd;
+    if (pd->reap_ec == ec)
+        pd->reap_ec = ec->pd_next;
+    if (ec->pd_prev)
+        ec->pd_prev->pd_next = ec->pd_next;
+    else
+        pd->ecs = ec->pd_next;
+    if (ec->pd_next)
+        ec->pd_next->pd_prev = ec->pd_prev;
+}
+
+bool ec_destroy(struct ec *ec)
 {
     ec_kill(ec, 0);
+    if (ec->obj.refs)                  /* its dead callers' queue holds it */
+        return false;
     fpu_forget(ec);
-    struct pd *pd = ec->pd;
-    for (struct ec **p = &pd->ecs; *p; p = &(*p)->pd_next)
-        if (*p == ec) {
-            *p = ec->pd_next;
-            break;
-        }
+    leave_pd(ec);
     if (!in_use(ec)) {
         ec_free(ec);
-        return;
+        return true;
     }
     for (unsigned i = 0; i < smp_online(); i++)   /* make it leave soon */
         if (cpus[i].current == ec && i != this_cpu()->id)
@@ -218,7 +287,8 @@ void ec_destroy(struct ec *ec)
         if (!zombie[i]) {
             zombie[i] = ec;
             ec_nzombies++;
-            return;
+            return true;
         }
     /* No slot: keep the page (a bounded leak) rather than free it in use. */
+    return true;
 }

@@ -12,8 +12,15 @@ struct pd;
 struct vcpu;
 
 /* A FIFO of blocked ECs (portal callers, semaphore waiters), linked
-   through ec->wait_next. */
-struct ecq { struct ec *head, *tail; };
+   through ec->wait_next. When its object dies (a semaphore destroyed, a
+   handler ended) the queue joins the kernel's list of dead queues, whose
+   ECs get BH_EABORT in bounded steps (ecq_abort_step); owner is then the
+   dead object, kept alive by a reference until the queue is empty. */
+struct ecq {
+    struct ec *head, *tail;
+    struct kobj *owner;         /* set once the queue's object is dead */
+    struct ecq *dead_next;      /* in the list of dead queues */
+};
 
 enum ec_state {
     EC_READY,        /* runnable (or running) */
@@ -50,7 +57,7 @@ struct ec {
     uint32_t timed_idx;         /* its place in its CPU's timeout heap */
     uint64_t badge;             /* badge of the portal of the pending call */
     uint64_t exit_code;
-    struct ec *pd_next;         /* the PD's list of ECs */
+    struct ec *pd_next, *pd_prev;       /* the PD's list of ECs */
     bool faulting;              /* the pending call is a fault message */
     uint64_t fault[4];          /* vector, error, address, rip */
     struct vcpu *vcpu;          /* set for a vCPU: runs a guest, not user code */
@@ -65,7 +72,9 @@ enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_
                          uint64_t rip, uint64_t rsp, struct ec **out);
 /* An EC with no user side (a vCPU's), ready to run once it has an SC. */
 enum bh_status ec_create_bare(struct pd *pd, uint32_t cpu, struct ec **out);
-void ec_destroy(struct ec *ec);
+/* Destroys ec (its last reference went); false if it lives on until its
+   dead callers' queue is empty (the queue's reference destroys it). */
+bool ec_destroy(struct ec *ec);
 /* Frees destroyed ECs (and vCPU VMCSs) that no CPU uses any more; after
    a CPU switched. Inline: it runs on every EC switch and rarely has work. */
 void ec_reap_now(void);
@@ -79,10 +88,25 @@ static inline __attribute__((always_inline)) void ec_reap(void)
 void ecq_push(struct ecq *q, struct ec *ec);
 struct ec *ecq_pop(struct ecq *q);
 void ecq_remove(struct ecq *q, struct ec *ec);
+/* Takes a blocked ec out of the semaphore or caller queue it waits in
+   (timeout, kill); returns whether that queue's object is dead
+   (the wait then ends with BH_EABORT, not BH_ETIMEOUT). O(1). */
+bool ec_dequeue(struct ec *ec);
+/* owner died with ECs queued on q: queues q for the abort steps, with a
+   reference to owner (which may be at 0 references, in its destructor:
+   it then lives on). Returns false, doing nothing, if q is empty. O(1). */
+bool ecq_abort(struct ecq *q, struct kobj *owner);
+/* Wakes ECs of dead queues with BH_EABORT, at most *budget (each wake-up
+   or finished queue costs one unit); a finished queue drops its owner's
+   reference. Returns true once no dead queue is left. */
+bool ecq_abort_step(unsigned *budget);
+/* Whether dead queues wait for ecq_abort_step (a load). */
+extern struct ecq *ecq_dead_head;
 /* Makes a blocked ec runnable again with status st, on the SC that was
    running it when it blocked (cancelling any timeout). */
 void ec_wake(struct ec *ec, enum bh_status st);
-/* Ends ec (exit, fault, kill): wakes whoever waits on it with BH_EABORT. */
+/* Ends ec (exit, fault, kill): the caller it serves gets BH_EABORT at
+   once, the callers queued on it get it through the abort steps. O(1). */
 void ec_kill(struct ec *ec, uint64_t code);
 /* Frame end for TSS.RSP0 / SYSCALL. */
 static inline uint64_t ec_frame_end(struct ec *ec) { return (uint64_t)(&ec->regs + 1); }

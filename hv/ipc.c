@@ -104,12 +104,6 @@ static enum bh_status check_msginfo(uint64_t mi)
     return BH_MSG_WORDS(mi) > BH_UTCB_WORDS ? BH_ERANGE : BH_OK;
 }
 
-void ipc_unqueue(struct ec *h, struct ec *c)
-{
-    ecq_remove(&h->callers, c);
-    c->queued_on = NULL;
-}
-
 /* Starts serving caller c on handler h, on the SC c was running on. */
 static void begin(struct ec *h, struct ec *c, struct ksc *sc)
 {

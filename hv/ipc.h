@@ -74,6 +74,4 @@ void ipc_fault(struct ec *ec, uint64_t vector, uint64_t error, uint64_t addr);
    there is no usable portal. */
 struct pd;
 void ipc_vmexit(struct ec *c, struct pd *space, uint64_t sel);
-/* Removes a queued caller from handler's queue. */
-void ipc_unqueue(struct ec *handler, struct ec *caller);
 #endif

@@ -61,18 +61,19 @@ void kobj_get(struct kobj *o)
     o->refs++;
 }
 
-/* Object destructors, indexed by type. */
-static void destroy(struct kobj *o)
+/* Object destructors, indexed by type; false if the object lives on
+   (dead, with a reference again) until its waiters are aborted. */
+static bool destroy(struct kobj *o)
 {
     switch (o->type) {
-    case BH_OBJ_PD: pd_destroy((struct pd *)o); return;
-    case BH_OBJ_EC: ec_destroy((struct ec *)o); return;
-    case BH_OBJ_SC: ksc_destroy((struct ksc *)o); return;
-    case BH_OBJ_PT: pt_destroy((struct pt *)o); return;
-    case BH_OBJ_SM: sm_destroy((struct sm *)o); return;
-    case BH_OBJ_IRQ: irq_destroy((struct irq *)o); return;
-    case BH_OBJ_DEV: dev_destroy((struct dev *)o); return;
-    default: return;
+    case BH_OBJ_PD: pd_destroy((struct pd *)o); return true;
+    case BH_OBJ_EC: return ec_destroy((struct ec *)o);
+    case BH_OBJ_SC: ksc_destroy((struct ksc *)o); return true;
+    case BH_OBJ_PT: pt_destroy((struct pt *)o); return true;
+    case BH_OBJ_SM: return sm_destroy((struct sm *)o);
+    case BH_OBJ_IRQ: irq_destroy((struct irq *)o); return true;
+    case BH_OBJ_DEV: dev_destroy((struct dev *)o); return true;
+    default: return true;
     }
 }
 
@@ -81,7 +82,6 @@ void kobj_put(struct kobj *o)
     if (!o || --o->refs)
         return;
     struct pd *charged = o->type == BH_OBJ_PD ? NULL : o->quota;
-    destroy(o);                        /* credits its page to charged */
-    if (charged)
+    if (destroy(o) && charged)         /* destroy credited its page to charged */
         pd_uncharge(charged);
 }

@@ -141,13 +141,14 @@ static void release_cap(void *ctx, struct cap *gone)
 }
 
 /* ---- Death ---------------------------------------------------------------
-   Killing a PD ends its ECs and unbinds its interrupts and devices at
-   once; the rest (its capabilities, its memory and everything derived
-   from them in other PDs, its page tables, EPT and DMA space) is torn
-   down in bounded steps by pd_reap(), from scheduler passes, the idle
-   loop and BH_SYS_KILL_PD, with a preemption point between steps. The
-   reaper holds a reference; its death SM is upped when the last step is
-   done. */
+   Killing a PD marks it dying and unbinds its interrupts and devices at
+   once; the rest (ending its ECs, its capabilities, its memory and
+   everything derived from them in other PDs, its page tables, EPT and
+   DMA space) is torn down in bounded steps by pd_reap(), from scheduler
+   passes, the idle loop and BH_SYS_KILL_PD, with a preemption point
+   between steps. Its ECs are ended first, so none runs while its memory
+   goes. The reaper holds a reference; its death SM is upped when the
+   last step is done. */
 struct pd *pd_reap_head;
 static struct pd *reap_tail;
 struct sm pd_reaped;                   /* ECs waiting for the reaper (syscall.c) */
@@ -171,8 +172,7 @@ void pd_kill(struct pd *pd)
         return;
     pd->dying = true;
     kobj_get(&pd->obj);                /* the reaper's reference */
-    for (struct ec *ec = pd->ecs; ec; ec = ec->pd_next)
-        ec_kill(ec, BH_EABORT);        /* O(1) each; each EC is a page of its quota */
+    pd->reap_ec = pd->ecs;             /* REAP_ECS ends them, newest first */
     irq_release_pd(pd);                /* bounded by the GSIs */
     dev_release_pd(pd);                /* its devices are blocked (VT-d) */
     pd->reap_prev = reap_tail;
@@ -183,10 +183,28 @@ void pd_kill(struct pd *pd)
     reap_tail = pd;
 }
 
+/* Ends pd's ECs from the cursor on, one unit each (ec_kill is O(1); no
+   EC enters a dying PD, and ec_destroy moves the cursor past its EC). */
+static bool end_ecs(struct pd *pd, unsigned *budget)
+{
+    for (struct ec *ec; (ec = pd->reap_ec) != NULL; --*budget) {
+        if (!*budget)
+            return false;
+        pd->reap_ec = ec->pd_next;
+        ec_kill(ec, BH_EABORT);
+    }
+    return true;
+}
+
 /* The teardown of a dying PD, phase by phase; false while work remains. */
 static bool teardown_step(struct pd *pd, unsigned *budget)
 {
     switch (pd->reap_phase) {
+    case REAP_ECS:
+        if (!end_ecs(pd, budget))
+            return false;
+        pd->reap_phase = REAP_CAPS;
+        /* fall through */
     case REAP_CAPS:
         if (cap_clear_space(&pd->caps, &pd->reap_caps, budget, release_cap, NULL) != BH_OK)
             return false;
@@ -216,14 +234,10 @@ static bool teardown_step(struct pd *pd, unsigned *budget)
     }
 }
 
-/* Ends pd's teardown: its death SM, the reaper's reference; once the
-   queue is empty, whoever waited for the reaper. */
+/* Ends pd's teardown: its death SM, the reaper's reference. */
 static void reap_done(struct pd *pd)
 {
     reap_unlink(pd);
-    if (!pd_reap_head)
-        for (struct ec *w; (w = ecq_pop(&pd_reaped.waiters)) != NULL;)
-            ec_wake(w, BH_OK);
     if (pd->death_sm) {
         sm_up(pd->death_sm);
         kobj_put(&pd->death_sm->obj);
@@ -232,20 +246,37 @@ static void reap_done(struct pd *pd)
     kobj_put(&pd->obj);
 }
 
+/* Wakes at most *budget of the ECs that wait for the reaper (with BH_OK);
+   true once none waits. Only when it has nothing else left: an EC joins
+   pd_reaped only while there is work, which it then waits for. */
+static bool release_waiters(unsigned *budget)
+{
+    for (struct ec *w; (w = pd_reaped.waiters.head) != NULL; --*budget) {
+        if (!*budget)
+            return false;
+        ec_dequeue(w);
+        ec_wake(w, BH_OK);
+    }
+    return true;
+}
+
 bool pd_reap(struct pd *only, unsigned budget)
 {
-    while (budget) {
-        struct pd *pd = only ? only : pd_reap_head;
-        if (!pd || pd->reap_phase == REAP_DONE)
-            break;
-        bool done = teardown_step(pd, &budget);
-        if (!done)
+    bool mine = only && only->reap_phase == REAP_DONE;
+    for (;;) {
+        if (!ecq_abort_step(&budget))
             return false;
-        reap_done(pd);
-        if (only)
-            return true;
+        if (mine)
+            return true;               /* (only may be gone: not read again) */
+        struct pd *pd = only ? only : pd_reap_head;
+        if (!pd)
+            break;
+        if (!budget || !teardown_step(pd, &budget))
+            return false;
+        reap_done(pd);                 /* then the dead queues its last steps made */
+        mine = only != NULL;
     }
-    return only ? only->reap_phase == REAP_DONE : !pd_reap_head;
+    return release_waiters(&budget);
 }
 
 

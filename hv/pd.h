@@ -3,6 +3,7 @@
 #define HV_PD_H
 #include "obj.h"
 #include "cap.h"
+#include "sm.h"
 
 struct pd {
     struct kobj obj;
@@ -36,10 +37,11 @@ struct pd {
        teardown got (pd.c). */
     struct pd *reap_next, *reap_prev;
     uint8_t reap_phase;        /* REAP_* */
+    struct ec *reap_ec;        /* the next of its ECs to end */
     struct cap_space_kill reap_caps;
 };
 
-enum { REAP_CAPS, REAP_MEM, REAP_TABLES, REAP_DONE };
+enum { REAP_ECS, REAP_CAPS, REAP_MEM, REAP_TABLES, REAP_DONE };
 
 /* Creates a PD with nslots capability slots and a quota of pages carved
    out of parent's (NULL for the root PD: quota comes from the machine). */
@@ -50,23 +52,28 @@ void pd_destroy(struct pd *pd);
 /* An object charged to pd is gone (its page already credited): frees a
    destroyed PD's own page once the last one went. */
 void pd_uncharge(struct pd *pd);
-/* Kills a PD: ends its ECs and unbinds its interrupt lines and devices
-   now, and queues the rest for the reaper: revoking its capabilities and
-   memory, freeing its page tables (once no CPU uses them), then upping
-   its death semaphore. The object itself lives on while references
-   remain. Bounded: O(1) per EC of the PD. */
+/* Kills a PD: marks it dying (nothing new enters it), unbinds its
+   interrupt lines and devices now, and queues the rest for the reaper:
+   ending its ECs, revoking its capabilities and memory, freeing its page
+   tables (once no CPU uses them), then upping its death semaphore. The
+   object itself lives on while references remain. Bounded (the GSIs and
+   the devices), not by its number of ECs. */
 void pd_kill(struct pd *pd);
-/* Advances the teardown of dying PDs by at most about budget units
-   (capabilities and mapping nodes removed, pages freed; each unit
-   bounded): only's if only is not NULL, else the queue's in order.
-   Returns true when only's (or every) teardown is done. Once the queue
-   is empty, the ECs waiting on pd_reaped are woken with BH_OK. */
+/* Advances the reaper by at most about budget units (each bounded: an
+   EC woken with BH_EABORT from a dead queue or ended, a capability or
+   mapping node removed, a page freed): dead queues first, then only's
+   teardown if only is not NULL, else the dying PDs' in order, then the
+   ECs waiting on pd_reaped are woken with BH_OK. Returns true when the
+   dead queues are empty and only's teardown (or all of it, with the
+   waiters) is done. */
 bool pd_reap(struct pd *only, unsigned budget);
-/* Whether dying PDs wait for the reaper (a load: every scheduler pass
-   asks). */
+/* Whether the reaper has work (loads: every scheduler pass asks). */
 extern struct pd *pd_reap_head;
-static inline bool pd_reap_pending(void) { return pd_reap_head != NULL; }
 extern struct sm pd_reaped;
+static inline bool pd_reap_pending(void)
+{
+    return pd_reap_head || ecq_dead_head || pd_reaped.waiters.head;
+}
 /* Gives a new PD a guest-physical space (BH_PD_VM), charged to it. */
 enum bh_status pd_make_vm(struct pd *pd);
 /* Frees page-table roots that waited for this CPU to stop using them;

@@ -164,11 +164,8 @@ static void expire_timeouts(struct cpu_sched *c)
     for (unsigned n = 0; n < EXPIRE_MAX && c->ntimed && c->timed[0]->timeout_at <= now; n++) {
         struct ec *ec = c->timed[0];
         sched_cancel_timeout(ec);
-        if (ec->state == EC_WAIT_SM && ec->wait_sm)
-            sm_unlink(ec->wait_sm, ec);
-        if (ec->state == EC_WAIT_QUEUED && ec->queued_on)
-            ipc_unqueue(ec->queued_on, ec);    /* a call nobody took in time */
-        ec_wake(ec, BH_ETIMEOUT);
+        bool dead = ec_dequeue(ec);    /* its semaphore, or a call nobody took in time */
+        ec_wake(ec, dead ? BH_EABORT : BH_ETIMEOUT);   /* dead: the object went first */
     }
 }
 

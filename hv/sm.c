@@ -14,12 +14,6 @@ enum bh_status sm_create(struct pd *pd, uint64_t count, struct sm **out)
     return BH_OK;
 }
 
-void sm_unlink(struct sm *sm, struct ec *ec)
-{
-    ecq_remove(&sm->waiters, ec);
-    ec->wait_sm = NULL;
-}
-
 enum bh_status sm_up(struct sm *sm)
 {
     struct ec *w = ecq_pop(&sm->waiters);
@@ -52,9 +46,10 @@ enum bh_status sm_down(struct sm *sm, struct ec *ec, uint64_t deadline)
     return BH_EBUSY;
 }
 
-void sm_destroy(struct sm *sm)
+bool sm_destroy(struct sm *sm)
 {
-    for (struct ec *w; (w = ecq_pop(&sm->waiters)) != NULL;)
-        ec_wake(w, BH_EABORT);
+    if (ecq_abort(&sm->waiters, &sm->obj))
+        return false;
     quota_free(sm->obj.quota, sm, 1);
+    return true;
 }

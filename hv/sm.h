@@ -12,7 +12,10 @@ struct sm {
     struct ecq waiters;
 };
 enum bh_status sm_create(struct pd *pd, uint64_t count, struct sm **out);
-void sm_destroy(struct sm *sm);
+/* Destroys sm (its last reference went). With ECs waiting it lives on,
+   dead, until the abort steps have woken each with BH_EABORT (returns
+   false; the dead queue's reference destroys it then). */
+bool sm_destroy(struct sm *sm);
 /* Increments or wakes the first waiter (which returns BH_OK).
    BH_EOVERFLOW if the counter would wrap. */
 enum bh_status sm_up(struct sm *sm);
@@ -20,6 +23,4 @@ enum bh_status sm_up(struct sm *sm);
    (returns BH_EBUSY to mean "blocked, schedule"), with an optional
    deadline in TSC ticks (the waiter then gets BH_ETIMEOUT). */
 enum bh_status sm_down(struct sm *sm, struct ec *ec, uint64_t deadline);
-/* Removes ec from sm's queue (timeout, kill). */
-void sm_unlink(struct sm *sm, struct ec *ec);
 #endif

@@ -233,8 +233,10 @@ static uint64_t sys_kill_pd(struct ec *ec)
     if (root_is_pd(pd))
         return BH_EINVAL;              /* the root task ends by exiting */
     pd_kill(pd);
-    if (pd == ec->pd)
-        schedule();                    /* we were in it; the reaper finishes */
+    if (pd == ec->pd) {                /* we were in it; the reaper finishes */
+        ec_kill(ec, BH_EABORT);
+        schedule();
+    }
     if (!pd_reap(pd, REAP_BUDGET)) {
         ec->regs.rip -= 2;             /* run SYSCALL again */
         ec->regs.rax = BH_SYS_KILL_PD;
@@ -243,9 +245,10 @@ static uint64_t sys_kill_pd(struct ec *ec)
     return BH_OK;
 }
 
-/* After a call that may have ended PDs (their last capability went): the
-   caller waits until the reaper has torn them down, so their quota is
-   back when the call returns. */
+/* After a call that may have ended PDs (their last capability went), or
+   destroyed objects that ECs were queued on: the caller waits until the
+   reaper has torn them down and woken those ECs, so their quota is back
+   and each of them has its BH_EABORT when the call returns. */
 static uint64_t await_reaper(struct ec *ec, enum bh_status s)
 {
     if (s != BH_OK || !pd_reap_pending() || ec->state == EC_DEAD)

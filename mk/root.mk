@@ -42,14 +42,15 @@ endef
 
 ROOT_SRCS := root/main.c root/rt.c root/t_syscall.c root/t_caps.c root/t_ipc.c root/t_sm.c root/t_fpu.c root/t_regs.c root/t_irq.c \
              root/bench.c root/config.c root/measure.c root/servers.c root/t_servers.c root/t_vmx.c \
-             root/bench_vmx.c root/t_vtd.c root/t_devmem.c
-ROOT_ASM_OBJS := $(BUILD)/user/root/vmguests.o $(BUILD)/user/root/regs.o
+             root/bench_vmx.c root/t_vtd.c root/t_devmem.c root/t_teardown.c
+ROOT_ASM_OBJS := $(BUILD)/user/root/vmguests.o $(BUILD)/user/root/regs.o \
+                 $(BUILD)/user/root/teardown.o
 $(eval $(call user_prog,root,$(ROOT_SRCS),$(ROOT_ASM_OBJS) $(LIBFDT_A)))
 $(BUILD)/root/root.elf: $(ROOT_ASM_OBJS)
 
 # The tiny real-mode guests of root/t_vmx.c, the register IPC checks
-# of root/t_regs.c.
-$(BUILD)/user/root/vmguests.o $(BUILD)/user/root/regs.o: $(BUILD)/user/root/%.o: root/%.asm
+# of root/t_regs.c, the victim PD's code of root/t_teardown.c.
+$(ROOT_ASM_OBJS): $(BUILD)/user/root/%.o: root/%.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -w+all $< -o $@
 

@@ -69,6 +69,7 @@ int main(const char *args, unsigned long cpus)
     test_caps();
     test_ipc();
     test_sm();
+    test_teardown();
     test_fpu();
     test_regs();
     test_irq();

@@ -34,6 +34,7 @@ void pit_stop(void);
 void test_caps(void);
 void test_ipc(void);
 void test_sm(void);
+void test_teardown(void);
 void test_fpu(void);
 void test_regs(void);
 void test_irq(void);
