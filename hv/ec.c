@@ -220,8 +220,11 @@ void ec_kill(struct ec *ec, uint64_t code)
 }
 
 /* ECs whose object went while some CPU still had them as its current EC
-   (its TSS.RSP0 points into the EC): freed once no CPU does (ec_reap). */
-#define EC_ZOMBIES 32
+   (its TSS.RSP0 points into the EC): freed once no CPU does (ec_reap).
+   Each CPU holds at most one such EC as current, and at most one more it
+   left for idle without passing ctx_switch's reap, so two slots per CPU
+   always suffice. */
+#define EC_ZOMBIES (2 * MAX_CPUS)
 static struct ec *zombie[EC_ZOMBIES];
 unsigned ec_nzombies;
 
@@ -289,6 +292,7 @@ bool ec_destroy(struct ec *ec)
             ec_nzombies++;
             return true;
         }
-    /* No slot: keep the page (a bounded leak) rather than free it in use. */
+    /* Unreachable (two slots per CPU); were it not, keeping the page (a
+       bounded leak) beats freeing it in use. */
     return true;
 }
