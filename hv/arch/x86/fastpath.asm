@@ -73,23 +73,24 @@ section .text
 %endmacro
 
 ; Guards for switching from the current EC (rsp) to user EC rbx with
-; PD r13, a local or global EC of this CPU: all state-free (the I/O map
+; PD r13, a local or global EC of this CPU, going to %1 if one fails: all
+; state-free (the I/O map
 ; base is the only thing set, and ec_to_user sets it again for whichever
 ; EC the C path resumes).
-%macro SWITCH_GUARDS 0
+%macro SWITCH_GUARDS 1
     cmp dword [gs:PC_SLOW], 0           ; a guest's MSRs, DRs or XCR0
-    jne bail
+    jne %1
     mov eax, [ec_nzombies]
     or eax, [vcpu_nzombies]
-    jnz bail
+    jnz %1
     mov rax, [tlb_gen]
     cmp [gs:PC_TLB_SEEN], rax           ; a shootdown since this CPU flushed
-    jne bail
+    jne %1
     mov rax, [r13 + PD_ROOT]
     cmp rax, [gs:PC_ROOT]
     je %%same_as
     cmp dword [pd_root_zombies], 0
-    jne bail
+    jne %1
 %%same_as:
     mov rax, [r13 + PD_IOBM]
     or rax, [r13 + PD_IOBM + 8]
@@ -102,12 +103,12 @@ section .text
     jmp %%io_done
 %%ports:                                ; its bitmap pages must be the mapped ones
     cmp [gs:PC_IO_PD], r13
-    jne bail
+    jne %1
     mov rax, [mem_io_gen]
     cmp [gs:PC_IO_GEN], rax
-    jne bail
+    jne %1
     cmp byte [gs:PC_TR_CUT], 0          ; TR's limit hides the bitmap
-    jne bail
+    jne %1
     cmp byte [gs:PC_IO_OPEN], 0
     jne %%io_done
     mov rax, [gs:PC_TSS]
@@ -213,8 +214,7 @@ fast_call:
     mov r12, [r12 + SCHED_RQ_CURRENT]
     mov r12, [r12 + SC_OWNER]           ; the SC the caller runs on, lent on
     mov r13, [rbx + EC_PD]
-    mov r14d, SYS_CALL
-    SWITCH_GUARDS
+    SWITCH_GUARDS bail_call
     ; Point of no return (ipc_take).
     mov [rbx + EC_CALLER], rsp
     mov [rbx + EC_DONOR], r12
@@ -227,29 +227,23 @@ fast_call:
     SWITCH_AND_EXIT
 
 ; REPLY_WAIT: r10 = msginfo of the reply. A reply to a vCPU (a VM exit)
-; goes to vm_reply.
+; goes on in vm_reply.
 fast_reply:
     rdgsbase rax
     swapgs
     mov [gs:PC_USER_RSP], rsp
-    mov rsp, [gs:PC_CURRENT]
-    mov rsp, [rsp + EC_CALLER]          ; a hint only: checked again below
-    test rsp, rsp
-    jz general_reply
-    cmp qword [rsp + EC_VCPU], 0
-    jne vm_reply
     mov rsp, [gs:PC_CURRENT]            ; the handler
     ENTER_LOCKED
     cmp byte [rsp + EC_STATE], EC_S_DEAD
     je bail_reply
     mov rbx, [rsp + EC_CALLER]
     test rbx, rbx
-    jz bail_reply
+    jz bail_reply                       ; no caller: the general path waits
+    cmp qword [rbx + EC_VCPU], 0
+    jne vm_reply
     cmp byte [rbx + EC_STATE], EC_S_WAIT_REPLY
     jne bail_reply
     cmp byte [rbx + EC_FAULTING], 0
-    jne bail_reply
-    cmp qword [rbx + EC_VCPU], 0
     jne bail_reply
     cmp qword [rbx + EC_VECTOR], VEC_SYSCALL_FRAME
     jne bail_reply
@@ -266,8 +260,7 @@ fast_reply:
     cmp byte [gs:PC_RESCHED], 0
     jne bail_reply
     mov r13, [rbx + EC_PD]
-    mov r14d, SYS_REPLY_WAIT
-    SWITCH_GUARDS
+    SWITCH_GUARDS bail_reply
     ; Point of no return.
     mov byte [rbx + EC_STATE], EC_S_READY
     mov qword [rbx + EC_WAIT_SC], 0
@@ -278,13 +271,12 @@ fast_reply:
     mov rdi, [rbx + EC_RDI]             ; the caller's, unchanged by CALL
     SWITCH_AND_EXIT
 
-; REPLY_WAIT answering a VM exit: the handler keeps what it keeps on the
-; user fast path, plus the message registers, since the guards and the
-; guest entry are C (fastpath_vmreply, on the kernel stack), which comes
-; back only when a guard failed, having changed nothing.
+; REPLY_WAIT answering a VM exit, the handler (rsp) saved and the lock
+; taken: it keeps what it keeps on the user fast path, plus the message
+; registers, since the guards and the guest entry are C
+; (fastpath_vmreply, on the kernel stack), which comes back only when a
+; guard failed, having changed nothing.
 vm_reply:
-    mov rsp, [gs:PC_CURRENT]            ; the handler
-    ENTER_LOCKED
     mov [rsp + EC_RDI], rdi
     mov [rsp + EC_RSI], rsi
     mov [rsp + EC_RDX], rdx
@@ -305,18 +297,15 @@ vm_reply:
 
 ; A guard failed, with the lock held: release it, give back the
 ; registers the user had, and enter the general path as SYSCALL would
-; have (after SWAPGS, user RSP at gs:PC_USER_RSP). r14 = the call.
+; have (after SWAPGS, user RSP at gs:PC_USER_RSP, rax = the call).
 bail_call:
-    mov r14d, SYS_CALL
+    mov eax, SYS_CALL
     jmp bail
 bail_reply:
-    mov r14d, SYS_REPLY_WAIT
+    mov eax, SYS_REPLY_WAIT
 bail:
     add dword [bkl + SPIN_OWNER], 1
-    mov rax, r14
     mov rbx, [rsp + EC_RBX]
     LOAD_KEPT rsp
     jmp syscall_entry.swapped
-general_reply:
-    mov eax, SYS_REPLY_WAIT
-    jmp syscall_entry.swapped
+
