@@ -12,12 +12,16 @@
    P and P would find Q's mark. With at most 64 per entry, P runs right
    after the entry that woke it (an entry or two later, the others), long
    before Q is woken: a thread above the rest got the CPU in the middle
-   of the teardown. */
+   of the teardown. CPU 1 is kept busy meanwhile (hold_cpu1): an idle
+   CPU runs reaper steps back to back (sc.c's idle loop), and under
+   QEMU's vCPU scheduling it was seen to wake Q before CPU 0 had run P;
+   the steps to show are CPU 0's. */
 #include "rt.h"
 #include <string.h>
 
 #define N 256u                       /* threads per case: 4 or more reaper steps */
-#define STACKS_VA 0x7c0000000000ull  /* N + 2 stack pages, one per thread */
+#define STACKS_VA 0x7c0000000000ull  /* N + 3 stack pages, one per thread */
+#define STACK_PAGES (N + 3)
 #define CODE_VA 0x7c0000400000ull    /* the victim's code, in the root */
 #define VICTIM_CODE 0x400000ull      /* and in the victim PD */
 #define VICTIM_UTCB 0x10000000ull
@@ -29,7 +33,7 @@ extern const uint8_t teardown_victim[], teardown_victim_end[];
 static uint64_t sc_sel[N + 1], pt_sel[N], call_pt[N + 1], scratch, park, nap, wait_sm, gate;
 static volatile unsigned arg, done;
 static volatile uint64_t st[N + 1], park_st[N + 1], q_timeout_us;
-static volatile bool q_woken, p_saw_q, p_spins, destroying, q_after_destroy;
+static volatile bool q_woken, p_saw_q, p_spins, destroying, q_after_destroy, hold_cpu1;
 
 /* Thread i's wait ended with s: marks it, then parks until the root lets
    it end. Parking also checks that it is not woken a second time. */
@@ -69,6 +73,31 @@ static void handler(void)
 {
     bh_sm_down(gate, 0);
     bh_exit(0);
+}
+
+/* Holds CPU 1, above everything of ours there, until the cases are done:
+   with a budget of a second nothing arms CPU 1's timer meanwhile, so it
+   makes no scheduler pass, and no reaper step, of its own. */
+static void __attribute__((noreturn)) spinner(void)
+{
+    while (hold_cpu1)
+        __asm__ volatile("pause");
+    bh_exit(0);
+}
+
+/* Starts the spinner on CPU 1 (none on a machine with one CPU); returns
+   its SC's selector, or 0. */
+static uint64_t hold(void)
+{
+    uint64_t sc = rt_sel();
+    hold_cpu1 = true;
+    bool ok = bh_create_ec(scratch, SEL_PD, CPU1, 0, rt_utcb(), (uint64_t)spinner,
+                           STACKS_VA + STACK_PAGES * 4096ull - 8) == BH_OK &&
+              bh_create_sc(sc, SEL_PD, scratch, 250, 1000000, 1000000) == BH_OK;
+    bh_revoke(scratch, BH_REVOKE_SELF);
+    if (!ok)
+        hold_cpu1 = false;
+    return ok ? sc : 0;
 }
 
 static void reset(void)
@@ -238,7 +267,7 @@ void test_teardown(void)
 {
     scratch = rt_sel(), park = rt_sel(), nap = rt_sel();
     bool ok = bh_create_sm(park, SEL_PD, 0) == BH_OK && bh_create_sm(nap, SEL_PD, 0) == BH_OK &&
-              bh_map(SEL_PD, 0, STACKS_VA, N + 2, BH_M_R | BH_M_W | BH_MAP_FRESH) == BH_OK;
+              bh_map(SEL_PD, 0, STACKS_VA, STACK_PAGES, BH_M_R | BH_M_W | BH_MAP_FRESH) == BH_OK;
     for (unsigned i = 0; i <= N; i++)
         ok &= (sc_sel[i] = rt_sel()) != 0;
     for (unsigned i = 0; i < N; i++)
@@ -247,9 +276,13 @@ void test_teardown(void)
         bh_tap(false, "teardown: setup (selectors, semaphores, stacks)");
         return;
     }
+    uint64_t spin_sc = hold();
     case_sm();
     case_timeout();
     case_handler();
     case_kill();
-    bh_unmap(STACKS_VA, N + 2, BH_REVOKE_SELF);
+    hold_cpu1 = false;                 /* it ends; its SC goes with the capability */
+    if (spin_sc)
+        bh_revoke(spin_sc, BH_REVOKE_SELF);
+    bh_unmap(STACKS_VA, STACK_PAGES, BH_REVOKE_SELF);
 }
