@@ -7,12 +7,9 @@
 struct spinlock { volatile uint32_t next, owner; };
 #define SPINLOCK_INIT { 0, 0 }
 
-/* Waits until ticket me is served (out of line: the lock is free mostly). */
-static __attribute__((noinline, unused)) void spin_wait(struct spinlock *l, uint32_t me)
-{
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
-        __asm__ volatile("pause" ::: "memory");
-}
+/* Waits until ticket me is served (spinlock.c: out of line, as the lock
+   is free mostly). */
+void spin_wait(struct spinlock *l, uint32_t me);
 
 /* Inline (always): the kernel lock is taken and released on every entry. */
 static inline __attribute__((always_inline)) void spin_lock(struct spinlock *l)
