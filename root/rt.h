@@ -39,6 +39,13 @@ void test_fpu(void);
 void test_regs(void);
 void test_irq(void);
 void test_vmx(void);
+/* t_dbstep.c: a thread of the root's on CPU 0 that single-steps (four
+   #DBs, each a fault call to a portal of the root's, resumed) when
+   dbstep_run asks it to; dbstep_count says how many #DBs it took. */
+bool dbstep_setup(void);
+void dbstep_run(void);
+unsigned dbstep_count(void);
+void dbstep_teardown(void);
 void test_vtd(void);
 void test_devmem(void);
 void test_syscalls(void);

@@ -13,6 +13,7 @@ extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
 extern const uint8_t vmg_sse[], vmg_sse_end[], vmg_revoke[], vmg_revoke_end[];
 extern const uint8_t vmg_lstar[], vmg_lstar_end[];
 extern const uint8_t vmg_dr[], vmg_dr_end[], vmg_dr_peek[], vmg_dr_peek_end[];
+extern const uint8_t vmg_dr_kept[], vmg_dr_kept_end[];
 extern const uint8_t vmg_avx[], vmg_avx_end[], vmg_large[], vmg_large_end[];
 
 #define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
@@ -175,6 +176,10 @@ static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
     if (step == 18)               /* #GP: the error code */
         b = s->rbx & 0xffffffff;
     if (step == 21)               /* XGETBV after OSXSAVE off and on */
+        b = s->rbx & 0xffffffff;
+    if (step == 22)               /* a thread of ours single-steps meanwhile */
+        dbstep_run();
+    if (step == 23)               /* the guest's DR6 after that */
         b = s->rbx & 0xffffffff;
     if (step == 19)               /* a new guest's ymm0; the handler's own */
         b = guest_bytes_are(0xf40, 32, 0) | (uint64_t)ymm0_is(0x22) << 1;
@@ -611,6 +616,19 @@ static void test_debug(void)
                "(%lu #DB)", r->b & 0xffff);
         bh_tap((r->b >> 32) == 0xffff0ff0, "vmx: ... and DR6 at its reset value (%lx)", r->b >> 32);
     }
+    /* A guest that never touched its debug registers keeps them loaded
+       across exits (vcpu_dr.c); a user EC's own #DB on that CPU changes
+       DR6, so the guest must get its own back. */
+    bool set = dbstep_setup();
+    if (set && RUN(M_DR, vmg_dr_kept, exit_base, CPU0, "debug registers kept, a user #DB")) {
+        const struct exit_rec *r = step_rec(23);
+        bh_tap(dbstep_count() == 4 && r && r->b == 0xffff0ff0,
+               "vmx: a root thread single-stepping on the guest's CPU between its exits (%u #DB) "
+               "leaves the guest its own DR6 (%lx)", dbstep_count(), r ? r->b : 0);
+    } else if (!set) {
+        bh_tap(false, "vmx: set up a single-stepping thread and a fault portal");
+    }
+    dbstep_teardown();
 }
 
 /* 2 MiB guest pages: the root's fresh 2 MiB block, shared whole into a

@@ -275,6 +275,21 @@ vmg_dr:
     iret
 vmg_dr_end:
 
+; vmg_dr_kept never touches its debug registers (so hv keeps them
+; loaded across its exits): during its VMCALL 22 a thread of the root's
+; single-steps on the same CPU; then it reads DR6 (an exit: the VMM
+; answers from BH_MTD_DR) and reports it (VMCALL 23, ebx).
+global vmg_dr_kept, vmg_dr_kept_end
+vmg_dr_kept:
+    mov eax, 22
+    vmcall
+    mov eax, dr6
+    mov ebx, eax
+    mov eax, 23
+    vmcall
+    hlt
+vmg_dr_kept_end:
+
 %define GP(x) (0x7c00 + (x) - vmg_dr_peek)
 vmg_dr_peek:
     xor ax, ax
