@@ -2,7 +2,9 @@
    give a guest is hidden (VMX, SMX, MONITOR/MWAIT, XSAVE and everything
    that needs its state, TSC-deadline, performance monitoring, thermal
    and power management, topology beyond one CPU), the hypervisor bit is
-   set, and leaf 0x40000000 names the VMM: "BulkheadVMM\0".
+   set, and leaf 0x40000000 names the VMM: "BulkheadVMM\0". cpuid_init
+   files the answers that do not depend on the subleaf in cpuid_tab, so
+   most exits are a lookup (cpuid.h); cpuid_guest filters afresh.
    Leaves: Intel SDM Vol. 2A, CPUID. */
 #include "cpuid.h"
 
