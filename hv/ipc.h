@@ -62,7 +62,8 @@ int fastpath_call(struct ec *ec);
 int fastpath_reply(struct ec *ec);
 /* REPLY_WAIT of handler h to a vCPU (fastpath.asm, lock held, h's user
    state saved but for its RSP, FS base and frame kind, which it saves
-   once past its guards): the guest state written back and the guest
+   once past its guards; h is not dead and its caller is a vCPU, both
+   checked there under the lock): the guest state written back and the guest
    entered; returns, having changed nothing, if the general path must run
    (in vcpu.c, where the entry inlines). */
 void fastpath_vmreply(struct ec *h);

@@ -66,7 +66,6 @@ static uint32_t top_of(uint32_t base, uint32_t cap)
 void cpuid_init(void)
 {
     tops[0] = tops[1] = 0;
-    cpuid_by_sub = ~0ull;              /* nothing from the table while it fills */
     for (unsigned i = 0; i < CPUID_TAB; i++)
         cpuid_guest((i & 0x1fu) | (i >> 5) << 31, 0, cpuid_tab[i]);
     cpuid_by_sub = BY_SUB;

@@ -467,9 +467,8 @@ void fastpath_vmreply(struct ec *h)
     struct ec *c = h->caller;
     struct percpu *p = this_cpu();
     struct ksc *sc = h->donor;
-    if (unlikely(h->state == EC_DEAD || !c || !c->vcpu || c->state != EC_WAIT_REPLY ||
-                 c->faulting || c->cpu != h->cpu || !sc || sc == h->sc || h->callers.head ||
-                 p->resched))
+    if (unlikely(c->state != EC_WAIT_REPLY || c->faulting || c->cpu != h->cpu || !sc ||
+                 sc == h->sc || h->callers.head || p->resched))
         return;
 
     /* Point of no return. What fastpath.asm left of h's state. */
