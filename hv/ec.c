@@ -199,6 +199,8 @@ void ec_kill(struct ec *ec, uint64_t code)
     sched_cancel_timeout(ec);
     ec->exit_code = code;
     ec->state = EC_DEAD;
+    if (cpus[ec->cpu].current == ec)   /* it may be running: no fast path there */
+        cpus[ec->cpu].current_dead = true;
     ec->faulting = false;
     /* The callers queued on us get BH_EABORT in bounded steps (nothing
        new queues on a dead EC), the one we were serving at once. */
@@ -226,7 +228,6 @@ void ec_kill(struct ec *ec, uint64_t code)
    always suffice. */
 #define EC_ZOMBIES (2 * MAX_CPUS)
 static struct ec *zombie[EC_ZOMBIES];
-unsigned ec_nzombies;
 
 static void ec_free(struct ec *ec)
 {
@@ -247,13 +248,13 @@ static bool in_use(const struct ec *ec)
 
 void ec_reap_now(void)
 {
-    if (vcpu_nzombies)
+    if (reap_wait.vcpu)
         vcpu_reap();
-    for (unsigned i = 0; ec_nzombies && i < EC_ZOMBIES; i++)
+    for (unsigned i = 0; reap_wait.ec && i < EC_ZOMBIES; i++)
         if (zombie[i] && !in_use(zombie[i])) {
             struct ec *ec = zombie[i];
             zombie[i] = NULL;
-            ec_nzombies--;
+            reap_wait.ec--;
             ec_free(ec);
         }
 }
@@ -289,7 +290,7 @@ bool ec_destroy(struct ec *ec)
     for (unsigned i = 0; i < EC_ZOMBIES; i++)
         if (!zombie[i]) {
             zombie[i] = ec;
-            ec_nzombies++;
+            reap_wait.ec++;
             return true;
         }
     /* Unreachable (two slots per CPU); were it not, keeping the page (a

@@ -41,10 +41,13 @@ struct ec {
     struct bh_utcb *utcb;       /* kernel alias of the UTCB page */
     uint64_t utcb_pa;
     uint64_t fs_base, gs_base;  /* the user's FS and GS bases */
+    /* cpu to key_zero: the first word of the EC's key, which the
+       assembler fast path compares with one value (ec_key). */
     uint32_t cpu;
     uint8_t state;
+    bool faulting;              /* the pending call is a fault message */
+    uint16_t key_zero;          /* always 0 */
     bool local;                 /* runs only on portal calls */
-    bool started;               /* local EC has taken its first call */
     struct ksc *sc;             /* own SC (global ECs) */
     struct ksc *donor;          /* SC lent to this EC by its caller */
     struct ec *caller;          /* whom to reply to */
@@ -58,7 +61,6 @@ struct ec {
     uint64_t badge;             /* badge of the portal of the pending call */
     uint64_t exit_code;
     struct ec *pd_next, *pd_prev;       /* the PD's list of ECs */
-    bool faulting;              /* the pending call is a fault message */
     uint64_t fault[4];          /* vector, error, address, rip */
     struct vcpu *vcpu;          /* set for a vCPU: runs a guest, not user code */
     uint8_t fpu[FPU_AREA] __attribute__((aligned(64)));   /* FXSAVE/XSAVE area */
@@ -66,6 +68,17 @@ struct ec {
 _Static_assert(sizeof(struct ec) <= 4096, "an EC is one page");
 
 _Static_assert(offsetof(struct ec, regs) % 16 == 0, "EC frame start 16-byte aligned");
+_Static_assert(offsetof(struct ec, cpu) % 8 == 0 && offsetof(struct ec, state) == offsetof(struct ec, cpu) + 4 &&
+                   offsetof(struct ec, faulting) == offsetof(struct ec, cpu) + 5 &&
+                   offsetof(struct ec, key_zero) == offsetof(struct ec, cpu) + 6,
+               "an EC's key is one aligned word");
+
+/* The key of an EC on cpu in state s with no fault pending: what the
+   word at &ec->cpu holds then. */
+static inline uint64_t ec_key(unsigned cpu, enum ec_state s)
+{
+    return cpu | (uint64_t)s << 32;
+}
 _Static_assert(sizeof(struct trapframe) % 16 == 0, "EC frame end 16-byte aligned");
 
 enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_va,
@@ -78,10 +91,9 @@ bool ec_destroy(struct ec *ec);
 /* Frees destroyed ECs (and vCPU VMCSs) that no CPU uses any more; after
    a CPU switched. Inline: it runs on every EC switch and rarely has work. */
 void ec_reap_now(void);
-extern unsigned ec_nzombies, vcpu_nzombies;
 static inline __attribute__((always_inline)) void ec_reap(void)
 {
-    if (ec_nzombies | vcpu_nzombies)
+    if (reap_wait.ec | reap_wait.vcpu)
         ec_reap_now();
 }
 /* Queue operations, all O(1) (doubly linked). */

@@ -514,6 +514,18 @@ static bool tree_step(struct pd *pd, uint64_t **tree, unsigned *budget)
     return true;
 }
 
+uint64_t mem_io_gen;
+
+/* A PD's bitmap pages appeared or went: vCPUs re-check (their gen), and
+   no CPU trusts the pages it has mapped (ctx_io, fastpath.asm). The PD
+   pointer a CPU holds may be a freed one's, reused. */
+static void io_changed(void)
+{
+    mem_io_gen++;
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        cpus[c].io_pd = NULL;
+}
+
 bool mem_destroy_step(struct pd *pd, unsigned *budget)
 {
     if (!tree_step(pd, &pd->mtree, budget) || !tree_step(pd, &pd->iotree, budget) ||
@@ -523,7 +535,7 @@ bool mem_destroy_step(struct pd *pd, unsigned *budget)
         if (pd->iobm[i]) {
             quota_free(pd, pd->iobm[i], 1);
             pd->iobm[i] = NULL;
-            mem_io_gen++;
+            io_changed();
         }
     pd->mfree = NULL;                  /* every node is free now */
     while (pd->mpages) {
@@ -538,9 +550,8 @@ bool mem_destroy_step(struct pd *pd, unsigned *budget)
 }
 
 /* The bitmap pages of pd, all ports denied at first (all allowed for the
-   root task, which holds every port). */
-uint64_t mem_io_gen;
-
+   root task, which holds every port); page 0 first, so that a PD with
+   any has page 0 (ctx_io). */
 static enum bh_status io_bitmap(struct pd *pd)
 {
     for (unsigned i = 0; i < 2; i++)
@@ -548,7 +559,7 @@ static enum bh_status io_bitmap(struct pd *pd)
             if (quota_alloc(pd, 1, (void **)&pd->iobm[i]) != BH_OK)
                 return BH_ENOMEM;
             memset(pd->iobm[i], pd->all_ports ? 0 : 0xff, PAGE_SIZE);
-            mem_io_gen++;              /* CPUs re-check which pages to map */
+            io_changed();              /* CPUs re-check which pages to map */
         }
     return BH_OK;
 }

@@ -69,7 +69,7 @@ bool mem_io_held(struct pd *pd, unsigned port);
 /* Revokes what pd granted of port (and pd's own, if self); bounded like
    mem_unmap. BH_ENOENT if pd holds no delegated node for the port. */
 enum bh_status mem_io_revoke(struct pd *pd, unsigned port, bool self, unsigned *budget);
-/* Bumped whenever a PD's bitmap pages appear or go (ec_resume re-checks). */
+/* Bumped whenever a PD's bitmap pages appear or go (vcpu.c re-checks). */
 extern uint64_t mem_io_gen;
 /* The bitmap pages for pd (the shared deny pages if it has none). */
 void mem_io_bitmap_pages(const struct pd *pd, uint64_t *pa0, uint64_t *pa1);

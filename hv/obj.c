@@ -13,6 +13,7 @@
 #include <string.h>
 
 struct spinlock bkl = SPINLOCK_INIT;
+union reap_wait reap_wait;
 
 uint64_t quota_left(const struct pd *pd)
 {

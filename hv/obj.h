@@ -25,6 +25,20 @@ void quota_free(struct pd *pd, void *va, uint32_t n);
 /* Pages pd may still charge. */
 uint64_t quota_left(const struct pd *pd);
 
+/* Dead objects that some CPU may still be using, freed once none does:
+   ECs (ec.c), page-table roots (pd.c) and vCPU VMCSs (vcpu.c). Counted in
+   one word, so that the assembler fast path tests all three in one
+   compare. At most two ECs per CPU and 32 roots wait (ec.c, pd.c). */
+union reap_wait {
+    struct {
+        uint16_t ec, root;
+        uint32_t vcpu;
+    };
+    uint64_t any;
+};
+_Static_assert(sizeof(union reap_wait) == 8, "one word for the fast path");
+extern union reap_wait reap_wait;
+
 /* Allocates a one-page object of the given type with one reference. */
 enum bh_status kobj_new(struct pd *pd, uint8_t type, void **out);
 void kobj_get(struct kobj *o);

@@ -89,16 +89,15 @@ enum bh_status pd_map_new(struct pd *pd, uint64_t va, uint64_t flags, void **kva
    spinning for the kernel lock with that CR3): freed when no CPU does. */
 #define ZOMBIES 32
 static struct { uint64_t root; uint64_t cpus; } zombies[ZOMBIES];
-unsigned pd_root_zombies;              /* roots waiting for CPUs (pd.h) */
 
 void pd_reap_roots_now(void)
 {
     uint64_t me = 1ull << this_cpu()->id;
-    for (unsigned i = 0; pd_root_zombies && i < ZOMBIES; i++)
+    for (unsigned i = 0; reap_wait.root && i < ZOMBIES; i++)
         if (zombies[i].root && (zombies[i].cpus &= ~me) == 0) {
             kmem_free_pages(zombies[i].root, 1);
             zombies[i].root = 0;
-            pd_root_zombies--;
+            reap_wait.root--;
         }
 }
 
@@ -116,7 +115,7 @@ static void free_root(uint64_t root)
     for (unsigned i = 0; users && i < ZOMBIES; i++)
         if (!zombies[i].root) {
             zombies[i].root = root, zombies[i].cpus = users;
-            pd_root_zombies++;
+            reap_wait.root++;
             return;
         }
     if (users)                         /* table full: leak one page, stay safe */

@@ -80,10 +80,9 @@ enum bh_status pd_make_vm(struct pd *pd);
    called right after a CPU switched CR3. Inline: every switch between
    PDs runs it, and it rarely has work. */
 void pd_reap_roots_now(void);
-extern unsigned pd_root_zombies;
 static inline void pd_reap_roots(void)
 {
-    if (pd_root_zombies)
+    if (reap_wait.root)
         pd_reap_roots_now();
 }
 /* Maps one fresh zeroed page at va in pd's address space, charged to pd;

@@ -38,6 +38,8 @@ void sched_init_cpu(unsigned cpu)
     runq_init(&per_cpu[cpu].rq);
     per_cpu[cpu].last_us = sched_now_us();
     cpus[cpu].sched = &per_cpu[cpu];
+    cpus[cpu].key_wait_call = ec_key(cpu, EC_WAIT_CALL);
+    cpus[cpu].key_wait_reply = ec_key(cpu, EC_WAIT_REPLY);
 }
 
 struct ksc *sched_current(void)
@@ -190,16 +192,14 @@ static void arm(struct cpu_sched *c, uint64_t now)
 
 void ctx_io_open(struct percpu *p, const struct pd *pd)
 {
-    if (p->io_pd != pd || p->io_gen != mem_io_gen) {
+    if (p->io_pd != pd) {
         uint64_t io0, io1;
         mem_io_bitmap_pages(pd, &io0, &io1);
         if (p->io_bitmap != io0 || p->io_bitmap1 != io1)
             percpu_io_switch(p, io0, io1);
         p->io_pd = pd;
-        p->io_gen = mem_io_gen;
     }
     p->tss->iomap_base = sizeof *p->tss;  /* the bitmap right after the TSS */
-    p->io_open = true;
     if (p->tr_cut)
         percpu_reload_tr(p);           /* a VM exit cut TR's limit to 0x67 */
 }
@@ -224,7 +224,7 @@ static void go_idle(struct percpu *p)
     if (p->current) {
         p->current->fs_base = rdmsr(MSR_FS_BASE);
         p->current->gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* its FPU state stays (lazy) */
-        p->current = NULL;
+        percpu_set_current(p, NULL);
     }
     ec_reap();                         /* also vCPU zombies of this CPU */
     if (p->loaded_root) {

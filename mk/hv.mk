@@ -30,7 +30,7 @@ $(BUILD)/hv/offsets.inc: hv/arch/x86/asm_offsets.c
 	    $(BUILD)/hv/asm_offsets.s > $@.tmp
 	@test -s $@.tmp && mv $@.tmp $@
 
-$(BUILD)/hv/arch/x86/fastpath.o: $(BUILD)/hv/offsets.inc
+$(BUILD)/hv/arch/x86/fastpath.o $(BUILD)/hv/arch/x86/entry.o: $(BUILD)/hv/offsets.inc
 
 $(BUILD)/hv/%.o: hv/%.asm
 	@mkdir -p $(dir $@)

@@ -68,6 +68,7 @@ int main(const char *args, unsigned long cpus)
     test_syscalls();
     test_caps();
     test_ipc();
+    test_tlb();
     test_sm();
     test_teardown();
     test_fpu();

@@ -33,6 +33,8 @@ void pit_stop(void);
 
 void test_caps(void);
 void test_ipc(void);
+/* t_tlb.c: TLB shootdown against the fast path on the other CPU. */
+void test_tlb(void);
 void test_sm(void);
 void test_teardown(void);
 void test_fpu(void);

@@ -66,29 +66,24 @@ static inline __attribute__((always_inline)) void ctx_switch(struct percpu *p, s
     }
     if (!gs_loaded)
         wrmsr(MSR_KERNEL_GS_BASE, ec->gs_base);
-    p->current = ec;
+    percpu_set_current(p, ec);
     ec_reap();
 }
 
 /* The TSS's I/O bitmap for a user EC of pd (Intel SDM Vol. 1, 19.5.2): a
    PD that holds no port gets an I/O map base beyond the TSS limit, so
    every port faults and nothing is remapped; only a PD with ports has its
-   bitmap pages mapped (and TR reloaded if a VM exit cut its limit). */
+   bitmap pages mapped (and TR reloaded if a VM exit cut its limit). The
+   base is stored every time, which costs what testing it would. A PD
+   has ports once its first bitmap page exists (mem.c makes it first). */
 static inline __attribute__((always_inline)) void ctx_io(struct percpu *p, const struct pd *pd)
 {
-    if (!pd->iobm[0] && !pd->iobm[1]) {
-        if (p->io_open) {
-            p->tss->iomap_base = TSS_IOMAP_NONE;
-            p->io_open = false;
-        }
-        return;
-    }
-    if (p->io_pd != pd || p->io_gen != mem_io_gen || p->tr_cut) {
+    if (!pd->iobm[0])
+        p->tss->iomap_base = TSS_IOMAP_NONE;
+    else if (p->io_pd != pd || p->tr_cut)
         ctx_io_open(p, pd);
-    } else if (!p->io_open) {          /* its pages are still mapped */
+    else                               /* its pages are still mapped */
         p->tss->iomap_base = sizeof *p->tss;
-        p->io_open = true;
-    }
 }
 
 /* Leaves the kernel into user EC ec, the current EC of this CPU (p):

@@ -16,6 +16,7 @@ global syscall_entry.swapped
 global ret_user
 
 %include "frame.inc"
+%include "offsets.inc"
 
 section .text
 
@@ -61,7 +62,7 @@ trap_common:
     iretq
 
 ; SYSCALL: rcx = user rip, r11 = user rflags; IF, TF, DF, AC cleared by
-; IA32_FMASK. The frame is built at gs:8, the end of the current EC's
+; IA32_FMASK. The frame is built at the end of the current EC's (gs:8)
 ; register frame, then C runs on the kernel stack.
 ; The fast path (fastpath.asm) comes back at .swapped when a guard fails.
 syscall_entry:
@@ -69,6 +70,7 @@ syscall_entry:
     mov [gs:16], rsp
 .swapped:
     mov rsp, [gs:8]
+    add rsp, EC_FRAME_END
     push GDT_UDATA | 3
     push qword [gs:16]
     push r11

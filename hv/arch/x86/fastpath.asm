@@ -16,10 +16,25 @@
 ; the C paths (with every register as the user left it) when anything
 ; unusual holds; then a point of no return after which nothing can fail.
 ; The guards are those of fastpath.c, plus what ctx_switch and
-; ec_to_user (ctx.h) would otherwise do in C: zombies to free, a TLB
-; flush due, state a VM exit left on this CPU, an address space to
-; reclaim, an I/O bitmap to map. Used only where the CPU has FSGSBASE
+; ec_to_user (ctx.h) would otherwise do in C: objects waiting for CPUs
+; to stop using them, state a VM exit left on this CPU, a schedule due,
+; an I/O bitmap to map. Used only where the CPU has FSGSBASE
 ; (syscall_init_cpu picks this entry then).
+;
+; TLB shootdown (tlb.c) needs no test here: the CPU stays "in user mode"
+; (tlb_in_user) throughout, so an initiator sends it an IPI and waits
+; until it has flushed, which it does when the IPI arrives after SYSRET.
+; Only while the fast path waits for the lock, which an initiator may
+; hold while it waits, does it leave user mode; it then checks whether a
+; shootdown passed it by, and if one did takes the C path, which
+; flushes.
+;
+; The EC that runs next leaves through SYSRET, which fits every EC the
+; guards let through, so its frame kind needs no test: a handler waiting
+; for a call (its key: ec_key in ec.h) waits in REPLY_WAIT, a SYSCALL
+; frame, or has never run (its first frame: user RIP, RSP and RFLAGS,
+; all else zero, which SYSRET resumes as IRETQ would); a caller waiting
+; for a reply that is no fault's (key) and no vCPU's waits in CALL.
 
 %include "offsets.inc"
 
@@ -27,19 +42,17 @@ extern syscall_entry
 extern syscall_entry.swapped
 extern bkl
 extern tlb_gen
-extern ec_nzombies
-extern vcpu_nzombies
-extern pd_root_zombies
-extern mem_io_gen
+extern reap_wait
 extern fastpath_vmreply
 
 global syscall_entry_fast
 
 section .text
 
-; Saves what the calling EC (rsp) keeps while blocked, leaves user mode
-; (tlb.c) and takes the big kernel lock. rax = the user's GS base.
-%macro ENTER_LOCKED 0
+; Saves what the calling EC (rsp) keeps while blocked and takes the big
+; kernel lock, going to %1 (lock held) if a TLB shootdown passed while it
+; waited for it (see above). rax = the user's GS base.
+%macro ENTER_LOCKED 1
     mov [rsp + EC_GS_BASE], rax
     mov [rsp + EC_RBX], rbx
     mov [rsp + EC_RBP], rbp
@@ -49,14 +62,19 @@ section .text
     mov [rsp + EC_R15], r15
     mov [rsp + EC_RIP], rcx
     mov [rsp + EC_RFLAGS], r11
-    mov dword [gs:PC_IN_USER], 0
     mov eax, 1
     lock xadd [bkl + SPIN_NEXT], eax
-%%spin:
     cmp eax, [bkl + SPIN_OWNER]
     je %%locked
+    mov dword [gs:PC_IN_USER], 0        ; the holder may wait for this CPU
+%%spin:
     pause
-    jmp %%spin
+    cmp eax, [bkl + SPIN_OWNER]
+    jne %%spin
+    mov dword [gs:PC_IN_USER], 1        ; no shootdown starts while we hold it
+    mov rax, [tlb_gen]
+    cmp [gs:PC_TLB_SEEN], rax
+    jne %1
 %%locked:
 %endmacro
 
@@ -74,54 +92,32 @@ section .text
 
 ; Guards for switching from the current EC (rsp) to user EC rbx with
 ; PD r13, a local or global EC of this CPU, going to %1 if one fails: all
-; state-free (the I/O map
-; base is the only thing set, and ec_to_user sets it again for whichever
-; EC the C path resumes).
+; state-free (the I/O map base is the only thing set, and ec_to_user sets
+; it again for whichever EC the C path resumes). Leaves the TSS in rcx.
 %macro SWITCH_GUARDS 1
-    cmp dword [gs:PC_SLOW], 0           ; a guest's MSRs, DRs or XCR0
+    cmp qword [gs:PC_SLOW], 0           ; a guest's MSRs, DRs or XCR0; a
+    jne %1                              ; schedule; current killed meanwhile
+    cmp qword [reap_wait], 0            ; ECs, VMCSs, page tables to free
     jne %1
-    mov eax, [ec_nzombies]
-    or eax, [vcpu_nzombies]
-    jnz %1
-    mov rax, [tlb_gen]
-    cmp [gs:PC_TLB_SEEN], rax           ; a shootdown since this CPU flushed
-    jne %1
-    mov rax, [r13 + PD_ROOT]
-    cmp rax, [gs:PC_ROOT]
-    je %%same_as
-    cmp dword [pd_root_zombies], 0
-    jne %1
-%%same_as:
-    mov rax, [r13 + PD_IOBM]
-    or rax, [r13 + PD_IOBM + 8]
-    jnz %%ports
-    cmp byte [gs:PC_IO_OPEN], 0         ; no port: a map base beyond the limit
-    je %%io_done
-    mov rax, [gs:PC_TSS]
-    mov word [rax + TSS_IOMAP], TSS_IOMAP_CLOSED
-    mov byte [gs:PC_IO_OPEN], 0
+    mov rcx, [gs:PC_TSS]
+    cmp qword [r13 + PD_IOBM], 0        ; the first bitmap page: any port (ctx_io)
+    jne %%ports
+    mov word [rcx + TSS_IOMAP], TSS_IOMAP_CLOSED   ; beyond the limit
     jmp %%io_done
 %%ports:                                ; its bitmap pages must be the mapped ones
     cmp [gs:PC_IO_PD], r13
     jne %1
-    mov rax, [mem_io_gen]
-    cmp [gs:PC_IO_GEN], rax
-    jne %1
     cmp byte [gs:PC_TR_CUT], 0          ; TR's limit hides the bitmap
     jne %1
-    cmp byte [gs:PC_IO_OPEN], 0
-    jne %%io_done
-    mov rax, [gs:PC_TSS]
-    mov word [rax + TSS_IOMAP], TSS_IOMAP_OPEN
-    mov byte [gs:PC_IO_OPEN], 1
+    mov word [rcx + TSS_IOMAP], TSS_IOMAP_OPEN
 %%io_done:
 %endmacro
 
 ; Past the point of no return: the current EC (rsp), which now blocks,
 ; keeps its user RSP and FS base; EC rbx with PD r13 becomes current
-; (address space with its PCID, FS base, frame for the next entry, lazy
-; FPU: fpu.h), the lock is released and rbx resumes in user mode after
-; its own SYSCALL with rax = BH_OK. Caller sets rdi.
+; (address space with its PCID, FS base, frame for the next entry in the
+; TSS, rcx, lazy FPU: fpu.h), the lock is released and rbx resumes in
+; user mode after its own SYSCALL with rax = BH_OK. Caller sets rdi.
 %macro SWITCH_AND_EXIT 0
     mov rax, [gs:PC_USER_RSP]
     mov [rsp + EC_RSP], rax
@@ -138,8 +134,6 @@ section .text
     mov cr3, rax
 %%as_done:
     lea rax, [rbx + EC_FRAME_END]
-    mov [gs:PC_FRAME_TOP], rax
-    mov rcx, [gs:PC_TSS]
     mov [rcx + TSS_RSP0], rax
     cmp [gs:PC_FPU_OWNER], rbx
     je %%fpu_own
@@ -157,7 +151,6 @@ section .text
     mov byte [gs:PC_FPU_TS], 0
 %%fpu_done:
     mov [gs:PC_CURRENT], rbx
-    mov dword [gs:PC_IN_USER], 1
     add dword [bkl + SPIN_OWNER], 1     ; unlock: only the holder writes it
     LOAD_KEPT rbx
     mov rsp, [rbx + EC_RSP]
@@ -186,9 +179,7 @@ fast_call:
     swapgs
     mov [gs:PC_USER_RSP], rsp
     mov rsp, [gs:PC_CURRENT]            ; the caller
-    ENTER_LOCKED
-    cmp byte [rsp + EC_STATE], EC_S_DEAD    ; killed from another CPU meanwhile
-    je bail_call
+    ENTER_LOCKED bail_call
     mov rbx, [rsp + EC_PD]
     mov ebp, [rbx + PD_NSLOTS]
     cmp rdi, rbp
@@ -201,14 +192,10 @@ fast_call:
     jz bail_call
     mov rbp, [rbp + CAP_OBJ]            ; the portal
     mov rbx, [rbp + PT_HANDLER]         ; its handler
-    cmp byte [rbx + EC_STATE], EC_S_WAIT_CALL
-    jne bail_call
-    mov eax, [rsp + EC_CPU]
-    cmp [rbx + EC_CPU], eax
+    mov rax, [gs:PC_KEY_WAIT_CALL]
+    cmp [rbx + EC_CPU], rax             ; waits for a call on this CPU
     jne bail_call
     cmp qword [rbx + EC_SC], 0          ; handlers with an SC: ipc.c decides
-    jne bail_call
-    cmp qword [rbx + EC_VECTOR], VEC_SYSCALL_FRAME  ; waits in REPLY_WAIT (not new)
     jne bail_call
     mov r12, [gs:PC_SCHED]
     mov r12, [r12 + SCHED_RQ_CURRENT]
@@ -233,32 +220,20 @@ fast_reply:
     swapgs
     mov [gs:PC_USER_RSP], rsp
     mov rsp, [gs:PC_CURRENT]            ; the handler
-    ENTER_LOCKED
-    cmp byte [rsp + EC_STATE], EC_S_DEAD
-    je bail_reply
+    ENTER_LOCKED bail_reply
     mov rbx, [rsp + EC_CALLER]
     test rbx, rbx
     jz bail_reply                       ; no caller: the general path waits
     cmp qword [rbx + EC_VCPU], 0
     jne vm_reply
-    cmp byte [rbx + EC_STATE], EC_S_WAIT_REPLY
+    mov rax, [gs:PC_KEY_WAIT_REPLY]
+    cmp [rbx + EC_CPU], rax             ; on this CPU, waits for a reply, no fault's
     jne bail_reply
-    cmp byte [rbx + EC_FAULTING], 0
+    cmp qword [rsp + EC_SC], 0          ; a handler with an SC: ipc.c decides
     jne bail_reply
-    cmp qword [rbx + EC_VECTOR], VEC_SYSCALL_FRAME
-    jne bail_reply
-    mov eax, [rsp + EC_CPU]
-    cmp [rbx + EC_CPU], eax
-    jne bail_reply
-    mov r12, [rsp + EC_DONOR]
-    test r12, r12
-    jz bail_reply
-    cmp r12, [rsp + EC_SC]              ; its own SC back: ipc.c decides
-    je bail_reply
     cmp qword [rsp + EC_CALLERS_HEAD], 0    ; callers queued on it
     jne bail_reply
-    cmp byte [gs:PC_RESCHED], 0
-    jne bail_reply
+    mov r12, [rsp + EC_DONOR]           ; lent by the caller (SC-less handler)
     mov r13, [rbx + EC_PD]
     SWITCH_GUARDS bail_reply
     ; Point of no return.
@@ -277,6 +252,8 @@ fast_reply:
 ; (fastpath_vmreply, on the kernel stack), which comes back only when a
 ; guard failed, having changed nothing.
 vm_reply:
+    cmp byte [rsp + EC_STATE], EC_S_DEAD    ; killed from another CPU meanwhile
+    je bail_reply
     mov [rsp + EC_RDI], rdi
     mov [rsp + EC_RSI], rsi
     mov [rsp + EC_RDX], rdx

@@ -39,7 +39,6 @@ void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t is
     c->self = c;
     c->id = id;
     c->kstack_top = kstack_top;
-    c->frame_top = kstack_top;
     c->gdt[0] = 0;
     c->gdt[1] = 0x00af9b000000ffffull; /* kernel code, 64-bit, DPL 0 */
     c->gdt[2] = 0x00cf93000000ffffull; /* kernel data */
@@ -103,7 +102,6 @@ int percpu_io_init(struct percpu *c)
     c->tss = t;
     c->io_bitmap = percpu_deny_pa[0];
     c->io_bitmap1 = percpu_deny_pa[1];
-    c->io_open = true;
     uint64_t base = (uint64_t)t, limit = sizeof *t + 8192;   /* + the 0xff byte */
     c->gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);

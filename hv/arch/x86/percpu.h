@@ -34,8 +34,9 @@ _Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
 
 struct percpu {
     struct percpu *self;    /* gs:0 */
-    uint64_t frame_top;     /* gs:8: end of the current EC's register frame,
-                               where SYSCALL and user interrupts save state */
+    struct ec *current;     /* gs:8: the EC this CPU runs; SYSCALL saves the
+                               user state at the end of its register frame,
+                               user interrupts at TSS.RSP0 (the same place) */
     uint64_t user_rsp;      /* gs:16, scratch for the SYSCALL entry */
     uint64_t id;            /* gs:24, logical CPU number */
     uint64_t kstack_top;    /* gs:32, this CPU's kernel stack */
@@ -44,14 +45,11 @@ struct percpu {
     uint32_t apic_id;
     volatile bool online;
     volatile bool timer_checked;  /* AP finished its timer check */
-    volatile bool resched;        /* an IPI or timer asked for a schedule */
-    struct ec *current;           /* EC whose frame is at frame_top */
     uint64_t loaded_root;         /* the user PML4 in CR3, 0 for the kernel's */
     struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
     uint64_t io_bitmap, io_bitmap1;   /* physical pages mapped as I/O bitmap */
-    const void *io_pd;            /* the PD whose bitmap that is */
-    bool io_open;                 /* the TSS points at that bitmap (else at none) */
-    uint64_t io_gen;              /* mem_io_gen when it was mapped */
+    const void *io_pd;            /* the PD whose bitmap that is; NULL when
+                                     any PD's bitmap pages came or went */
     struct tss *tss;              /* boot_tss, then the TSS in the I/O window */
     struct vcpu *vmcs;            /* the vCPU whose VMCS is current here */
     struct vcpu *sys_owner;       /* whose (NULL once it died) */
@@ -60,22 +58,30 @@ struct percpu {
                                      kept, equal to hv's (vcpu_dr.c) */
     bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
     /* Guest state a VM exit leaves loaded on this CPU until hv switches
-       to a user EC; any of it set sends the assembler fast path
-       (fastpath.asm) to the C paths, which restore hv's: one test. */
+       to a user EC, a pending schedule, a current EC that was killed: any
+       of it set sends the assembler fast path (fastpath.asm) to the C
+       paths, which restore hv's state or schedule: one test. */
     union {
-        uint32_t slow;
+        uint64_t slow;
         struct {
             bool sys_guest;       /* a guest's SYSCALL MSRs are loaded, not hv's */
             bool dr_guest;        /* a guest's DR0-DR3/DR6 are loaded, not hv's */
             bool xcr0_narrow;     /* XCR0 is a guest's, narrower than fpu_xcr0 */
+            volatile bool resched;    /* an IPI or timer asked for a schedule */
+            bool current_dead;    /* current is dead (ec_kill); cleared when
+                                     current changes (percpu_set_current) */
         };
     };
+    /* What the first word of an EC's fast-path key (ec.h, ec_key) must
+       be for the fast path on this CPU: a handler waiting for a call, a
+       caller waiting for the reply to a call (sched_init_cpu). */
+    uint64_t key_wait_call, key_wait_reply;
     struct ec *fpu_owner;         /* whose FPU state the registers hold (fpu.h) */
     bool fpu_ts;                  /* CR0.TS is set: the current EC is not that one */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
 };
-_Static_assert(offsetof(struct percpu, frame_top) == 8, "entry.asm uses gs:8");
+_Static_assert(offsetof(struct percpu, current) == 8, "entry.asm uses gs:8");
 _Static_assert(offsetof(struct percpu, kstack_top) == 32, "entry.asm uses gs:32");
 _Static_assert(offsetof(struct percpu, user_rsp) == 16, "entry.asm uses gs:16");
 _Static_assert(offsetof(struct percpu, id) == 24, "entry.asm uses gs:24");
@@ -118,10 +124,17 @@ static inline uint64_t percpu_io_deny(unsigned half) { return percpu_deny_pa[hal
    Vol. 3C, 28.5.2), which would hide the I/O bitmap after the TSS. */
 void percpu_reload_tr(struct percpu *c);
 
-/* Points SYSCALL and user-mode interrupt entry at frame_end (TSS.RSP0). */
+/* Makes ec (NULL: none, idle) the current EC of CPU c. */
+static inline void percpu_set_current(struct percpu *c, struct ec *ec)
+{
+    c->current = ec;
+    c->current_dead = false;
+}
+
+/* Points user-mode interrupt entry at frame_end (TSS.RSP0), the end of
+   the current EC's frame (where SYSCALL saves too: entry.asm). */
 static inline void percpu_set_frame(struct percpu *c, uint64_t frame_end)
 {
-    c->frame_top = frame_end;
     c->tss->rsp[0] = frame_end;
 }
 #endif

@@ -46,7 +46,6 @@ static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
 static bool bitmaps_ready;
 static uint16_t next_vpid = 1;
 static struct vcpu *zombies[MAX_CPUS];   /* per CPU: VMCSs to clear */
-unsigned vcpu_nzombies;                   /* on all CPUs */
 
 /* Sets which accesses to msr pass through (BH_VCPU_MSR_R / _W) in bm
    (Intel SDM Vol. 3C, 25.6.9: read-low, read-high, write-low, write-high). */
@@ -479,7 +478,7 @@ void fastpath_vmreply(struct ec *h)
     ipc_release(h, c, sc);
     if (c->gs_base != h->gs_base)      /* KERNEL_GS_BASE holds h's (ctx_switch) */
         wrmsr(MSR_KERNEL_GS_BASE, c->gs_base);
-    p->current = c;
+    percpu_set_current(p, c);
     ec_reap();
     enter(p, c);
 }
@@ -596,7 +595,7 @@ void vcpu_free(struct ec *ec)
     }
     v->zombie_next = zombies[v->cpu];  /* its CPU clears it (soon: woken) */
     zombies[v->cpu] = v;
-    vcpu_nzombies++;
+    reap_wait.vcpu++;
     lapic_ipi(cpus[v->cpu].apic_id, 0, VEC_IPI_WAKE, 0);
 }
 
@@ -624,7 +623,7 @@ void vcpu_reap(void)
     struct vcpu *v;
     while ((v = zombies[p->id]) != NULL) {
         zombies[p->id] = v->zombie_next;
-        vcpu_nzombies--;
+        reap_wait.vcpu--;
         if (!v->unready || p->vmcs == v)
             vmclear(v->vmcs_pa);
         if (p->vmcs == v)

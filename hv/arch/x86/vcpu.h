@@ -115,9 +115,8 @@ void vcpu_xcr0_update(struct vcpu *v);
    dies meanwhile can be freed from any CPU. */
 void vcpu_cpu_idle(void);
 /* Clears and frees the VMCSs of dead vCPUs of this CPU (from ec_reap,
-   when vcpu_nzombies says some CPU has any). */
+   when reap_wait.vcpu says some CPU has any). */
 void vcpu_reap(void);
-extern unsigned vcpu_nzombies;
 /* BH_SYS_VCPU_CTRL on vCPU ec, after the capability check. */
 enum bh_status vcpu_ctrl(struct ec *ec, uint64_t op, uint64_t msr, uint64_t flags);
 /* vmstate.c: segment and control-register writes (with the fixed bits)
