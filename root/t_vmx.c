@@ -1,12 +1,12 @@
-/* In-system tests of VT-x: the root task acts as a tiny VMM. It makes a VM
-   PD, gives it guest memory, binds exit portals and runs a vCPU through
-   tiny real-mode guests (root/vmguests.asm), checking each exit that
-   arrives as a message, the state it carries and what the reply writes
-   back; then the bad cases: bad arguments, a guest that triple-faults, a
-   start-up state the CPU refuses, and a vCPU with no exit portals. Without
-   VMX only the refusals are checked. */
-#include "rt.h"
-#include <string.h>
+/* In-system tests of VT-x: the root task acts as a tiny VMM (its exit
+   handlers and guest runs are in t_vmx_vmm.c). It makes a VM PD, gives it
+   guest memory, binds exit portals and runs a vCPU through tiny real-mode
+   guests (root/vmguests.asm), checking each exit that arrives as a
+   message, the state it carries and what the reply writes back; then the
+   bad cases: bad arguments, a guest that triple-faults, a start-up state
+   the CPU refuses, and a vCPU with no exit portals. Without VMX only the
+   refusals are checked. */
+#include "t_vmx.h"
 
 extern const uint8_t vmg_basic[], vmg_basic_end[], vmg_triple[], vmg_triple_end[];
 extern const uint8_t vmg_inject[], vmg_inject_end[], vmg_spin[], vmg_spin_end[];
@@ -16,423 +16,7 @@ extern const uint8_t vmg_dr[], vmg_dr_end[], vmg_dr_peek[], vmg_dr_peek_end[];
 extern const uint8_t vmg_dr_kept[], vmg_dr_kept_end[];
 extern const uint8_t vmg_avx[], vmg_avx_end[], vmg_large[], vmg_large_end[];
 
-#define GUEST_PAGE 0x7000ull      /* guest-physical page holding 0x7c00 */
-#define HOLE 0x9000ull            /* mapped only when the guest touches it */
-#define GUEST_VA 0x7e0000000000ull   /* the root's view of the guest page */
-#define HOLE_VA 0x7e0000001000ull   /* and of the page that fills the hole */
 #define HOLE_VALUE 0x4242u
-#define MAX_LOG 24
-#define EXIT_CPUID 10u
-#define EXIT_HLT 12u
-#define EXIT_VMCALL 18u
-#define EXIT_IO 30u
-#define EXIT_EPT 48u
-#define EXIT_TRIPLE 2u
-#define EXIT_BAD_GUEST 33u
-#define EXIT_INTR_WINDOW 7u
-#define EXIT_PREEMPT 52u
-#define EXIT_CR 28u
-#define EXIT_DR 29u
-#define EXIT_XSETBV 55u
-#define ZERO_VA 0x7e0000002000ull   /* the guest's page 0 (its IVT) */
-#define LARGE_VA 0x7e0000200000ull  /* the root's 2 MiB block */
-#define LARGE_GPA 0x200000ull       /* where the guest sees it */
-#define LARGE_MAP (BH_M_R | BH_MAP_GUEST | BH_MAP_2M)
-#define LARGE_SIZE 0x200000ull
-#define HUGE_VA 0x7e0040000000ull   /* the root's 1 GiB block */
-#define HUGE_GPA 0x40000000ull      /* where the guest sees it */
-#define HUGE_SIZE 0x40000000ull
-#define HUGE_MAP (BH_M_R | BH_MAP_GUEST | BH_MAP_1G)
-#define HUGE_FRESH (BH_M_R | BH_M_W | BH_MAP_FRESH | BH_MAP_1G)
-#define INJ_EXT(v) (0x80000000u | (v))              /* valid, external interrupt */
-#define INJ_NMI (0x80000000u | 2u << 8 | 2u)
-#define XMM_VMM 0x1111111111111111ull
-
-enum mode { M_PLAIN, M_INJECT, M_SPIN, M_SSE, M_BADINJ, M_REVOKE, M_LSTAR, M_LSTAR_EXIT, M_DR, M_AVX, M_AVX_PEEK, M_LARGE, M_HUGE };
-
-struct exit_rec { uint64_t reason, mtd, a, b; };
-
-static struct {
-    uint64_t vm, done_sm;
-    bool bad_start;              /* start-up reply with a state the CPU refuses */
-    enum mode mode;
-    unsigned n;
-    struct exit_rec log[MAX_LOG];
-} t;
-static uint64_t handler_utcb, handler_utcb1;
-static enum bh_status large_st[10];   /* the 2 MiB requests (test_large) */
-static enum bh_status huge_st[10];    /* the 1 GiB requests (test_huge) */
-
-/* The block the vmg_large guest uses: the root's VA, the guest's GPA, its size. */
-static uint64_t blk_va(void) { return t.mode == M_HUGE ? HUGE_VA : LARGE_VA; }
-static uint64_t blk_gpa(void) { return t.mode == M_HUGE ? HUGE_GPA : LARGE_GPA; }
-static uint64_t blk_size(void) { return t.mode == M_HUGE ? HUGE_SIZE : LARGE_SIZE; }
-
-static uint64_t xmm0_get(void)
-{
-    uint64_t v;
-    __asm__ volatile("movq %%xmm0, %0" : "=r"(v));
-    return v;
-}
-
-static void xmm0_set(uint64_t v)
-{
-    __asm__ volatile("movq %0, %%xmm0" ::"r"(v));   /* hv code never uses xmm0 */
-}
-
-/* ymm0 of the root (a user PD): hv switches it with the rest of the
-   XSAVE state. Plain assembler text, so the root needs no -mavx. */
-static void ymm0_fill(uint8_t byte)
-{
-    uint8_t b[32];
-    memset(b, byte, sizeof b);
-    __asm__ volatile("vmovdqu %0, %%ymm0" ::"m"(b));
-}
-
-static bool ymm0_is(uint8_t byte)
-{
-    uint8_t b[32];
-    __asm__ volatile("vmovdqu %%ymm0, %0" : "=m"(b));
-    for (unsigned i = 0; i < sizeof b; i++)
-        if (b[i] != byte)
-            return false;
-    return true;
-}
-
-static bool guest_bytes_are(uint64_t off, unsigned n, uint8_t byte)
-{
-    for (unsigned i = 0; i < n; i++)
-        if (((volatile uint8_t *)GUEST_VA)[off + i] != byte)
-            return false;
-    return true;
-}
-
-static void record(uint64_t reason, uint64_t mtd, uint64_t a, uint64_t b)
-{
-    if (t.n < MAX_LOG)
-        t.log[t.n] = (struct exit_rec){ reason, mtd, a, b };
-    t.n++;
-}
-
-static uint64_t start_up(struct bh_vmstate *s)
-{
-    s->rip = 0x7c00;
-    s->rsp = 0x7000;
-    s->cs = (struct bh_vmseg){ 0, 0x9b, 0xffff, 0 };
-    s->ss = (struct bh_vmseg){ 0, 0x93, 0xffff, 0 };
-    if (t.mode == M_SPIN) {
-        s->ctrl = BH_VMCTRL_PREEMPT;
-        s->preempt_timer = 2000000;
-        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_CTRL;
-    }
-    if (t.mode == M_SSE)
-        xmm0_set(XMM_VMM);
-    if (t.mode == M_AVX)
-        ymm0_fill(0x11);
-    if (t.mode == M_AVX_PEEK) {   /* ebx = 1: the guest only looks */
-        s->rbx = 1;
-        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_GPR_ACDB;
-    }
-    if (t.mode == M_LARGE || t.mode == M_HUGE) {   /* vmg_large: esi = block, edi = size */
-        s->rsi = blk_gpa(), s->rdi = blk_size();
-        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_GPR_BSD;
-    }
-    if (t.mode == M_REVOKE) {     /* the guest's TSC runs 2^40 ahead */
-        s->tsc_offset = 1ull << 40;
-        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_TSC;
-    }
-    if (!t.bad_start)
-        return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS;
-    s->cr0 = 0x80000010;         /* paging without protection: the CPU refuses it */
-    s->cr2 = s->cr3 = s->cr4 = 0;
-    return BH_MTD_RIP_LEN | BH_MTD_RSP | BH_MTD_CS_SS | BH_MTD_CR;
-}
-
-/* VMCALL: eax = step. Injection steps ask for the window or an NMI; the
-   SSE steps check that neither side sees the other's xmm0. */
-static uint64_t vmcall(struct bh_vmstate *s, uint64_t next)
-{
-    uint64_t step = s->rax & 0xffffffff, b = s->rbx & 0xffff;
-    s->rip = next;
-    if (step == 8) {              /* the guest filled xmm0 with 0xab.. */
-        b = xmm0_get() == XMM_VMM;
-        xmm0_set(0x2222222222222222ull);
-    } else if (step == 9) {
-        b = *(volatile uint64_t *)(GUEST_VA + 0xf40) == 0xababababababababull;
-    }
-    if (step == 10 || step == 12)   /* the LSTAR / DR6 the guest read back */
-        b = s->rbx & 0xffffffff;
-    if (step == 13)               /* DR6 after the breakpoint, and the #DB count */
-        b = (s->rbx & 0xffffffff) | (s->rcx & 0xffff) << 32;
-    if (step == 14)               /* DR1-DR3 as the guest set them */
-        b = (s->rbx & 0xffffffff) == 0x11110000 && (s->rcx & 0xffffffff) == 0x2222 &&
-            (s->rdx & 0xffffffff) == 0x330000;
-    if (step == 16) {             /* the guest filled ymm0 with 0xcd */
-        b = ymm0_is(0x11);
-        ymm0_fill(0x22);
-    }
-    if (step == 17)
-        b = guest_bytes_are(0xf40, 32, 0xcd) | (uint64_t)ymm0_is(0x22) << 1;
-    if (step == 18)               /* #GP: the error code */
-        b = s->rbx & 0xffffffff;
-    if (step == 21)               /* XGETBV after OSXSAVE off and on */
-        b = s->rbx & 0xffffffff;
-    if (step == 22)               /* a thread of ours single-steps meanwhile */
-        dbstep_run();
-    if (step == 23)               /* the guest's DR6 after that */
-        b = s->rbx & 0xffffffff;
-    if (step == 19)               /* a new guest's ymm0; the handler's own */
-        b = guest_bytes_are(0xf40, 32, 0) | (uint64_t)ymm0_is(0x22) << 1;
-    if (step == 20)               /* the guest read the block's ends and wrote its middle */
-        b = ((s->rbx & 0xffffffff) == 0x11223344) | ((s->rcx & 0xffffffff) == 0x55667788) << 1 |
-            (uint64_t)(*(volatile uint32_t *)(blk_va() + blk_size() / 2) == 0x600df00d) << 2;
-    if (step == 15)               /* the next guest: #DB count, DR0, DR6 */
-        b = (s->rbx & 0xffff) | (uint64_t)((s->rcx & 0xffffffff) != 0) << 16 | (s->rdx & 0xffffffff) << 32;
-    if (t.mode == M_REVOKE && step == 1)
-        b = (s->rbx & 0xffffffff) >> 8;   /* edx of RDTSC: 2^40 shows as >= 1 */
-    record(EXIT_VMCALL, s->mtd, step, b);
-    if (t.mode == M_REVOKE && step == 2)  /* take the page back from the guest */
-        bh_unmap(HOLE_VA, 1, 0);
-    if (step == 20 && t.mode == M_LARGE)   /* the block leaves the guest */
-        large_st[9] = bh_unmap(LARGE_VA, BH_MAP_MAX, 0);
-    if (step == 20 && t.mode == M_HUGE)    /* unmapping one page inside takes all of it */
-        huge_st[9] = bh_unmap(HUGE_VA + 0x12345000, 1, 0);
-    if (step == 4) {              /* IF=0: wait for the window */
-        s->ctrl = BH_VMCTRL_INTR_WINDOW;
-        return BH_MTD_RIP_LEN | BH_MTD_CTRL;
-    }
-    if (step == 6) {
-        s->inj_info = INJ_NMI;
-        return BH_MTD_RIP_LEN | BH_MTD_INJ;
-    }
-    return BH_MTD_RIP_LEN;
-}
-
-/* MOV DR (SDM Vol. 3C, table 28-4): the guests use eax only; the
-   debug registers live in the message (BH_MTD_DR), hv keeps them. */
-static uint64_t mov_dr(struct bh_vmstate *s, uint64_t next)
-{
-    unsigned dr = s->qual & 7, reg = (s->qual >> 8) & 15;
-    uint64_t *slot = dr < 4 ? &s->dr[dr] : dr == 6 ? &s->dr6 : &s->dr7;
-    record(EXIT_DR, s->mtd, s->qual, reg);
-    s->rip = next;
-    if (s->qual & 16) {
-        s->rax = *slot;
-        return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN;
-    }
-    *slot = s->rax & 0xffffffff;
-    return BH_MTD_DR | BH_MTD_RIP_LEN;
-}
-
-/* One exit; returns the MTD of what to write back. */
-static uint64_t handle(uint64_t reason, struct bh_vmstate *s)
-{
-    uint64_t next = s->rip + s->insn_len;
-    switch (reason) {
-    case BH_VMEXIT_STARTUP:
-        record(reason, s->mtd, s->rip, s->cs.sel);
-        return start_up(s);
-    case EXIT_CPUID:
-        record(reason, s->mtd, s->rax, s->insn_len);
-        s->rax = 0xb00c, s->rbx = s->rcx = s->rdx = 0, s->rip = next;
-        if (t.mode == M_BADINJ) {    /* an error code in real mode: the entry fails */
-            s->inj_info = 0x80000000u | 3u << 8 | 13u | 1u << 11;
-            return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN | BH_MTD_INJ;
-        }
-        return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN;
-    case EXIT_INTR_WINDOW:        /* the guest can take it now */
-        record(reason, s->mtd, s->rflags, 0);
-        s->inj_info = INJ_EXT(0x20), s->ctrl = 0;
-        return BH_MTD_INJ | BH_MTD_CTRL;
-    case EXIT_PREEMPT:
-        record(reason, s->mtd, 0, 0);
-        return 0;
-    case BH_VMEXIT_RECALL:
-        record(reason, s->mtd, 0, 0);
-        bh_kill_pd(t.vm);
-        bh_sm_up(t.done_sm);
-        return 0;
-    case EXIT_IO:
-        record(reason, s->mtd, s->qual, s->rax & 0xff);
-        s->rip = next;
-        return BH_MTD_RIP_LEN;
-    case EXIT_VMCALL:
-        return vmcall(s, next);
-    case EXIT_DR:
-        return mov_dr(s, next);
-    case EXIT_CR:                 /* MOV to CR4 (the AVX guest, eax): hv owns OSXSAVE */
-        record(reason, s->mtd, s->qual, s->rax & 0xffffffff);
-        if ((s->qual & 0x3f) != 4)
-            return 0;             /* anything else: the guest spins on, the run times out */
-        s->cr4 = s->rax & 0xffffffff, s->rip = next;
-        return BH_MTD_CR | BH_MTD_RIP_LEN;
-    case EXIT_XSETBV:             /* passed on unchecked: hv must refuse a bad one */
-        record(reason, s->mtd, (s->rdx << 32 | (s->rax & 0xffffffff)), s->xcr0_ok);
-        s->xcr0 = s->rdx << 32 | (s->rax & 0xffffffff);
-        s->rip = next;
-        return BH_MTD_XCR0 | BH_MTD_RIP_LEN;
-    case EXIT_EPT:                /* map the missing page and retry */
-        record(reason, s->mtd, s->gpa, s->qual);
-        if ((t.mode == M_REVOKE && t.n > 4) || t.mode == M_LARGE || t.mode == M_HUGE) {   /* after the revocation: the end */
-            bh_kill_pd(t.vm);
-            bh_sm_up(t.done_sm);
-            return 0;
-        }
-        bh_map(t.vm, HOLE_VA, HOLE, 1, BH_M_R | BH_MAP_GUEST);
-        return 0;
-    case 31: case 32:             /* RDMSR / WRMSR that exited */
-        record(reason, s->mtd, s->rcx & 0xffffffff, s->rax & 0xffffffff);
-        if (reason == 31)
-            s->rax = 0x5a5a, s->rdx = 0;
-        s->rip = next;
-        return BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN;
-    case EXIT_HLT:
-        if (t.mode == M_INJECT && t.n == 1) {   /* the first HLT: wake it with 0x20 */
-            record(reason, s->mtd, 0, 0);
-            s->rip = next, s->inj_info = INJ_EXT(0x20);
-            return BH_MTD_RIP_LEN | BH_MTD_INJ;
-        }
-        __attribute__((fallthrough));   /* the last HLT ends the guest */
-    default:                      /* HLT, triple fault, failed entry: the end */
-        record(reason, s->mtd, s->qual, s->rip);
-        bh_kill_pd(t.vm);
-        bh_sm_up(t.done_sm);
-        return 0;
-    }
-}
-
-/* The exit handlers: local ECs on CPU 0 and 1; each call is one exit
-   (rsi = reason). */
-static void __attribute__((noreturn)) vmm_loop(uint64_t utcb, uint64_t badge, uint64_t reason)
-{
-    struct bh_vmstate *s = (struct bh_vmstate *)((struct bh_utcb *)utcb)->mr;
-    for (;;) {
-        s->mtd = handle(reason, s);
-        struct bh_msg m = { 0, { 0 } };
-        if (bh_reply_wait(&m, &badge) != BH_OK)
-            bh_exit(98);
-        reason = m.w[0];
-    }
-}
-
-static void vmm(uint64_t badge, uint64_t reason) { vmm_loop(handler_utcb, badge, reason); }
-static void vmm1(uint64_t badge, uint64_t reason) { vmm_loop(handler_utcb1, badge, reason); }
-
-/* The handler and its portals at base + reason (one portal per exit the
-   guests make; the rest of the 128 stay empty). */
-static uint64_t exit_base, exit_base1, handler_ec;
-
-static bool make_portals(unsigned cpu, uint64_t utcb, void (*fn)(uint64_t, uint64_t),
-                         uint64_t *base)
-{
-    uint64_t ec = rt_sel();
-    if (bh_create_ec(ec, SEL_PD, cpu, BH_EC_LOCAL, utcb, (uint64_t)fn, rt_stack() - 8) != BH_OK)
-        return false;
-    if (cpu == CPU0)
-        handler_ec = ec;
-    *base = rt_sel();
-    for (unsigned i = 1; i < BH_VM_EXITS; i++)
-        rt_sel();
-    static const unsigned used[] = { BH_VMEXIT_STARTUP, BH_VMEXIT_FAIL, BH_VMEXIT_RECALL,
-                                     EXIT_CPUID, EXIT_HLT, EXIT_VMCALL, EXIT_IO, EXIT_EPT,
-                                     EXIT_TRIPLE, EXIT_BAD_GUEST, EXIT_INTR_WINDOW, EXIT_PREEMPT,
-                                     31, 32, EXIT_DR, EXIT_XSETBV, EXIT_CR };
-    for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++) {
-        uint64_t mtd = used[i] == EXIT_CPUID ? BH_MTD_GPR_ACDB | BH_MTD_RIP_LEN : BH_MTD_ALL;
-        if (bh_create_pt_mtd(*base + used[i], SEL_PD, ec, used[i], mtd) != BH_OK)
-            return false;
-    }
-    return true;
-}
-
-/* A VM with the guest code at 0x7c00, run until the handler ends it. */
-static uint64_t last_vcpu;
-
-/* The 2 MiB requests the kernel must refuse, then the block at LARGE_GPA
-   (one EPT leaf), then a single page inside it. */
-static enum bh_status large_requests(uint64_t vm)
-{
-    large_st[0] = bh_map(vm, LARGE_VA + 0x1000, LARGE_GPA, BH_MAP_MAX, LARGE_MAP);
-    large_st[1] = bh_map(vm, LARGE_VA, LARGE_GPA + 0x1000, BH_MAP_MAX, LARGE_MAP);
-    large_st[2] = bh_map(vm, LARGE_VA, LARGE_GPA, 256, LARGE_MAP);
-    large_st[3] = bh_map(vm, GUEST_VA, 2 * LARGE_GPA, BH_MAP_MAX, LARGE_MAP);
-    large_st[4] = bh_map(vm, LARGE_VA + 0x5000, HOLE, 1, BH_M_R | BH_MAP_GUEST);
-    large_st[5] = bh_map(vm, LARGE_VA, 0, BH_MAP_MAX, LARGE_MAP);
-    large_st[6] = bh_map(vm, 0, 2 * LARGE_GPA, BH_MAP_MAX, LARGE_MAP | BH_M_W | BH_MAP_FRESH);
-    large_st[7] = bh_map(SEL_PD, 0, LARGE_VA + 0x201000, BH_MAP_MAX,
-                         BH_M_R | BH_M_W | BH_MAP_FRESH | BH_MAP_2M);
-    enum bh_status s = bh_map(vm, LARGE_VA, LARGE_GPA, BH_MAP_MAX, LARGE_MAP | BH_M_W | BH_M_X);
-    large_st[8] = bh_map(vm, GUEST_VA + 0x1000, LARGE_GPA + 0x1000, 1, BH_M_R | BH_MAP_GUEST);
-    return s;
-}
-
-/* The 1 GiB requests the kernel must refuse, then the block at HUGE_GPA
-   (one EPT leaf), then a single page inside it. */
-static enum bh_status huge_requests(uint64_t vm)
-{
-    huge_st[0] = bh_map(vm, HUGE_VA + LARGE_SIZE, HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP);
-    huge_st[1] = bh_map(vm, HUGE_VA, HUGE_GPA + LARGE_SIZE, BH_MAP_1G_PAGES, HUGE_MAP);
-    huge_st[2] = bh_map(vm, HUGE_VA, HUGE_GPA, BH_MAP_MAX, HUGE_MAP);
-    huge_st[3] = bh_map(vm, HUGE_VA, HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP | BH_MAP_2M);
-    huge_st[4] = bh_map(vm, GUEST_VA, 2 * HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP);
-    huge_st[5] = bh_map(vm, HUGE_VA, 2 * HUGE_GPA, BH_MAP_MAX, LARGE_MAP);
-    huge_st[6] = bh_map(vm, HUGE_VA, 0, BH_MAP_1G_PAGES, HUGE_MAP);
-    huge_st[7] = bh_map(vm, 0, 2 * HUGE_GPA, BH_MAP_1G_PAGES, HUGE_FRESH | BH_MAP_GUEST);
-    enum bh_status s = bh_map(vm, HUGE_VA, HUGE_GPA, BH_MAP_1G_PAGES, HUGE_MAP | BH_M_W | BH_M_X);
-    huge_st[8] = bh_map(vm, GUEST_VA + 0x1000, HUGE_GPA + 0x1000, 1, BH_M_R | BH_MAP_GUEST);
-    return s;
-}
-
-static bool run_on(unsigned cpu, const uint8_t *code, size_t len, uint64_t portals, const char *what)
-{
-    uint64_t vm = rt_sel(), vcpu = rt_sel(), sc = rt_sel(), death = rt_sel();
-    last_vcpu = vcpu;
-    memset(&t.log, 0, sizeof t.log);
-    t.n = 0;
-    t.vm = vm;
-    memset((void *)GUEST_VA, 0xf4, 4096);              /* hlt everywhere else */
-    memcpy((void *)(GUEST_VA + 0xc00), code, len);
-    enum bh_status s = bh_create_sm(death, SEL_PD, 0);
-    if (s == BH_OK)
-        s = bh_create_pd(vm, SEL_PD, 64 | BH_PD_VM, 64, death);
-    if (s == BH_OK)
-        s = bh_map(vm, GUEST_VA, GUEST_PAGE, 1, BH_M_R | BH_M_W | BH_M_X | BH_MAP_GUEST);
-    if (s == BH_OK)
-        s = bh_map(vm, ZERO_VA, 0, 1, BH_M_R | BH_M_W | BH_MAP_GUEST);
-    if (s == BH_OK)
-        s = bh_create_vcpu(vcpu, vm, cpu, SEL_PD, portals);
-    if (s == BH_OK && t.mode == M_LARGE)
-        s = large_requests(vm);
-    if (s == BH_OK && t.mode == M_HUGE)
-        s = huge_requests(vm);
-    if (s == BH_OK && t.mode == M_LSTAR)  /* the guest's own SYSCALL entry point */
-        s = (enum bh_status)bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_MSR, 0xc0000082, 0,
-                                        BH_VCPU_MSR_R | BH_VCPU_MSR_W, 0);
-    if (s == BH_OK)
-        s = bh_create_sc(sc, SEL_PD, vcpu, 10, 10000, 10000);
-    if (s != BH_OK) {
-        bh_tap(false, "vmx: %s: set up a VM (status %d)", what, s);
-        return false;
-    }
-    if (t.mode == M_SPIN) {       /* let it spin, then recall it from here */
-        bh_sm_down(death, 100000);
-        bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, vcpu, BH_VCPU_RECALL, 0, 0, 0, 0) == BH_OK,
-               "vmx: recall the spinning vCPU on cpu %u from cpu 0", cpu);
-    }
-    /* A vCPU without exit portals never reaches a handler: no done to
-       wait for (waiting would only burn the 30 s timeout). */
-    bool done = (portals != exit_base && portals != exit_base1) ||
-                bh_sm_down(t.done_sm, 30000000) == BH_OK;
-    bool dead = bh_sm_down(death, 10000000) == BH_OK;
-    if (!done || !dead) {
-        bh_kill_pd(vm);
-        for (unsigned i = 0; i < t.n && i < MAX_LOG; i++)
-            bh_printf("# vmx: %s: exit %u: reason %lu mtd %lx a %lx b %lx\n", what, i,
-                      t.log[i].reason, t.log[i].mtd, t.log[i].a, t.log[i].b);
-    }
-    bh_tap(done && dead, "vmx: %s: the guest ran and its VM ended (%u exits)", what, t.n);
-    return done && dead;
-}
 
 static bool run_guest(const uint8_t *code, size_t len, uint64_t portals, const char *what)
 {
@@ -466,13 +50,13 @@ static void test_refusals(bool have_vmx)
     bh_kill_pd(pd);
 }
 
-static const struct exit_rec *at(unsigned i) { return &t.log[i]; }
+static const struct exit_rec *at(unsigned i) { return &vrun.log[i]; }
 
 static void test_basic(void)
 {
     if (!run_guest(vmg_basic, (size_t)(vmg_basic_end - vmg_basic), exit_base, "basic guest"))
         return;
-    bh_tap(t.n == 7, "vmx: basic guest made 7 exits (%u)", t.n);
+    bh_tap(vrun.n == 7, "vmx: basic guest made 7 exits (%u)", vrun.n);
     bh_tap(at(0)->reason == BH_VMEXIT_STARTUP && at(0)->a == 0xfff0 && at(0)->b == 0xf000,
            "vmx: first the start-up message, with the reset state f000:fff0");
     bh_tap(at(1)->reason == EXIT_CPUID && at(1)->a == 0x12345678 && at(1)->b == 2,
@@ -494,33 +78,33 @@ static void test_basic(void)
 static void test_bad_guests(void)
 {
     if (run_guest(vmg_triple, (size_t)(vmg_triple_end - vmg_triple), exit_base, "triple fault"))
-        bh_tap(t.n == 2 && at(1)->reason == EXIT_TRIPLE,
-               "vmx: a triple fault is an exit to the VMM (%u exits, last %lu)", t.n,
-               t.n ? t.log[t.n - 1].reason : 0);
-    t.bad_start = true;
+        bh_tap(vrun.n == 2 && at(1)->reason == EXIT_TRIPLE,
+               "vmx: a triple fault is an exit to the VMM (%u exits, last %lu)", vrun.n,
+               vrun.n ? vrun.log[vrun.n - 1].reason : 0);
+    vrun.bad_start = true;
     if (run_guest(vmg_basic, (size_t)(vmg_basic_end - vmg_basic), exit_base, "refused state"))
-        bh_tap(t.n == 2 && at(1)->reason == (EXIT_BAD_GUEST | BH_VMEXIT_REASON_FAILED),
+        bh_tap(vrun.n == 2 && at(1)->reason == (EXIT_BAD_GUEST | BH_VMEXIT_REASON_FAILED),
                "vmx: a state the CPU refuses fails the entry, reported to the VMM (reason %lx)",
-               t.n > 1 ? at(1)->reason : 0);
-    t.bad_start = false;
+               vrun.n > 1 ? at(1)->reason : 0);
+    vrun.bad_start = false;
     /* No portals at all: hv stops the vCPU, the VM dies, nothing else. */
     uint64_t empty = rt_sel();
     for (unsigned i = 1; i < BH_VM_EXITS; i++)
         rt_sel();
     if (run_guest(vmg_basic, (size_t)(vmg_basic_end - vmg_basic), empty, "no exit portals"))
-        bh_tap(t.n == 0, "vmx: with no exit portal the vCPU stops before it runs");
+        bh_tap(vrun.n == 0, "vmx: with no exit portal the vCPU stops before it runs");
 }
 
 #define RUN(mode_, guest, portals, cpu, what) \
-    (t.mode = (mode_), run_on((cpu), guest, (size_t)(guest##_end - guest), (portals), (what)))
+    (vrun.mode = (mode_), run_on((cpu), guest, (size_t)(guest##_end - guest), (portals), (what)))
 
 static void test_events(void)
 {
     if (RUN(M_INJECT, vmg_inject, exit_base, CPU0, "injection")) {
-        bh_tap(t.n == 9, "vmx: injection guest made 9 exits (%u)", t.n);
-        for (unsigned i = 0; t.n != 9 && i < t.n && i < MAX_LOG; i++)
-            bh_printf("# vmx: injection: exit %u: reason %lx a %lx b %lx\n", i, t.log[i].reason,
-                      t.log[i].a, t.log[i].b);
+        bh_tap(vrun.n == 9, "vmx: injection guest made 9 exits (%u)", vrun.n);
+        for (unsigned i = 0; vrun.n != 9 && i < vrun.n && i < MAX_LOG; i++)
+            bh_printf("# vmx: injection: exit %u: reason %lx a %lx b %lx\n", i, vrun.log[i].reason,
+                      vrun.log[i].a, vrun.log[i].b);
         bh_tap(at(1)->reason == EXIT_HLT && at(2)->reason == EXIT_VMCALL && at(2)->a == 3 && at(2)->b == 1,
                "vmx: an interrupt injected at HLT ran the guest's handler once");
         bh_tap(at(3)->a == 4 && at(4)->reason == EXIT_INTR_WINDOW && (at(4)->a & 0x200),
@@ -529,21 +113,21 @@ static void test_events(void)
         bh_tap(at(7)->a == 7 && at(7)->b == 1, "vmx: an injected NMI ran the guest's NMI handler");
     }
     if (RUN(M_BADINJ, vmg_basic, exit_base, CPU0, "bad injection"))
-        bh_tap(t.n == 3 && at(2)->reason == BH_VMEXIT_FAIL && at(2)->a == 7,
+        bh_tap(vrun.n == 3 && at(2)->reason == BH_VMEXIT_FAIL && at(2)->a == 7,
                "vmx: an injection the CPU refuses fails the entry, reported as BH_VMEXIT_FAIL "
-               "(VM-instruction error %lu)", t.n > 2 ? at(2)->a : 0);
+               "(VM-instruction error %lu)", vrun.n > 2 ? at(2)->a : 0);
     if (rt_cpus() < 2) {
         bh_printf("# vmx: one CPU: the recall test needs two\n");
         return;
     }
     if (RUN(M_SPIN, vmg_spin, exit_base1, CPU1, "spinning guest")) {
         bool leak = false, preempt = false;
-        for (unsigned i = 0; i < t.n && i < MAX_LOG; i++) {
-            leak |= t.log[i].reason == EXIT_VMCALL;
-            preempt |= t.log[i].reason == EXIT_PREEMPT;
+        for (unsigned i = 0; i < vrun.n && i < MAX_LOG; i++) {
+            leak |= vrun.log[i].reason == EXIT_VMCALL;
+            preempt |= vrun.log[i].reason == EXIT_PREEMPT;
         }
         bh_tap(preempt, "vmx: the preemption timer the VMM armed made the guest exit");
-        bh_tap(t.n && t.log[(t.n - 1) % MAX_LOG].reason == BH_VMEXIT_RECALL,
+        bh_tap(vrun.n && vrun.log[(vrun.n - 1) % MAX_LOG].reason == BH_VMEXIT_RECALL,
                "vmx: the recall from another CPU made the spinning guest exit");
         bh_tap(!leak, "vmx: no host interrupt reached the guest (its IVT would have said so)");
     }
@@ -553,7 +137,7 @@ static void test_revoke(void)
 {
     if (!RUN(M_REVOKE, vmg_revoke, exit_base, CPU0, "revocation"))
         return;
-    bh_tap(t.n == 5 && at(1)->a == 1 && at(1)->b >= 1,
+    bh_tap(vrun.n == 5 && at(1)->a == 1 && at(1)->b >= 1,
            "vmx: the TSC offset the VMM set shows in the guest's RDTSC (edx >> 8 = %lu)", at(1)->b);
     bh_tap(at(2)->reason == EXIT_EPT && at(3)->a == 2 && at(3)->b == HOLE_VALUE,
            "vmx: the page mapped on the EPT violation was read");
@@ -569,13 +153,13 @@ static void test_revoke(void)
 static void test_sysmsrs(void)
 {
     if (RUN(M_LSTAR, vmg_lstar, exit_base, CPU0, "LSTAR passed through"))
-        bh_tap(t.n == 3 && at(1)->reason == EXIT_VMCALL && at(1)->a == 10 && at(1)->b == 0x12345678,
+        bh_tap(vrun.n == 3 && at(1)->reason == EXIT_VMCALL && at(1)->a == 10 && at(1)->b == 0x12345678,
                "vmx: a guest writes and reads its own LSTAR without an exit (%u exits, read %lx)",
-               t.n, t.n > 1 ? at(1)->b : 0);
+               vrun.n, vrun.n > 1 ? at(1)->b : 0);
     bh_tap(bh_syscall6(BH_SYS_LOOKUP, SEL_PD, 0, 0, 0, 0, 0) == BH_OK,
            "vmx: the root's system calls still reach hv after the guest ran with its own LSTAR");
     if (RUN(M_LSTAR_EXIT, vmg_lstar, exit_base, CPU0, "LSTAR intercepted"))
-        bh_tap(t.n == 5 && at(1)->reason == 32 && at(1)->a == 0xc0000082 && at(2)->reason == 31 &&
+        bh_tap(vrun.n == 5 && at(1)->reason == 32 && at(1)->a == 0xc0000082 && at(2)->reason == 31 &&
                at(3)->a == 10 && at(3)->b == 0x5a5a,
                "vmx: without pass-through the guest's WRMSR and RDMSR of LSTAR exit to the VMM");
 }
@@ -584,9 +168,9 @@ static void test_sysmsrs(void)
 static const struct exit_rec *step_rec(uint64_t step)
 {
     const struct exit_rec *r = NULL;
-    for (unsigned i = 0; i < t.n && i < MAX_LOG; i++)
-        if (t.log[i].reason == EXIT_VMCALL && t.log[i].a == step)
-            r = &t.log[i];
+    for (unsigned i = 0; i < vrun.n && i < MAX_LOG; i++)
+        if (vrun.log[i].reason == EXIT_VMCALL && vrun.log[i].a == step)
+            r = &vrun.log[i];
     return r;
 }
 
@@ -599,7 +183,7 @@ static void test_debug(void)
     if (RUN(M_DR, vmg_dr, exit_base, CPU0, "debug registers")) {
         const struct exit_rec *r12 = step_rec(12), *r13 = step_rec(13), *r14 = step_rec(14);
         r12 = r12 ? r12 : &none, r13 = r13 ? r13 : &none, r14 = r14 ? r14 : &none;
-        bh_tap(t.n > 6 && at(1)->reason == EXIT_DR && (at(1)->a & 0x1f) == 0,
+        bh_tap(vrun.n > 6 && at(1)->reason == EXIT_DR && (at(1)->a & 0x1f) == 0,
                "vmx: the guest's MOV to DR0 exits to the VMM (qual %lx)", at(1)->a);
         bh_tap(r12->b == 0xffff0ff2, "vmx: the DR6 the guest set survives an exit round trip (%lx)",
                r12->b);
@@ -645,7 +229,7 @@ static void test_large(void)
     for (unsigned i = 0; i < 10; i++)
         large_st[i] = (enum bh_status)99;
     if (RUN(M_LARGE, vmg_large, exit_base, CPU0, "2 MiB page")) {
-        const struct exit_rec *r = step_rec(20), *last = at(t.n > 0 ? (t.n - 1) % MAX_LOG : 0);
+        const struct exit_rec *r = step_rec(20), *last = at(vrun.n > 0 ? (vrun.n - 1) % MAX_LOG : 0);
         bh_tap(large_st[0] == BH_EINVAL && large_st[1] == BH_EINVAL,
                "vmx: a 2 MiB share from or to a misaligned address: EINVAL (%d %d)",
                large_st[0], large_st[1]);
@@ -749,7 +333,7 @@ static void test_huge(void)
     if (!ept_1g)
         bh_tap(true, "vmx: the root's 1 GiB block stays out of VMs (no 1 GiB EPT pages)");
     else if (RUN(M_HUGE, vmg_large, exit_base, CPU0, "1 GiB page")) {
-        const struct exit_rec *r = step_rec(20), *last = at(t.n > 0 ? (t.n - 1) % MAX_LOG : 0);
+        const struct exit_rec *r = step_rec(20), *last = at(vrun.n > 0 ? (vrun.n - 1) % MAX_LOG : 0);
         bh_tap(huge_st[0] == BH_EINVAL && huge_st[1] == BH_EINVAL,
                "vmx: a 1 GiB share from or to a misaligned address: EINVAL (%d %d)",
                huge_st[0], huge_st[1]);
@@ -813,7 +397,7 @@ static void test_avx(void)
                r21->b);
         bh_tap(r16->b == 1, "vmx: the VMM's own ymm0 survived the guest's");
         bh_tap(r17->b == 3, "vmx: the guest's YMM upper half survived the VMM's ymm0 (%lx)", r17->b);
-        bh_tap(step_rec(0xbad) == NULL && r18->b == 0 && t.n > 9 && at(8)->reason == EXIT_XSETBV &&
+        bh_tap(step_rec(0xbad) == NULL && r18->b == 0 && vrun.n > 9 && at(8)->reason == EXIT_XSETBV &&
                at(8)->a == 5, "vmx: XCR0 with AVX but no SSE gave the guest #GP(0), not the kernel");
     }
     if (RUN(M_AVX_PEEK, vmg_avx, exit_base, CPU0, "AVX state, next guest")) {
@@ -826,10 +410,10 @@ static void test_avx(void)
 static void test_isolation(void)
 {
     if (RUN(M_SSE, vmg_sse, exit_base, CPU0, "SSE state"))
-        bh_tap(t.n == 4 && at(1)->a == 8 && at(1)->b == 1 && at(2)->a == 9 && at(2)->b == 1,
+        bh_tap(vrun.n == 4 && at(1)->a == 8 && at(1)->b == 1 && at(2)->a == 9 && at(2)->b == 1,
                "vmx: guest and VMM keep their own xmm0 across exits (%lu, %lu)",
                at(1)->b, at(2)->b);
-    t.mode = M_PLAIN;
+    vrun.mode = M_PLAIN;
     bh_tap(bh_syscall6(BH_SYS_VCPU_CTRL, last_vcpu, BH_VCPU_RECALL, 0, 0, 0, 0) == BH_EINVAL,
            "vmx: VCPU_CTRL on a dead vCPU: EINVAL");
     uint64_t vm = rt_sel(), vcpu = rt_sel();
@@ -855,19 +439,14 @@ static void test_isolation(void)
 void test_vmx(void)
 {
     uint64_t sm = rt_sel();
-    handler_utcb = rt_utcb();
-    handler_utcb1 = rt_utcb();
-    bool two = rt_cpus() > 1;
-    enum bh_status s1 = bh_create_sm(sm, SEL_PD, 0),
-                   s2 = make_portals(CPU0, handler_utcb, vmm, &exit_base) &&
-                        (!two || make_portals(CPU1, handler_utcb1, vmm1, &exit_base1)) ? BH_OK : BH_EINVAL,
+    enum bh_status s1 = bh_create_sm(sm, SEL_PD, 0), s2 = vmm_start(),
                    s3 = bh_map(SEL_PD, 0, GUEST_VA, 3, BH_M_R | BH_M_W | BH_M_X | BH_MAP_FRESH);
     bool ok = s1 == BH_OK && s2 == BH_OK && s3 == BH_OK;
     bh_tap(ok, "vmx: the root task's VMM side is set up (handler, portals, guest pages: %d %d %d)",
            s1, s2, s3);
     if (!ok)
         return;
-    t.done_sm = sm;
+    vrun.done_sm = sm;
     *(volatile uint16_t *)HOLE_VA = HOLE_VALUE;
     uint64_t pd = rt_sel();
     bool have = bh_create_pd(pd, SEL_PD, 64 | BH_PD_VM, 64, BH_SEL_NONE) != BH_ENOTSUP;
