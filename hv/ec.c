@@ -19,6 +19,8 @@
 static void link(struct ec *ec, struct pd *pd, uint32_t cpu)
 {
     ec->cpu = cpu;
+    ec->slots = pd->caps.slots;
+    ec->nslots = pd->caps.nslots;
     fpu_init_area(ec->fpu);
     pd->live_ecs++;
     ec->pd_next = pd->ecs;

@@ -9,6 +9,7 @@
 
 struct ksc;
 struct pd;
+struct cap;
 struct vcpu;
 
 /* A FIFO of blocked ECs (portal callers, semaphore waiters), linked
@@ -38,6 +39,8 @@ struct ec {
        SDM Vol. 3A, 6.14.2), so the frame must end 16-byte aligned. */
     struct trapframe regs __attribute__((aligned(16)));
     struct pd *pd;
+    struct cap *slots;          /* pd's capability slots and their number, */
+    uint64_t nslots;            /* fixed for its life: the fast path's lookup */
     struct bh_utcb *utcb;       /* kernel alias of the UTCB page */
     uint64_t utcb_pa;
     uint64_t fs_base, gs_base;  /* the user's FS and GS bases */

@@ -24,6 +24,8 @@ void asm_offsets(void)
     REG(RIP, rip); REG(RFLAGS, rflags); REG(RSP, rsp); REG(VECTOR, vector);
     DEF(EC_FRAME_END, offsetof(struct ec, regs) + sizeof(struct trapframe));
     DEF(EC_PD, offsetof(struct ec, pd));
+    DEF(EC_SLOTS, offsetof(struct ec, slots));
+    DEF(EC_NSLOTS, offsetof(struct ec, nslots));
     DEF(EC_FS_BASE, offsetof(struct ec, fs_base));
     DEF(EC_GS_BASE, offsetof(struct ec, gs_base));
     DEF(EC_CPU, offsetof(struct ec, cpu));
@@ -40,8 +42,6 @@ void asm_offsets(void)
     DEF(EC_S_WAIT_REPLY, EC_WAIT_REPLY);
     DEF(EC_S_DEAD, EC_DEAD);
 
-    DEF(PD_SLOTS, offsetof(struct pd, caps.slots));
-    DEF(PD_NSLOTS, offsetof(struct pd, caps.nslots));
     DEF(PD_ROOT, offsetof(struct pd, root));
     DEF(PD_CR3, offsetof(struct pd, cr3));
     DEF(PD_IOBM, offsetof(struct pd, iobm));

@@ -180,12 +180,10 @@ fast_call:
     mov [gs:PC_USER_RSP], rsp
     mov rsp, [gs:PC_CURRENT]            ; the caller
     ENTER_LOCKED bail_call
-    mov rbx, [rsp + EC_PD]
-    mov ebp, [rbx + PD_NSLOTS]
-    cmp rdi, rbp
+    cmp rdi, [rsp + EC_NSLOTS]
     jae bail_call
     imul rbp, rdi, CAP_SIZE
-    add rbp, [rbx + PD_SLOTS]
+    add rbp, [rsp + EC_SLOTS]
     cmp byte [rbp + CAP_TYPE], OBJ_PT
     jne bail_call
     test byte [rbp + CAP_RIGHTS], R_CALL
