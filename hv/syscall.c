@@ -673,7 +673,9 @@ void syscall_dispatch(struct trapframe *tf)
     tlb_set_in_user(0);                /* before spinning: see tlb.c */
     bkl_lock();
     struct ec *ec = this_cpu()->current;
-    if (ec->state != EC_DEAD) {        /* (killed from another CPU meanwhile) */
+    /* (not if killed from another CPU meanwhile; not for a message the
+       fast paths refuse first thing) */
+    if (ec->state != EC_DEAD && tf->r10 <= BH_MSG_REG_WORDS) {
         if (tf->rax == BH_SYS_CALL)
             fastpath_call(ec);
         else if (tf->rax == BH_SYS_REPLY_WAIT)

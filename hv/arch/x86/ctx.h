@@ -93,13 +93,15 @@ static inline __attribute__((always_inline)) void ctx_io(struct percpu *p, const
 static inline __attribute__((always_inline, noreturn)) void ec_to_user(struct percpu *p,
                                                                      struct ec *ec)
 {
-    if (p->sys_guest)
-        vcpu_host_sysmsrs(p);          /* hv's SYSCALL entry before user code runs */
-    if (p->dr_guest)
-        vcpu_leave_debug(p);           /* and hv's debug registers */
-    if (p->xcr0_narrow) {              /* and every component hv switches */
-        xsetbv0(fpu_xcr0);
-        p->xcr0_narrow = false;
+    if (__builtin_expect(p->slow & PERCPU_SLOW_GUEST, 0)) {
+        if (p->sys_guest)
+            vcpu_host_sysmsrs(p);      /* hv's SYSCALL entry before user code runs */
+        if (p->dr_guest)
+            vcpu_leave_debug(p);       /* and hv's debug registers */
+        if (p->xcr0_narrow) {          /* and every component hv switches */
+            xsetbv0(fpu_xcr0);
+            p->xcr0_narrow = false;
+        }
     }
     ctx_io(p, ec->pd);
     tlb_check();

@@ -81,6 +81,12 @@ struct percpu {
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
 };
+/* The bytes of percpu.slow that say guest state is loaded. */
+#define PERCPU_SLOW_GUEST 0xffffffull
+_Static_assert(offsetof(struct percpu, sys_guest) == offsetof(struct percpu, slow) &&
+                   offsetof(struct percpu, dr_guest) == offsetof(struct percpu, slow) + 1 &&
+                   offsetof(struct percpu, xcr0_narrow) == offsetof(struct percpu, slow) + 2,
+               "PERCPU_SLOW_GUEST covers the guest-state bytes");
 _Static_assert(offsetof(struct percpu, current) == 8, "entry.asm uses gs:8");
 _Static_assert(offsetof(struct percpu, kstack_top) == 32, "entry.asm uses gs:32");
 _Static_assert(offsetof(struct percpu, user_rsp) == 16, "entry.asm uses gs:16");
