@@ -18,7 +18,7 @@ HV_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
     -isystem $(GCC_INC) -Ihv/lib/include -Ihv -Ihv/arch/x86 -Iinclude \
     -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie \
     -fno-stack-protector -fno-asynchronous-unwind-tables -fno-common \
-    -fno-omit-frame-pointer -MMD -MP
+    -MMD -MP
 
 # Host unit tests: hosted, sanitised.
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -Ihv -Iinclude -Ilib/include \
