@@ -12,7 +12,7 @@
 #define WIN_VA (TLB_VA + 0x10000)               /* the window onto one of them */
 #define STACK_VA (TLB_VA + 0x20000)             /* two 16 KiB stacks */
 #define STACK_PAGES 8u
-#define ROUNDS 2000u
+#define ROUNDS 600u
 #define ACK_US 30000000u        /* a generous wait: QEMU's vCPUs stall under host load */
 
 static volatile uint64_t round_no, ack, stale, calls;
