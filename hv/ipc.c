@@ -212,9 +212,12 @@ uint64_t ipc_call(struct ec *c)
     enum bh_status s = check_msginfo(c->regs.r10);
     if (s != BH_OK)
         return s;
-    if ((s = cap_lookup(&c->pd->caps, c->regs.rdi, BH_OBJ_PT, BH_R_CALL, &cap)) != BH_OK)
-        return s;
-    struct pt *pt = cap->obj;
+    struct pt *pt = ipc_portal(&c->pd->caps, c->regs.rdi);   /* inline */
+    if (!pt) {                          /* the same checks, for the status */
+        if ((s = cap_lookup(&c->pd->caps, c->regs.rdi, BH_OBJ_PT, BH_R_CALL, &cap)) != BH_OK)
+            return s;
+        pt = cap->obj;
+    }
     struct ec *h = pt->handler;
     if (h->state == EC_DEAD)
         return BH_EABORT;

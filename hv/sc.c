@@ -42,11 +42,6 @@ void sched_init_cpu(unsigned cpu)
     cpus[cpu].key_wait_reply = ec_key(cpu, EC_WAIT_REPLY);
 }
 
-struct ksc *sched_current(void)
-{
-    struct sc *s = this_cpu()->sched->rq.current;
-    return s ? s->owner : NULL;
-}
 
 /* Charges the running SC for the time since it was last charged. */
 static void account(struct cpu_sched *c, uint64_t now)

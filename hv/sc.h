@@ -4,6 +4,7 @@
 #define HV_SC_H
 #include "obj.h"
 #include "sched.h"
+#include "percpu.h"
 
 struct ec;
 struct pd;
@@ -38,8 +39,13 @@ void ksc_destroy(struct ksc *sc);
 void sched_ready(struct ksc *sc);
 /* Takes sc off its CPU's run queue (its EC blocked or died). */
 void sched_block(struct ksc *sc);
-/* The SC running on this CPU (NULL in the idle loop). */
-struct ksc *sched_current(void);
+/* The SC running on this CPU (NULL in the idle loop). Inline: every
+   call and system call asks. */
+static inline struct ksc *sched_current(void)
+{
+    struct sc *s = this_cpu()->sched->rq.current;
+    return s ? s->owner : NULL;
+}
 /* Picks the next SC and runs its EC; idles when there is none. */
 void __attribute__((noreturn)) schedule(void);
 /* Returns to ec in user mode on this CPU (switching address space). */
