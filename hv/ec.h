@@ -82,6 +82,15 @@ static inline uint64_t ec_key(unsigned cpu, enum ec_state s)
 {
     return cpu | (uint64_t)s << 32;
 }
+
+/* Whether ec is ready on cpu (its key's CPU and state bytes; a fault may
+   be pending): one load, one XOR, one shift. */
+static inline bool ec_ready_on(const struct ec *ec, uint64_t cpu)
+{
+    uint64_t k;
+    __builtin_memcpy(&k, &ec->cpu, sizeof k);
+    return ((k ^ ec_key((unsigned)cpu, EC_READY)) << 24) == 0;   /* drops faulting, key_zero */
+}
 _Static_assert(sizeof(struct trapframe) % 16 == 0, "EC frame end 16-byte aligned");
 
 enum bh_status ec_create(struct pd *pd, uint32_t cpu, bool local, uint64_t utcb_va,

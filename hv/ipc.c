@@ -120,7 +120,8 @@ static enum bh_status check_msginfo(uint64_t mi)
 /* Starts serving caller c on handler h, on the SC c was running on. */
 static void begin(struct ec *h, struct ec *c, struct ksc *sc)
 {
-    sched_cancel_timeout(c);           /* taken: the call no longer times out */
+    if (c->timeout_at)                 /* taken: the call no longer times out */
+        sched_cancel_timeout(c);
     if (c->faulting) {                 /* the message is the fault, not regs */
         h->regs.rax = BH_OK;
         h->regs.r10 = 4 | BH_MSG_FAULT;    /* no user call can carry this bit */
@@ -268,7 +269,7 @@ uint64_t ipc_reply_wait(struct ec *h)
     } else if (sc->exec == h || sc->exec->state != EC_READY) {
         sched_block(sc);                /* nobody left to run on this SC */
     }
-    struct ec *w = ecq_pop(&h->callers);
+    struct ec *w = h->callers.head ? ecq_pop(&h->callers) : NULL;
     if (w) {                            /* next caller in line */
         w->queued_on = NULL;
         if (runs_own(h, w, w->wait_sc)) {   /* on our own SC */

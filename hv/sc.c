@@ -202,7 +202,7 @@ void ctx_io_open(struct percpu *p, const struct pd *pd)
 void ec_resume(struct ec *ec)
 {
     struct percpu *p = this_cpu();
-    if (ec->cpu != p->id || ec->state != EC_READY)
+    if (!ec_ready_on(ec, p->id))
         panic("ec_resume: EC on cpu %u state %u resumed on cpu %lu", ec->cpu, ec->state, p->id);
     if (p->current != ec)
         ctx_switch(p, p->current, ec);

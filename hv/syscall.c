@@ -642,12 +642,11 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_DEV_CTRL] = sys_dev_ctrl,
 };
 
-/* Every system call but a fast-path call or reply; lock held. Apart
-   from syscall_dispatch so that nothing stays live across the fast
-   paths (no registers to save on their way). */
-static void __attribute__((noinline, noreturn)) syscall_general(void)
+/* Every system call of ec (current) but a fast-path call or reply;
+   lock held. Apart from syscall_dispatch so that little stays live
+   across the fast paths. */
+static void __attribute__((noinline, noreturn)) syscall_general(struct ec *ec)
 {
-    struct ec *ec = this_cpu()->current;
     struct trapframe *tf = &ec->regs;
     uint64_t n = tf->rax;
     if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
@@ -681,7 +680,7 @@ void syscall_dispatch(struct trapframe *tf)
         else if (tf->rax == BH_SYS_REPLY_WAIT)
             fastpath_reply(ec);
     }
-    syscall_general();
+    syscall_general(ec);
 }
 
 void syscall_init_cpu(void)
