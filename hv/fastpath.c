@@ -25,7 +25,7 @@ int fastpath_call(struct ec *c)
 {
     uint64_t mi = c->regs.r10;
     struct pt *pt = ipc_portal(&c->pd->caps, c->regs.rdi);
-    if (unlikely(mi > BH_MSG_REG_WORDS || !pt))
+    if (unlikely(!pt))
         return 0;
     struct ec *h = pt->handler;
     if (unlikely(h->state != EC_WAIT_CALL || h->cpu != c->cpu || h->sc))
@@ -46,7 +46,7 @@ int fastpath_reply(struct ec *h)
     uint64_t mi = h->regs.r10;
     struct ec *c = h->caller;
     struct percpu *p = this_cpu();
-    if (unlikely(mi > BH_MSG_REG_WORDS || !c || c->state != EC_WAIT_REPLY || c->faulting ||
+    if (unlikely(!c || c->state != EC_WAIT_REPLY || c->faulting ||
                  c->cpu != h->cpu || (h->sc && h->donor == h->sc) ||
                  h->callers.head || p->resched))
         return 0;

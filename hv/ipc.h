@@ -57,7 +57,9 @@ static inline void ipc_copy_words(struct trapframe *d, const struct trapframe *s
 uint64_t ipc_call(struct ec *ec);
 /* BH_SYS_REPLY_WAIT from a local EC. Never returns an OK status. */
 uint64_t ipc_reply_wait(struct ec *ec);
-/* The register-only fast paths; return 0 if the slow path must run. */
+/* The register-only fast paths, for a msginfo of at most
+   BH_MSG_REG_WORDS words and no items (syscall_dispatch tests that);
+   return 0 if the slow path must run. */
 int fastpath_call(struct ec *ec);
 int fastpath_reply(struct ec *ec);
 /* REPLY_WAIT of handler h to a vCPU (fastpath.asm, lock held, h's user

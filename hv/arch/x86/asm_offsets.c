@@ -35,7 +35,6 @@ void asm_offsets(void)
     DEF(EC_CALLER, offsetof(struct ec, caller));
     DEF(EC_WAIT_SC, offsetof(struct ec, wait_sc));
     DEF(EC_CALLERS_HEAD, offsetof(struct ec, callers.head));
-    DEF(EC_FAULTING, offsetof(struct ec, faulting));
     DEF(EC_VCPU, offsetof(struct ec, vcpu));
     DEF(EC_S_READY, EC_READY);
     DEF(EC_S_WAIT_CALL, EC_WAIT_CALL);
@@ -59,8 +58,6 @@ void asm_offsets(void)
     DEF(PC_TLB_SEEN, offsetof(struct percpu, tlb_seen));
     DEF(PC_IN_USER, offsetof(struct percpu, tlb_in_user));
     DEF(PC_KSTACK, offsetof(struct percpu, kstack_top));
-    DEF(PC_ID, offsetof(struct percpu, id));
-    DEF(PC_RESCHED, offsetof(struct percpu, resched));
     DEF(PC_CURRENT, offsetof(struct percpu, current));
     DEF(PC_ROOT, offsetof(struct percpu, loaded_root));
     DEF(PC_SCHED, offsetof(struct percpu, sched));
