@@ -21,6 +21,7 @@ static void link(struct ec *ec, struct pd *pd, uint32_t cpu)
     ec->cpu = cpu;
     ec->slots = pd->caps.slots;
     ec->nslots = pd->caps.nslots;
+    ec->cr3 = pd->cr3;
     fpu_init_area(ec->fpu);
     pd->live_ecs++;
     ec->pd_next = pd->ecs;
@@ -259,6 +260,7 @@ void ec_reap_now(void)
             reap_wait.ec--;
             ec_free(ec);
         }
+    reap_wait_sync();
 }
 
 /* Takes ec out of its PD's list of ECs (and the reaper's cursor in it). */
@@ -293,6 +295,7 @@ bool ec_destroy(struct ec *ec)
         if (!zombie[i]) {
             zombie[i] = ec;
             reap_wait.ec++;
+            reap_wait_sync();
             return true;
         }
     /* Unreachable (two slots per CPU); were it not, keeping the page (a

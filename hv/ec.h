@@ -41,6 +41,7 @@ struct ec {
     struct pd *pd;
     struct cap *slots;          /* pd's capability slots and their number, */
     uint64_t nslots;            /* fixed for its life: the fast path's lookup */
+    uint64_t cr3;               /* pd->cr3, likewise: the fast path's switch */
     struct bh_utcb *utcb;       /* kernel alias of the UTCB page */
     uint64_t utcb_pa;
     uint64_t fs_base, gs_base;  /* the user's FS and GS bases */
@@ -49,7 +50,8 @@ struct ec {
     uint32_t cpu;
     uint8_t state;
     bool faulting;              /* the pending call is a fault message */
-    uint16_t key_zero;          /* always 0 */
+    bool key_vcpu;              /* a vCPU's EC (vcpu set) */
+    uint8_t key_zero;           /* always 0 */
     bool local;                 /* runs only on portal calls */
     struct ksc *sc;             /* own SC (global ECs) */
     struct ksc *donor;          /* SC lent to this EC by its caller */
@@ -73,11 +75,12 @@ _Static_assert(sizeof(struct ec) <= 4096, "an EC is one page");
 _Static_assert(offsetof(struct ec, regs) % 16 == 0, "EC frame start 16-byte aligned");
 _Static_assert(offsetof(struct ec, cpu) % 8 == 0 && offsetof(struct ec, state) == offsetof(struct ec, cpu) + 4 &&
                    offsetof(struct ec, faulting) == offsetof(struct ec, cpu) + 5 &&
-                   offsetof(struct ec, key_zero) == offsetof(struct ec, cpu) + 6,
+                   offsetof(struct ec, key_vcpu) == offsetof(struct ec, cpu) + 6 &&
+                   offsetof(struct ec, key_zero) == offsetof(struct ec, cpu) + 7,
                "an EC's key is one aligned word");
 
-/* The key of an EC on cpu in state s with no fault pending: what the
-   word at &ec->cpu holds then. */
+/* The key of an EC on cpu in state s with no fault pending that is no
+   vCPU's: what the word at &ec->cpu holds then. */
 static inline uint64_t ec_key(unsigned cpu, enum ec_state s)
 {
     return cpu | (uint64_t)s << 32;
@@ -89,7 +92,7 @@ static inline bool ec_ready_on(const struct ec *ec, uint64_t cpu)
 {
     uint64_t k;
     __builtin_memcpy(&k, &ec->cpu, sizeof k);
-    return ((k ^ ec_key((unsigned)cpu, EC_READY)) << 24) == 0;   /* drops faulting, key_zero */
+    return ((k ^ ec_key((unsigned)cpu, EC_READY)) << 24) == 0;   /* drops faulting, key_vcpu, key_zero */
 }
 _Static_assert(sizeof(struct trapframe) % 16 == 0, "EC frame end 16-byte aligned");
 

@@ -15,6 +15,13 @@
 struct spinlock bkl = SPINLOCK_INIT;
 union reap_wait reap_wait;
 
+void reap_wait_sync(void)
+{
+    bool any = reap_wait.any != 0;
+    for (unsigned i = 0; i < MAX_CPUS; i++)   /* those not online yet too */
+        cpus[i].reap = any;
+}
+
 uint64_t quota_left(const struct pd *pd)
 {
     return pd ? pd->quota - pd->used : kmem_free_count();

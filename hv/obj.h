@@ -36,8 +36,12 @@ union reap_wait {
     };
     uint64_t any;
 };
-_Static_assert(sizeof(union reap_wait) == 8, "one word for the fast path");
+_Static_assert(sizeof(union reap_wait) == 8, "one word");
 extern union reap_wait reap_wait;
+/* After every change of reap_wait: every CPU's reap byte (percpu.h,
+   in the word the assembler fast path tests) says whether anything
+   waits. */
+void reap_wait_sync(void);
 
 /* Allocates a one-page object of the given type with one reference. */
 enum bh_status kobj_new(struct pd *pd, uint8_t type, void **out);

@@ -99,23 +99,25 @@ void pd_reap_roots_now(void)
             zombies[i].root = 0;
             reap_wait.root--;
         }
+    reap_wait_sync();
 }
 
 /* Frees the PML4 (its user half already empty) once no CPU has it loaded. */
 static void free_root(uint64_t root)
 {
     uint64_t users = 0;
-    if (this_cpu()->loaded_root == root) {
+    if (paging_cr3_root(this_cpu()->loaded_cr3) == root) {
         paging_load_kernel();
-        this_cpu()->loaded_root = 0;
+        this_cpu()->loaded_cr3 = 0;
     }
     for (unsigned c = 0; c < smp_online(); c++)
-        if (cpus[c].loaded_root == root && c != this_cpu()->id)
+        if (paging_cr3_root(cpus[c].loaded_cr3) == root && c != this_cpu()->id)
             users |= 1ull << c;
     for (unsigned i = 0; users && i < ZOMBIES; i++)
         if (!zombies[i].root) {
             zombies[i].root = root, zombies[i].cpus = users;
             reap_wait.root++;
+            reap_wait_sync();
             return;
         }
     if (users)                         /* table full: leak one page, stay safe */

@@ -179,7 +179,7 @@ void root_check_end(struct ec *ec)
     kprintf("# root task exited with status %lu\n", ec->exit_code);
     tap_result(ec->exit_code == 0, "root task exited with status 0");
     paging_load_kernel();              /* the root PD's tables are about to go */
-    this_cpu()->loaded_root = 0;
+    this_cpu()->loaded_cr3 = 0;
     for (unsigned i = 0; i < smp_online(); i++)
         cpus[i].current = NULL;            /* the others are stopped for good */
     struct cap_space_kill k = { 0 };

@@ -222,9 +222,9 @@ static void go_idle(struct percpu *p)
         percpu_set_current(p, NULL);
     }
     ec_reap();                         /* also vCPU zombies of this CPU */
-    if (p->loaded_root) {
+    if (p->loaded_cr3) {
         paging_load_kernel();
-        p->loaded_root = 0;
+        p->loaded_cr3 = 0;
         pd_reap_roots();
     }
 }

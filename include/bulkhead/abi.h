@@ -69,7 +69,10 @@ enum bh_obj {
 /*
  * System calls. Entered with SYSCALL: rax = number, arguments in rdi,
  * rsi, rdx, r10, r8, r9; the status comes back in rax, results in the
- * registers each call names. rcx and r11 are clobbered by the instruction.
+ * registers each call names. rcx and r11 are clobbered by the instruction;
+ * BH_SYS_CALL and BH_SYS_REPLY_WAIT also leave rbx, rbp and r12-r15
+ * undefined: the other side's values or the EC's own older ones, never
+ * the kernel's (docs/abi.md). A sender clears what it must not disclose.
  * Every call checks its capabilities (type and rights) before it changes
  * anything, and rejects unknown flag bits with BH_EINVAL.
  */

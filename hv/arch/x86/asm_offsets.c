@@ -20,12 +20,13 @@
 void asm_offsets(void);
 void asm_offsets(void)
 {
-    REG(RBX, rbx); REG(RDI, rdi); REG(RSI, rsi); REG(RDX, rdx); REG(R8, r8); REG(R9, r9); REG(R10, r10); REG(RBP, rbp); REG(R12, r12); REG(R13, r13); REG(R14, r14); REG(R15, r15);
+    REG(RDI, rdi); REG(RSI, rsi); REG(RDX, rdx); REG(R8, r8); REG(R9, r9); REG(R10, r10);
     REG(RIP, rip); REG(RFLAGS, rflags); REG(RSP, rsp); REG(VECTOR, vector);
     DEF(EC_FRAME_END, offsetof(struct ec, regs) + sizeof(struct trapframe));
     DEF(EC_PD, offsetof(struct ec, pd));
     DEF(EC_SLOTS, offsetof(struct ec, slots));
     DEF(EC_NSLOTS, offsetof(struct ec, nslots));
+    DEF(EC_CR3, offsetof(struct ec, cr3));
     DEF(EC_FS_BASE, offsetof(struct ec, fs_base));
     DEF(EC_GS_BASE, offsetof(struct ec, gs_base));
     DEF(EC_CPU, offsetof(struct ec, cpu));
@@ -41,8 +42,6 @@ void asm_offsets(void)
     DEF(EC_S_WAIT_REPLY, EC_WAIT_REPLY);
     DEF(EC_S_DEAD, EC_DEAD);
 
-    DEF(PD_ROOT, offsetof(struct pd, root));
-    DEF(PD_CR3, offsetof(struct pd, cr3));
     DEF(PD_IOBM, offsetof(struct pd, iobm));
     DEF(CAP_SIZE, sizeof(struct cap));
     DEF(CAP_OBJ, offsetof(struct cap, obj));
@@ -59,7 +58,7 @@ void asm_offsets(void)
     DEF(PC_IN_USER, offsetof(struct percpu, tlb_in_user));
     DEF(PC_KSTACK, offsetof(struct percpu, kstack_top));
     DEF(PC_CURRENT, offsetof(struct percpu, current));
-    DEF(PC_ROOT, offsetof(struct percpu, loaded_root));
+    DEF(PC_CR3, offsetof(struct percpu, loaded_cr3));
     DEF(PC_SCHED, offsetof(struct percpu, sched));
     DEF(PC_IO_PD, offsetof(struct percpu, io_pd));
     DEF(PC_TSS, offsetof(struct percpu, tss));
@@ -68,7 +67,7 @@ void asm_offsets(void)
     DEF(PC_KEY_WAIT_REPLY, offsetof(struct percpu, key_wait_reply));
     DEF(PC_TR_CUT, offsetof(struct percpu, tr_cut));
     DEF(PC_FPU_OWNER, offsetof(struct percpu, fpu_owner));
-    DEF(PC_FPU_TS, offsetof(struct percpu, fpu_ts));
+    DEF(PC_FPU_LIVE, offsetof(struct percpu, fpu_live));
     DEF(TSS_RSP0, offsetof(struct tss, rsp));
     DEF(TSS_IOMAP, offsetof(struct tss, iomap_base));
     DEF(TSS_IOMAP_OPEN, sizeof(struct tss));
@@ -82,5 +81,4 @@ void asm_offsets(void)
     DEF(SYS_REPLY_WAIT, BH_SYS_REPLY_WAIT);
     DEF(MSG_REG_WORDS, BH_MSG_REG_WORDS);
     DEF(VEC_SYSCALL_FRAME, VEC_SYSCALL);
-    DEF(CR0_TS_BIT, CR0_TS);
 }

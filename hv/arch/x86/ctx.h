@@ -29,13 +29,13 @@ void ctx_io_open(struct percpu *p, const struct pd *pd);
 static inline __attribute__((always_inline)) void fpu_lazy(struct percpu *p, struct ec *ec)
 {
     if (p->fpu_owner != ec) {
-        if (!p->fpu_ts) {
+        if (p->fpu_live) {
             write_cr0(read_cr0() | CR0_TS);
-            p->fpu_ts = true;
+            p->fpu_live = false;
         }
-    } else if (p->fpu_ts) {
+    } else if (!p->fpu_live) {
         __asm__ volatile("clts" ::: "memory");
-        p->fpu_ts = false;
+        p->fpu_live = true;
     }
 }
 
@@ -56,9 +56,9 @@ static inline __attribute__((always_inline)) void ctx_switch(struct percpu *p, s
     if (!ec->vcpu) {                   /* a vCPU claims the FPU at entry (vcpu.c) */
         fpu_lazy(p, ec);
         struct pd *pd = ec->pd;
-        if (p->loaded_root != pd->root) {
+        if (p->loaded_cr3 != pd->cr3) {
             paging_load_cr3(pd->cr3);
-            p->loaded_root = pd->root;
+            p->loaded_cr3 = pd->cr3;
             pd_reap_roots();
         }
         fs_base_write(ec->fs_base);

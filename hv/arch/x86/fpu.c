@@ -77,9 +77,9 @@ static void restore(const void *area)
 
 void fpu_claim(struct percpu *p, struct ec *ec)
 {
-    if (p->fpu_ts) {
+    if (!p->fpu_live) {
         __asm__ volatile("clts" ::: "memory");
-        p->fpu_ts = false;
+        p->fpu_live = true;
     }
     if (p->fpu_owner == ec)
         return;                        /* a user EC's: XCR0 is fpu_xcr0 (ec_to_user) */

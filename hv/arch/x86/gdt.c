@@ -60,6 +60,8 @@ void percpu_init(struct percpu *c, unsigned id, uint64_t kstack_top, uint64_t is
     /* FXSAVE/FXRSTOR switch the SSE registers too (ECs and guests). */
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
     fpu_init_cpu();                        /* and XSAVE where present */
+    c->fpu_live = true;                    /* CR0.TS is clear (nobody owns the
+                                              registers: fpu_lazy sets it) */
 }
 
 /*

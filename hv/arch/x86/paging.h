@@ -66,6 +66,11 @@ static inline uint64_t paging_cr3(uint64_t root, uint16_t pcid)
 {
     return root | pcid | (paging_pcid_on && pcid ? 1ull << 63 : 0);
 }
+/* The root a paging_cr3 value loads (0 for 0). */
+static inline uint64_t paging_cr3_root(uint64_t cr3)
+{
+    return cr3 & 0x000ffffffffff000ull;
+}
 /* Loads a user address space (a paging_cr3 value); inline: every switch
    between PDs runs it. */
 static inline void paging_load_cr3(uint64_t cr3)

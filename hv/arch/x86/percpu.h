@@ -45,7 +45,7 @@ struct percpu {
     uint32_t apic_id;
     volatile bool online;
     volatile bool timer_checked;  /* AP finished its timer check */
-    uint64_t loaded_root;         /* the user PML4 in CR3, 0 for the kernel's */
+    uint64_t loaded_cr3;          /* a user PD's CR3 value (pd->cr3) loaded, 0 for the kernel's */
     struct cpu_sched *sched;      /* this CPU's run queue (sc.c) */
     uint64_t io_bitmap, io_bitmap1;   /* physical pages mapped as I/O bitmap */
     const void *io_pd;            /* the PD whose bitmap that is; NULL when
@@ -58,9 +58,11 @@ struct percpu {
                                      kept, equal to hv's (vcpu_dr.c) */
     bool tr_cut;                  /* a VM exit left TR's limit at 0x67 */
     /* Guest state a VM exit leaves loaded on this CPU until hv switches
-       to a user EC, a pending schedule, a current EC that was killed: any
-       of it set sends the assembler fast path (fastpath.asm) to the C
-       paths, which restore hv's state or schedule: one test. */
+       to a user EC, a pending schedule, a current EC that was killed,
+       objects waiting to be freed, a current EC that owns the FPU
+       registers: any of it set sends the assembler fast path
+       (fastpath.asm) to the C paths, which restore hv's state, schedule,
+       free or switch the FPU: one test. */
     union {
         uint64_t slow;
         struct {
@@ -70,6 +72,9 @@ struct percpu {
             volatile bool resched;    /* an IPI or timer asked for a schedule */
             bool current_dead;    /* current is dead (ec_kill); cleared when
                                      current changes (percpu_set_current) */
+            bool reap;            /* reap_wait is not 0 (obj.h, reap_wait_sync) */
+            bool fpu_live;        /* CR0.TS is clear: the current EC owns the
+                                     FPU registers (fpu_owner; fpu.h) */
         };
     };
     /* What the first word of an EC's fast-path key (ec.h, ec_key) must
@@ -77,7 +82,6 @@ struct percpu {
        caller waiting for the reply to a call (sched_init_cpu). */
     uint64_t key_wait_call, key_wait_reply;
     struct ec *fpu_owner;         /* whose FPU state the registers hold (fpu.h) */
-    bool fpu_ts;                  /* CR0.TS is set: the current EC is not that one */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
 };

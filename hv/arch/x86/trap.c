@@ -164,7 +164,7 @@ void trap_user(struct trapframe *tf)
         /* Our EC was killed: leave its address space before answering,
            so its tables can be freed (pd.c), then reschedule. */
         paging_load_kernel();
-        p->loaded_root = 0;
+        p->loaded_cr3 = 0;
         tlb_set_in_user(0);
         tlb_ipi();
         lapic_eoi();
@@ -181,7 +181,7 @@ void trap_user(struct trapframe *tf)
             trap_dispatch(tf);         /* EOI an interrupt if it was one */
         schedule();
     }
-    if (tf->vector == VEC_NM && p->fpu_ts) {   /* lazy FPU switching (fpu.h) */
+    if (tf->vector == VEC_NM && !p->fpu_live) {   /* lazy FPU switching (fpu.h) */
         fpu_claim(p, ec);
         ec_resume(ec);
     }

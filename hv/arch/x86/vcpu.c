@@ -204,6 +204,7 @@ enum bh_status vcpu_create(struct pd *vm, struct pd *vmm, uint32_t cpu, uint64_t
         next_vpid = (uint16_t)(next_vpid == 0xffff ? 1 : next_vpid + 1);
     }
     ec->vcpu = v;
+    ec->key_vcpu = true;
     *out = ec;
     return BH_OK;
 }
@@ -383,9 +384,9 @@ static inline void fpu_guest(struct percpu *p, struct ec *ec)
         fpu_claim(p, ec);
         return;
     }
-    if (p->fpu_ts) {                   /* its state is still loaded */
+    if (!p->fpu_live) {                /* its state is still loaded */
         __asm__ volatile("clts" ::: "memory");
-        p->fpu_ts = false;
+        p->fpu_live = true;
     }
     uint64_t own = fpu_get_xcr0(ec->fpu);   /* 0 = fpu_xcr0 without XSAVE */
     if (own != fpu_xcr0 || p->xcr0_narrow) {
@@ -578,6 +579,7 @@ void vcpu_free(struct ec *ec)
 {
     struct vcpu *v = ec->vcpu;
     ec->vcpu = NULL;
+    ec->key_vcpu = false;
     kobj_put(&v->vmm->obj);
     ec->pd->used -= v->msrbm ? 3 : 2;  /* credited now */
     struct percpu *me = this_cpu();
@@ -596,6 +598,7 @@ void vcpu_free(struct ec *ec)
     v->zombie_next = zombies[v->cpu];  /* its CPU clears it (soon: woken) */
     zombies[v->cpu] = v;
     reap_wait.vcpu++;
+    reap_wait_sync();
     lapic_ipi(cpus[v->cpu].apic_id, 0, VEC_IPI_WAKE, 0);
 }
 
@@ -630,4 +633,5 @@ void vcpu_reap(void)
             p->vmcs = NULL;
         release(v);
     }
+    reap_wait_sync();
 }

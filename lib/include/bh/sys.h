@@ -5,7 +5,8 @@
 #include <stdint.h>
 #include <bulkhead/abi.h>
 
-/* Generic form: up to six arguments; the status comes back in rax. */
+/* Generic form: up to six arguments; the status comes back in rax. Not
+   for CALL or REPLY_WAIT (bh_call, bh_reply_wait, bh_syscall6_any). */
 static inline uint64_t bh_syscall6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                                    uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -98,6 +99,33 @@ static inline enum bh_status bh_lookup(uint64_t sel, unsigned *type, unsigned *r
 /* An IPC message: up to four words travel in registers. */
 struct bh_msg { uint64_t mi, w[4]; };
 
+/* CALL and REPLY_WAIT preserve neither rbx, rbp nor r12-r15: on the
+   fast path they reach the receiver as the sender left them (abi.md).
+   BH_IPC_CLEAR zeroes them first, so that nothing of ours leaks; rbp,
+   which GCC may not be told is clobbered (it may be the frame pointer),
+   is saved on the stack (no red zone: -mno-red-zone). */
+#define BH_IPC_CLEAR "push %%rbp\n\txor %%ebx, %%ebx\n\txor %%ebp, %%ebp\n\t" \
+                     "xor %%r12d, %%r12d\n\txor %%r13d, %%r13d\n\t"            \
+                     "xor %%r14d, %%r14d\n\txor %%r15d, %%r15d\n\t"
+#define BH_IPC_RESTORE "\n\tpop %%rbp"
+#define BH_IPC_CLOBBERS "rcx", "r11", "rbx", "r12", "r13", "r14", "r15", "memory"
+
+/* Any system call, including CALL and REPLY_WAIT (the fuzzer's: random
+   numbers), with bh_syscall6's registers and the IPC calls' clobbers. */
+static inline uint64_t bh_syscall6_any(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                                       uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    uint64_t ret;
+    register uint64_t r10 __asm__("r10") = a3;
+    register uint64_t r8 __asm__("r8") = a4;
+    register uint64_t r9 __asm__("r9") = a5;
+    __asm__ volatile(BH_IPC_CLEAR "syscall" BH_IPC_RESTORE
+                     : "=a"(ret), "+D"(a0), "+S"(a1), "+d"(a2), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"(nr)
+                     : BH_IPC_CLOBBERS);
+    return ret;
+}
+
 /* Calls portal pt with m; on return m holds the reply. */
 static inline enum bh_status bh_call(uint64_t pt, struct bh_msg *m)
 {
@@ -106,10 +134,10 @@ static inline enum bh_status bh_call(uint64_t pt, struct bh_msg *m)
     register uint64_t r8 __asm__("r8") = m->w[2];
     register uint64_t r9 __asm__("r9") = m->w[3];
     uint64_t rsi = m->w[0], rdx = m->w[1], rdi = pt;
-    __asm__ volatile("syscall"
+    __asm__ volatile(BH_IPC_CLEAR "syscall" BH_IPC_RESTORE
                      : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "a"((uint64_t)BH_SYS_CALL)
-                     : "rcx", "r11", "memory");
+                     : BH_IPC_CLOBBERS);
     if (ret == BH_OK) {
         m->mi = r10, m->w[0] = rsi, m->w[1] = rdx, m->w[2] = r8, m->w[3] = r9;
     }
@@ -125,10 +153,10 @@ static inline enum bh_status bh_reply_wait(struct bh_msg *m, uint64_t *badge)
     register uint64_t r8 __asm__("r8") = m->w[2];
     register uint64_t r9 __asm__("r9") = m->w[3];
     uint64_t rsi = m->w[0], rdx = m->w[1], rdi = 0;
-    __asm__ volatile("syscall"
+    __asm__ volatile(BH_IPC_CLEAR "syscall" BH_IPC_RESTORE
                      : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "a"((uint64_t)BH_SYS_REPLY_WAIT)
-                     : "rcx", "r11", "memory");
+                     : BH_IPC_CLOBBERS);
     if (ret == BH_OK) {
         m->mi = r10, m->w[0] = rsi, m->w[1] = rdx, m->w[2] = r8, m->w[3] = r9;
         *badge = rdi;
