@@ -99,10 +99,9 @@ static void deliver(struct ec *dst, const struct ec *src, uint64_t mi)
     unsigned n = BH_MSG_WORDS(mi);
     dst->regs.rax = BH_OK;
     ipc_copy_words(&dst->regs, &src->regs);
-    const volatile uint64_t *from = src->utcb->mr;     /* word by word, not memcpy's bytes */
+    const uint64_t *from = src->utcb->mr;     /* each word read once, by this loop */
     uint64_t *to = dst->utcb->mr;
-#pragma GCC unroll 4
-    for (unsigned k = BH_MSG_REG_WORDS; k < n; k++)
+    for (uint64_t k = BH_MSG_REG_WORDS; k < n; k++)
         to[k] = from[k];
     if (BH_MSG_ITEMS(mi))
         deliver_items(dst, src, mi);
@@ -118,7 +117,7 @@ static enum bh_status check_msginfo(uint64_t mi)
 }
 
 /* Starts serving caller c on handler h, on the SC c was running on. */
-static void begin(struct ec *h, struct ec *c, struct ksc *sc)
+static inline __attribute__((always_inline)) void begin(struct ec *h, struct ec *c, struct ksc *sc)
 {
     if (c->timeout_at)                 /* taken: the call no longer times out */
         sched_cancel_timeout(c);
@@ -157,7 +156,7 @@ static void __attribute__((noreturn)) call_remote(struct ec *h, struct ec *c, st
 }
 
 /* Enters the call of c to portal pt (c's message is ready). */
-static void __attribute__((noreturn)) call_portal(struct ec *c, struct pt *pt)
+static inline __attribute__((always_inline, noreturn)) void call_portal(struct ec *c, struct pt *pt)
 {
     struct ec *h = pt->handler;
     struct ksc *sc = sched_current();

@@ -40,6 +40,7 @@ void sched_init_cpu(unsigned cpu)
     cpus[cpu].sched = &per_cpu[cpu];
     cpus[cpu].key_wait_call = ec_key(cpu, EC_WAIT_CALL);
     cpus[cpu].key_wait_reply = ec_key(cpu, EC_WAIT_REPLY);
+    cpus[cpu].key_ready = ec_key(cpu, EC_READY);
 }
 
 
@@ -199,7 +200,8 @@ void ctx_io_open(struct percpu *p, const struct pd *pd)
         percpu_reload_tr(p);           /* a VM exit cut TR's limit to 0x67 */
 }
 
-void ec_resume(struct ec *ec)
+/* ec_resume in C: every case ec_switch_exit does not take. */
+static void __attribute__((noinline, noreturn)) resume(struct ec *ec)
 {
     struct percpu *p = this_cpu();
     if (!ec_ready_on(ec, p->id))
@@ -209,6 +211,13 @@ void ec_resume(struct ec *ec)
     if (ec->vcpu)
         vcpu_enter(ec);                /* the TSS's I/O bitmap is no guest's business */
     ec_to_user(p, ec);
+}
+
+void ec_resume(struct ec *ec)
+{
+    if (cpu_fsgsbase)
+        ec = ec_switch_exit(ec);       /* returns ec if it does not apply */
+    resume(ec);
 }
 
 /* Leaves user context: nothing of a PD stays loaded while idle, so a PD

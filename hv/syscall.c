@@ -642,16 +642,13 @@ static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_DEV_CTRL] = sys_dev_ctrl,
 };
 
-/* Every system call of ec (current) but a fast-path call or reply;
-   lock held. Apart from syscall_dispatch so that little stays live
-   across the fast paths. */
-static void __attribute__((noinline, noreturn)) syscall_general(struct ec *ec)
+/* Ends a system call of ec (current) with status st: back to ec, unless
+   it must not go on. */
+static inline __attribute__((always_inline, noreturn)) void syscall_return(struct ec *ec,
+                                                                           uint64_t st)
 {
     struct trapframe *tf = &ec->regs;
-    uint64_t n = tf->rax;
-    if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
-        schedule();
-    tf->rax = (n < BH_SYS_COUNT && syscalls[n]) ? syscalls[n](ec) : BH_ENOSYS;
+    tf->rax = st;
     /* SYSRET to a non-canonical RIP would fault in ring 0 (Intel SDM
        Vol. 2B, SYSRET): never return to one. */
     if (tf->rip >= BH_USER_TOP) {
@@ -667,20 +664,46 @@ static void __attribute__((noinline, noreturn)) syscall_general(struct ec *ec)
     ec_resume(ec);
 }
 
+/* Every system call of ec (current) but a fast-path call or reply;
+   lock held. Apart from syscall_dispatch so that little stays live
+   across the fast paths. */
+static void __attribute__((noinline, noreturn)) syscall_general(struct ec *ec)
+{
+    uint64_t n = ec->regs.rax;
+    syscall_return(ec, (n < BH_SYS_COUNT && syscalls[n]) ? syscalls[n](ec) : BH_ENOSYS);
+}
+
 void syscall_dispatch(struct trapframe *tf)
 {
     tlb_set_in_user(0);                /* before spinning: see tlb.c */
     bkl_lock();
     struct ec *ec = this_cpu()->current;
-    /* (not if killed from another CPU meanwhile; not for a message the
-       fast paths refuse first thing) */
-    if (ec->state != EC_DEAD && tf->r10 <= BH_MSG_REG_WORDS) {
+    if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
+        schedule();
+    if (tf->r10 <= BH_MSG_REG_WORDS) { /* (not for messages they refuse at once) */
         if (tf->rax == BH_SYS_CALL)
             fastpath_call(ec);
         else if (tf->rax == BH_SYS_REPLY_WAIT)
             fastpath_reply(ec);
     }
     syscall_general(ec);
+}
+
+void syscall_ipc(struct trapframe *tf)
+{
+    tlb_set_in_user(0);                /* before spinning: see tlb.c */
+    bkl_lock();
+    struct ec *ec = this_cpu()->current;
+    if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
+        schedule();
+    bool call = tf->rax == BH_SYS_CALL;
+    if (tf->r10 <= BH_MSG_REG_WORDS) { /* the assembler's guards failed */
+        if (call)
+            fastpath_call(ec);
+        else
+            fastpath_reply(ec);
+    }
+    syscall_return(ec, call ? ipc_call(ec) : ipc_reply_wait(ec));
 }
 
 void syscall_init_cpu(void)

@@ -40,7 +40,7 @@ define user_prog
 $(call user_elf,$(BUILD)/$(1)/$(1).elf,$(2),$(3))
 endef
 
-ROOT_SRCS := root/main.c root/rt.c root/t_syscall.c root/t_caps.c root/t_ipc.c root/t_sm.c root/t_fpu.c root/t_regs.c root/t_irq.c \
+ROOT_SRCS := root/main.c root/rt.c root/t_syscall.c root/t_caps.c root/t_ipc.c root/t_sm.c root/t_fpu.c root/t_regs.c root/t_segbase.c root/t_irq.c \
              root/bench.c root/config.c root/measure.c root/servers.c root/t_servers.c root/t_vmx.c \
              root/t_vmx_vmm.c root/bench_vmx.c root/t_vtd.c root/t_devmem.c root/t_teardown.c \
              root/t_dbstep.c root/t_tlb.c

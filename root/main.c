@@ -73,6 +73,7 @@ int main(const char *args, unsigned long cpus)
     test_teardown();
     test_fpu();
     test_regs();
+    test_segbase();
     test_irq();
     test_vmx();
     test_vtd();

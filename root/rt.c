@@ -1,7 +1,7 @@
 /* Root-task test helpers: selectors, UTCB addresses, stacks, threads. */
 #include "rt.h"
 
-#define STACKS 32
+#define STACKS 48
 static uint8_t stacks[STACKS][16384] __attribute__((aligned(16)));
 static unsigned next_sel = BH_SEL_FIRST_FREE, next_stack, next_utcb;
 
@@ -27,6 +27,11 @@ uint64_t rt_stack(void)
 uint64_t rt_thread(unsigned cpu, unsigned prio, void (*fn)(void))
 {
     uint64_t ec = rt_sel(), sc = rt_sel(), sp = rt_stack();
+    if (!sp) {
+        bh_tap(false, "start a thread on cpu %u: the root's %u test stacks are all used", cpu,
+               STACKS);
+        return 0;
+    }
     enum bh_status s = bh_create_ec(ec, SEL_PD, cpu, 0, rt_utcb(), (uint64_t)fn, sp - 8);
     if (s == BH_OK)
         s = bh_create_sc(sc, SEL_PD, ec, prio, 10000, 10000);

@@ -14,7 +14,7 @@
 uint64_t rt_sel(void);
 /* A fresh, unused page-aligned address for a UTCB. */
 uint64_t rt_utcb(void);
-/* A fresh 16 KiB stack; returns its top. */
+/* A fresh 16 KiB stack; returns its top, 0 once all are used. */
 uint64_t rt_stack(void);
 /* Starts fn as a new global EC on cpu with its own SC at prio; returns
    the EC selector (0 on failure, reported as a TAP failure). */
@@ -39,6 +39,8 @@ void test_sm(void);
 void test_teardown(void);
 void test_fpu(void);
 void test_regs(void);
+/* t_segbase.c: FS and GS bases per EC across every kind of switch. */
+void test_segbase(void);
 void test_irq(void);
 void test_vmx(void);
 /* t_dbstep.c: a thread of the root's on CPU 0 that single-steps (four

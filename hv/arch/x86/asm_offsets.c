@@ -20,7 +20,8 @@
 void asm_offsets(void);
 void asm_offsets(void)
 {
-    REG(RDI, rdi); REG(RSI, rsi); REG(RDX, rdx); REG(R8, r8); REG(R9, r9); REG(R10, r10);
+    REG(RAX, rax); REG(RBX, rbx); REG(RDX, rdx); REG(RSI, rsi); REG(RDI, rdi); REG(RBP, rbp);
+    REG(R8, r8); REG(R9, r9); REG(R10, r10); REG(R12, r12); REG(R13, r13); REG(R14, r14); REG(R15, r15);
     REG(RIP, rip); REG(RFLAGS, rflags); REG(RSP, rsp); REG(VECTOR, vector);
     DEF(EC_FRAME_END, offsetof(struct ec, regs) + sizeof(struct trapframe));
     DEF(EC_PD, offsetof(struct ec, pd));
@@ -37,6 +38,7 @@ void asm_offsets(void)
     DEF(EC_WAIT_SC, offsetof(struct ec, wait_sc));
     DEF(EC_CALLERS_HEAD, offsetof(struct ec, callers.head));
     DEF(EC_VCPU, offsetof(struct ec, vcpu));
+    DEF(EC_KEY_VCPU, offsetof(struct ec, key_vcpu));
     DEF(EC_S_READY, EC_READY);
     DEF(EC_S_WAIT_CALL, EC_WAIT_CALL);
     DEF(EC_S_WAIT_REPLY, EC_WAIT_REPLY);
@@ -65,6 +67,7 @@ void asm_offsets(void)
     DEF(PC_SLOW, offsetof(struct percpu, slow));
     DEF(PC_KEY_WAIT_CALL, offsetof(struct percpu, key_wait_call));
     DEF(PC_KEY_WAIT_REPLY, offsetof(struct percpu, key_wait_reply));
+    DEF(PC_KEY_READY, offsetof(struct percpu, key_ready));
     DEF(PC_TR_CUT, offsetof(struct percpu, tr_cut));
     DEF(PC_FPU_OWNER, offsetof(struct percpu, fpu_owner));
     DEF(PC_FPU_LIVE, offsetof(struct percpu, fpu_live));

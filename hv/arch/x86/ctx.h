@@ -21,6 +21,15 @@
    SYSCALL saved, IRETQ for all others. */
 void __attribute__((noreturn)) ret_user(struct trapframe *f);
 
+/* ec_resume's common case where the CPU has FSGSBASE (fastpath.asm):
+   ctx_switch, ec_to_user and ret_user in one, for a switch from the
+   current user EC to another, next, a user EC ready on this CPU that
+   resumes from a SYSCALL frame. Returns next, having changed nothing
+   that matters (ctx_switch saves the current EC's FS and GS bases
+   again), if that is not the case or a guard fails (a TLB flush due,
+   or what the IPC fast path's guards test); ec_resume's C then runs. */
+struct ec *ec_switch_exit(struct ec *next);
+
 /* Maps pd's bitmap pages and points the TSS at them (sc.c; rare). */
 void ctx_io_open(struct percpu *p, const struct pd *pd);
 

@@ -12,7 +12,6 @@ extern syscall_dispatch
 
 global isr_table
 global syscall_entry
-global syscall_entry.swapped
 global ret_user
 
 %include "frame.inc"
@@ -64,11 +63,9 @@ trap_common:
 ; SYSCALL: rcx = user rip, r11 = user rflags; IF, TF, DF, AC cleared by
 ; IA32_FMASK. The frame is built at the end of the current EC's (gs:8)
 ; register frame, then C runs on the kernel stack.
-; The fast path (fastpath.asm) comes back at .swapped when a guard fails.
 syscall_entry:
     swapgs
     mov [gs:16], rsp
-.swapped:
     mov rsp, [gs:8]
     add rsp, EC_FRAME_END
     push GDT_UDATA | 3

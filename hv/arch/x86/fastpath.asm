@@ -41,13 +41,16 @@
 
 %include "offsets.inc"
 
+%define MSR_KGS_BASE 0xc0000102         ; IA32_KERNEL_GS_BASE (cpu.h)
+
 extern syscall_entry
-extern syscall_entry.swapped
+extern syscall_ipc
 extern bkl
 extern tlb_gen
 extern fastpath_vmreply
 
 global syscall_entry_fast
+global ec_switch_exit
 
 section .text
 
@@ -101,19 +104,11 @@ section .text
 __?SECT?__
 %endmacro
 
-; Past the point of no return: the current EC (rsp), which now blocks,
-; keeps its user RSP and FS base; EC r11 becomes current (address space
-; with its PCID, FS base, frame for the next entry in the TSS (rcx),
-; lazy FPU: fpu.h), the lock is released and r11 resumes in user mode
-; after its own SYSCALL with rax = BH_OK. rbx, rbp and r12-r15 are not
-; touched: they hold what the sender left in them (the ABI preserves
-; them for no IPC call). The caller sets rdi.
-%macro SWITCH_AND_EXIT 0
-    mov rax, [gs:PC_USER_RSP]
-    mov [rsp + EC_RSP], rax
-    mov qword [rsp + EC_VECTOR], VEC_SYSCALL_FRAME
-    rdfsbase rax
-    mov [rsp + EC_FS_BASE], rax
+; Makes EC r11 current, past the point of no return of a switch: its FS
+; base, address space (with its PCID), frame for the next entry in the
+; TSS (rcx), lazy FPU (fpu.h: the guards made sure CR0.TS is set, so it
+; is cleared only for the registers' owner).
+%macro SWITCH_CORE 0
     mov rax, [r11 + EC_FS_BASE]
     wrfsbase rax
     mov rax, [r11 + EC_CR3]             ; its PD's, with the PCID
@@ -124,8 +119,8 @@ __?SECT?__
 %%as_done:
     lea rax, [r11 + EC_FRAME_END]
     mov [rcx + TSS_RSP0], rax
-    cmp [gs:PC_FPU_OWNER], r11          ; CR0.TS is set (the guards: fpu_live
-    je %%fpu_own                        ; is clear): clear it for the owner
+    cmp [gs:PC_FPU_OWNER], r11
+    je %%fpu_own
 %%fpu_done:
 [section .text.cold]
 %%fpu_own:
@@ -134,6 +129,21 @@ __?SECT?__
     jmp %%fpu_done
 __?SECT?__
     mov [gs:PC_CURRENT], r11
+%endmacro
+
+; Past the point of no return: the current EC (rsp), which now blocks,
+; keeps its user RSP and FS base; EC r11 becomes current (SWITCH_CORE),
+; the lock is released and r11 resumes in user mode after its own
+; SYSCALL with rax = BH_OK. rbx, rbp and r12-r15 are not touched: they
+; hold what the sender left in them (the ABI preserves them for no IPC
+; call). The caller sets rdi.
+%macro SWITCH_AND_EXIT 0
+    mov rax, [gs:PC_USER_RSP]
+    mov [rsp + EC_RSP], rax
+    mov qword [rsp + EC_VECTOR], VEC_SYSCALL_FRAME
+    rdfsbase rax
+    mov [rsp + EC_FS_BASE], rax
+    SWITCH_CORE
     add dword [bkl + SPIN_OWNER], 1     ; unlock: only the holder writes it
     mov rcx, [r11 + EC_RIP]
     mov rsp, [r11 + EC_RSP]
@@ -145,16 +155,85 @@ __?SECT?__
     o64 sysret
 %endmacro
 
+; struct ec *ec_switch_exit(struct ec *next) (ctx.h): ec_resume's switch
+; from the current user EC to user EC next, ready on this CPU and resuming
+; from a SYSCALL frame, with the lock held and the CPU out of "user mode"
+; (syscall_dispatch): ctx_switch, ec_to_user and ret_user in one. If
+; that is not the case, or a guard fails (those of the fast path, plus a
+; TLB flush due), returns next, having changed nothing but the current
+; EC's saved FS and GS bases (which ctx_switch saves again).
+ec_switch_exit:
+    mov rax, [gs:PC_KEY_READY]
+    cmp [rdi + EC_CPU], rax             ; ready here, no fault pending, no vCPU
+    jne .fail
+    cmp qword [rdi + EC_VECTOR], VEC_SYSCALL_FRAME
+    jne .fail
+    mov rsi, [gs:PC_CURRENT]
+    test rsi, rsi
+    jz .fail                            ; from idle
+    cmp rsi, rdi
+    je .fail                            ; no switch
+    cmp byte [rsi + EC_KEY_VCPU], 0
+    jne .fail                           ; after a VM exit
+    mov ecx, MSR_KGS_BASE
+    rdmsr                               ; the current EC's user GS base (after SWAPGS)
+    shl rdx, 32
+    or rax, rdx
+    mov [rsi + EC_GS_BASE], rax
+    rdfsbase rax
+    mov [rsi + EC_FS_BASE], rax
+    mov rax, [tlb_gen]
+    cmp [gs:PC_TLB_SEEN], rax
+    jne .fail
+    mov r11, rdi
+    SWITCH_GUARDS .fail
+    ; Point of no return.
+    SWITCH_CORE
+    mov rax, [r11 + EC_GS_BASE]
+    cmp rax, [rsi + EC_GS_BASE]         ; KERNEL_GS_BASE holds the old one's
+    jne .gs
+.gs_done:
+    mov dword [gs:PC_IN_USER], 1
+    add dword [bkl + SPIN_OWNER], 1
+    mov rcx, [r11 + EC_RIP]
+    mov rax, [r11 + EC_RAX]
+    mov rbx, [r11 + EC_RBX]
+    mov rdx, [r11 + EC_RDX]
+    mov rsi, [r11 + EC_RSI]
+    mov rdi, [r11 + EC_RDI]
+    mov rbp, [r11 + EC_RBP]
+    mov r8, [r11 + EC_R8]
+    mov r9, [r11 + EC_R9]
+    mov r10, [r11 + EC_R10]
+    mov r12, [r11 + EC_R12]
+    mov r13, [r11 + EC_R13]
+    mov r14, [r11 + EC_R14]
+    mov r15, [r11 + EC_R15]
+    mov rsp, [r11 + EC_RSP]
+    mov r11, [r11 + EC_RFLAGS]
+    swapgs
+    o64 sysret
+.fail:
+    mov rax, rdi
+    ret
+[section .text.cold]
+.gs:
+    mov rdx, rax
+    shr rdx, 32
+    mov ecx, MSR_KGS_BASE
+    wrmsr
+    jmp .gs_done
+__?SECT?__
+
 ; SYSCALL entry where the CPU has FSGSBASE: CALL and REPLY_WAIT try the
 ; fast path, every other call goes straight to the general entry.
 syscall_entry_fast:
-    cmp r10, MSG_REG_WORDS              ; items or UTCB words: the general path
-    ja syscall_entry
-    cmp rax, SYS_CALL
-    je fast_call
     cmp rax, SYS_REPLY_WAIT
-    je fast_reply
-    jmp syscall_entry
+    je reply_entry
+    cmp rax, SYS_CALL
+    jne syscall_entry
+    cmp r10, MSG_REG_WORDS              ; items or UTCB words: the general path
+    ja ipc_general
 
 ; CALL: rdi = portal selector, r10 = msginfo.
 fast_call:
@@ -195,6 +274,9 @@ fast_call:
 
 ; REPLY_WAIT: r10 = msginfo of the reply. A reply to a vCPU (a VM exit)
 ; goes on in vm_reply.
+reply_entry:
+    cmp r10, MSG_REG_WORDS
+    ja ipc_general
 fast_reply:
     rdgsbase rax
     swapgs
@@ -255,9 +337,9 @@ vm_reply:
     jmp bail_reply
 
 ; A guard failed, with the lock held: release it, give back the
-; registers the user had (the path changed only rax, rcx, r11 and, in a
-; call, rdi), and enter the general path as SYSCALL would have (after
-; SWAPGS, user RSP at gs:PC_USER_RSP, rax = the call).
+; registers the general path reads (the fast path changed rax, rcx, r11
+; and, in a call, rdi; RIP and RFLAGS are saved) and enter it at
+; ipc_saved (after SWAPGS, user RSP at gs:PC_USER_RSP, rax = the call).
 bail_call:
     mov rdi, [rsp + EC_RDI]
     mov eax, SYS_CALL
@@ -266,6 +348,34 @@ bail_reply:
     mov eax, SYS_REPLY_WAIT
 bail:
     add dword [bkl + SPIN_OWNER], 1
-    mov rcx, [rsp + EC_RIP]
-    mov r11, [rsp + EC_RFLAGS]
-    jmp syscall_entry.swapped
+    jmp ipc_saved
+
+; CALL and REPLY_WAIT on the general path (syscall_ipc: the C fast
+; paths, then ipc.c). Neither preserves rbx, rbp, r12-r15 (abi.md), so
+; the frame gets only what the general path reads or SYSRET needs: rax,
+; the argument and message registers, RIP, RFLAGS, RSP and the frame
+; kind. The slots left alone hold the EC's own values from an earlier
+; entry (0 before its first), which is what a later exit from this frame
+; loads: never anything of another EC's or the kernel's. (Without
+; FSGSBASE, syscall_entry saves the whole frame for these too.)
+ipc_general:
+    swapgs
+    mov [gs:PC_USER_RSP], rsp
+    mov rsp, [gs:PC_CURRENT]
+    mov [rsp + EC_RIP], rcx
+    mov [rsp + EC_RFLAGS], r11
+ipc_saved:                              ; the fast path's bail: RIP, RFLAGS saved
+    mov rcx, [gs:PC_USER_RSP]
+    mov [rsp + EC_RSP], rcx
+    mov qword [rsp + EC_VECTOR], VEC_SYSCALL_FRAME
+    mov [rsp + EC_RAX], rax
+    mov [rsp + EC_RDI], rdi
+    mov [rsp + EC_RSI], rsi
+    mov [rsp + EC_RDX], rdx
+    mov [rsp + EC_R8], r8
+    mov [rsp + EC_R9], r9
+    mov [rsp + EC_R10], r10
+    lea rdi, [rsp + EC_RAX]             ; the EC's frame
+    mov rsp, [gs:PC_KSTACK]
+    call syscall_ipc                    ; does not return
+    ud2

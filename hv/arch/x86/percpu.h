@@ -79,8 +79,9 @@ struct percpu {
     };
     /* What the first word of an EC's fast-path key (ec.h, ec_key) must
        be for the fast path on this CPU: a handler waiting for a call, a
-       caller waiting for the reply to a call (sched_init_cpu). */
-    uint64_t key_wait_call, key_wait_reply;
+       caller waiting for the reply to a call; and for ec_switch_exit
+       (ctx.h), a user EC ready here (sched_init_cpu). */
+    uint64_t key_wait_call, key_wait_reply, key_ready;
     struct ec *fpu_owner;         /* whose FPU state the registers hold (fpu.h) */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss boot_tss __attribute__((aligned(16)));
