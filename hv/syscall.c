@@ -673,37 +673,44 @@ static void __attribute__((noinline, noreturn)) syscall_general(struct ec *ec)
     syscall_return(ec, (n < BH_SYS_COUNT && syscalls[n]) ? syscalls[n](ec) : BH_ENOSYS);
 }
 
-void syscall_dispatch(struct trapframe *tf)
+/* The start of every system call: out of "user mode" (before spinning:
+   see tlb.c), the lock, and the current EC, unless it was killed from
+   another CPU meanwhile. */
+static inline __attribute__((always_inline)) struct ec *syscall_enter(void)
 {
-    tlb_set_in_user(0);                /* before spinning: see tlb.c */
+    tlb_set_in_user(0);
     bkl_lock();
     struct ec *ec = this_cpu()->current;
-    if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
+    if (ec->state == EC_DEAD)
         schedule();
-    if (tf->r10 <= BH_MSG_REG_WORDS) { /* (not for messages they refuse at once) */
-        if (tf->rax == BH_SYS_CALL)
-            fastpath_call(ec);
-        else if (tf->rax == BH_SYS_REPLY_WAIT)
-            fastpath_reply(ec);
-    }
-    syscall_general(ec);
+    return ec;
 }
 
-void syscall_ipc(struct trapframe *tf)
+/* CALL (call) or REPLY_WAIT of ec: the C fast paths for a message they
+   can take, then ipc.c. */
+static inline __attribute__((always_inline, noreturn)) void syscall_ipc_of(struct ec *ec,
+                                                                           bool call)
 {
-    tlb_set_in_user(0);                /* before spinning: see tlb.c */
-    bkl_lock();
-    struct ec *ec = this_cpu()->current;
-    if (ec->state == EC_DEAD)          /* killed from another CPU meanwhile */
-        schedule();
-    bool call = tf->rax == BH_SYS_CALL;
-    if (tf->r10 <= BH_MSG_REG_WORDS) { /* the assembler's guards failed */
+    if (ec->regs.r10 <= BH_MSG_REG_WORDS) {   /* (not for messages they refuse at once) */
         if (call)
             fastpath_call(ec);
         else
             fastpath_reply(ec);
     }
     syscall_return(ec, call ? ipc_call(ec) : ipc_reply_wait(ec));
+}
+
+void syscall_dispatch(struct trapframe *tf)
+{
+    struct ec *ec = syscall_enter();
+    if (tf->rax == BH_SYS_CALL || tf->rax == BH_SYS_REPLY_WAIT)
+        syscall_ipc_of(ec, tf->rax == BH_SYS_CALL);
+    syscall_general(ec);
+}
+
+void syscall_ipc(struct trapframe *tf)
+{
+    syscall_ipc_of(syscall_enter(), tf->rax == BH_SYS_CALL);
 }
 
 void syscall_init_cpu(void)
