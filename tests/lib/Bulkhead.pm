@@ -141,7 +141,8 @@ sub run_bochs {
 # checks as the QEMU boot paths. Options: args (extra kernel options),
 # megs (RAM, default 256),
 # apic and timer (expected modes), servers (boot every system module with
-# the root's `servers` argument and make check_servers' checks too).
+# the root's `servers` argument and make check_servers' checks too), vmx
+# (what check_vmx expects; default from args).
 # Bochs always exits 1: judged by serial.
 sub bochs_boot_test {
     my ($name, $model, %o) = @_;
@@ -159,7 +160,7 @@ sub bochs_boot_test {
     check_kernel_tap($r);
     check_boot($r, proto => 'mb2', loader => qr/grub/i, cmdline => $cmdline,
                apic => $o{apic}, timer => $o{timer}, cpus => '2/2',
-               vmx => ($extra // '') =~ /\bno1g\b/ ? 'no1g' : 1,
+               vmx => $o{vmx} // (($extra // '') =~ /\bno1g\b/ ? 'no1g' : 1),
                modules => [ map { { file => $_->[0], args => $_->[1] } } @mods ]);
     check_servers($r, "bochs $model") if $o{servers};
     return $r;
@@ -347,7 +348,9 @@ sub check_boot {
 }
 
 # VMX expected on every online CPU (Bochs, nested KVM), or expected absent
-# with hv saying why and carrying on (QEMU TCG).
+# with hv saying why and carrying on (QEMU TCG). WANT: 1 (EPT with 2M and
+# 1G pages), 'no1g' (1G hidden by the kernel option), '2m' (a CPU without
+# 1G EPT pages), or false.
 sub check_vmx {
     my ($r, $want, $cpus) = @_;
     my @s = @{ $r->{serial} };
@@ -355,6 +358,9 @@ sub check_vmx {
         if ($want eq 'no1g') {           # the kernel option no1g hides 1 GiB pages
             ok((grep { /^# vmx: revision \d+, ept 2M A\/D/ } @s),
                'VMX capabilities reported (EPT with 2M pages; 1G hidden by no1g)');
+        } elsif ($want eq '2m') {        # a CPU whose EPT has no 1 GiB pages
+            ok((grep { /^# vmx: revision \d+, ept 2M(?! 1G)/ } @s),
+               'VMX capabilities reported (EPT with 2M pages, no 1G on this CPU)');
         } else {
             ok((grep { /^# vmx: revision \d+, ept 2M 1G/ } @s), 'VMX capabilities reported (EPT with 2M and 1G pages)');
         }
