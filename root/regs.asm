@@ -1,9 +1,10 @@
 ; Register-level IPC checks for root/t_regs.c: a caller and a handler
 ; written in assembly, so that every general register is under the
-; test's control. Each fills the registers a system call preserves with
-; its own marked values before it enters the kernel and records every
-; register when the kernel hands control back, for the C side to check
-; that the ABI was kept and nothing of the partner's arrived.
+; test's control. Each fills rbx, rbp and r12-r15 (which IPC does not
+; preserve), rcx and r11 with its own marked values before it enters the
+; kernel and records every register when the kernel hands control back,
+; for the C side to check that the ABI was kept: the message arrived,
+; and nothing of the partner's or the kernel's where it may not be.
 
 global regs_call, regs_server, regs_seen_by_server
 
