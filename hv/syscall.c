@@ -616,11 +616,10 @@ static uint64_t sys_dev_ctrl(struct ec *ec)
 
 typedef uint64_t (*syscall_fn)(struct ec *ec);
 
+/* Every call but CALL and REPLY_WAIT, which syscall_ipc_of takes first. */
 static const syscall_fn syscalls[BH_SYS_COUNT] = {
     [BH_SYS_PRINT] = sys_print,
     [BH_SYS_EXIT] = sys_exit,
-    [BH_SYS_CALL] = ipc_call,
-    [BH_SYS_REPLY_WAIT] = ipc_reply_wait,
     [BH_SYS_CREATE_EC] = sys_create_ec,
     [BH_SYS_CREATE_SC] = sys_create_sc,
     [BH_SYS_CREATE_PT] = sys_create_pt,

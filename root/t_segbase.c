@@ -75,7 +75,7 @@ static void ipc_rounds(uint64_t pt, uint64_t words)
         struct bh_msg m = { words, { words, 0, 0, 0 } };
         enum bh_status s = bh_call(pt, &m);
         mine += fs_get() != ROOT_FS || gs_get() != ROOT_GS;
-        theirs += s != BH_OK || (i > 0 && (m.w[0] != H_FS || m.w[1] != H_GS));
+        theirs += s != BH_OK || m.w[0] != H_FS || m.w[1] != H_GS;
     }
     bh_tap(mine == 0 && theirs == 0,
            "segbase: %lu-word calls: caller and handler keep their own FS and GS bases "

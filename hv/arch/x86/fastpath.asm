@@ -158,7 +158,7 @@ __?SECT?__
 ; struct ec *ec_switch_exit(struct ec *next) (ctx.h): ec_resume's switch
 ; from the current user EC to user EC next, ready on this CPU and resuming
 ; from a SYSCALL frame, with the lock held and the CPU out of "user mode"
-; (syscall_dispatch): ctx_switch, ec_to_user and ret_user in one. If
+; (syscall_enter in syscall.c): ctx_switch, ec_to_user and ret_user in one. If
 ; that is not the case, or a guard fails (those of the fast path, plus a
 ; TLB flush due), returns next, having changed nothing but the current
 ; EC's saved FS and GS bases (which ctx_switch saves again).
